@@ -1,0 +1,77 @@
+/*
+ * CResolv: a thin, thread-safe shim over glibc's libresolv for rdnscheck.
+ *
+ * Why it exists: res_ninit, res_nquery and res_nclose are macros over __res_* symbols that Swift cannot
+ * import, struct __res_state keeps the nameserver list in private fields (IPv6 servers live behind
+ * _u._ext.nsaddrs), and glibc's TCP fallback has no timeout of its own. This is the only code in the
+ * project that touches libresolv's structs and macros.
+ *
+ * Threading: one cresolv_resolver per thread, used only by the thread that opened it (the overall
+ * deadline is a timer that signals that thread). The global _res is never used.
+ */
+#ifndef CRESOLV_H
+#define CRESOLV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* glibc's MAXNS: res_state holds at most three nameservers. */
+#define CRESOLV_MAX_NAMESERVERS 3
+
+/* The largest DNS message (TCP length prefix is 16 bits); callers pass an answer buffer this big. */
+#define CRESOLV_ANSWER_BUFFER_SIZE 65536
+
+/* What to configure on each resolver state; built with the functions below. */
+typedef struct cresolv_options {
+    int timeout_seconds;   /* per attempt, 1...30 (glibc's RES_MAXRETRANS) */
+    int attempts;          /* tries per query and nameserver, 1...5 (RES_MAXRETRY) */
+    int nameserver_count;  /* 0: use /etc/resolv.conf's nameservers */
+    struct {
+        int family;        /* AF_INET or AF_INET6 */
+        uint16_t port;     /* host byte order */
+        uint8_t address[16];
+    } nameservers[CRESOLV_MAX_NAMESERVERS];
+} cresolv_options;
+
+/* Sets timeout and attempts and clears the nameserver list. */
+void cresolv_options_init(cresolv_options *options, int timeout_seconds, int attempts);
+
+/* Adds a nameserver given as text (IPv4 dotted quad or IPv6, no brackets) and a port.
+ * Returns 0, or -1 when the address does not parse or the list is full. */
+int cresolv_options_add_nameserver(cresolv_options *options, const char *address, uint16_t port);
+
+typedef struct cresolv_resolver cresolv_resolver;
+
+/* Initialises a resolver state for the calling thread (res_ninit, then the options).
+ * Returns NULL on failure with a message in error (at most error_size bytes, NUL-terminated). */
+cresolv_resolver *cresolv_open(const cresolv_options *options, char *error, size_t error_size);
+
+/* Releases the state (res_nclose, which also frees glibc's IPv6 nameserver copies) and its timer. */
+void cresolv_close(cresolv_resolver *resolver);
+
+/* Everything needed to classify one lookup; the Swift side maps it to an outcome in one place. */
+typedef struct cresolv_result {
+    int length;            /* bytes of reply in the answer buffer (clamped to its size), or -1 */
+    int h_errno_value;     /* the state's res_h_errno (HOST_NOT_FOUND, NO_DATA, TRY_AGAIN, ...) */
+    int error_number;      /* errno right after res_nquery (ECONNREFUSED, ETIMEDOUT, ...) */
+    int rcode;             /* RCODE of the reply left in the buffer, or -1 when no reply arrived */
+    int deadline_expired;  /* 1 when the overall deadline cut the lookup short */
+} cresolv_result;
+
+/* One query (class IN) through res_nquery, bounded by timeout x attempts x nameservers overall.
+ * answer must hold answer_size bytes; the reply (if any) is left there for the caller to parse. */
+cresolv_result cresolv_query(cresolv_resolver *resolver, const char *name, int type,
+                             uint8_t *answer, int answer_size);
+
+/* The overall deadline of one query in milliseconds, as cresolv_query enforces it. */
+long cresolv_deadline_ms(const cresolv_resolver *resolver);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, bottom to top:
+//   CResolv       C shim over glibc's libresolv (the only code that sees its structs and macros)
+//   RDNSCore      pure Swift: addresses, DNS messages, the FCrDNS check, verdicts, configuration, reports
+//   RDNSResolver  adapts CResolv to RDNSCore's DNSResolver protocol (thread pool of blocking lookups)
+//   RDNSCommand   the command line: options, wiring, output, exit codes
+//   rdnscheck     the executable: calls RDNSCommand
+let package = Package(
+    name: "rdnscheck",
+    products: [
+        .executable(name: "rdnscheck", targets: ["rdnscheck"]),
+    ],
+    targets: [
+        .target(
+            name: "CResolv",
+            path: "CResolv",
+            cSettings: [.unsafeFlags(["-Wall", "-Wextra"])],
+            linkerSettings: [.linkedLibrary("resolv")]
+        ),
+        .target(name: "RDNSCore"),
+        .target(name: "RDNSResolver", dependencies: ["CResolv", "RDNSCore"]),
+        .target(name: "RDNSCommand", dependencies: ["RDNSCore", "RDNSResolver"]),
+        .executableTarget(name: "rdnscheck", dependencies: ["RDNSCommand"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(
+            name: "RDNSCoreTests",
+            dependencies: ["RDNSCore"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(name: "RDNSResolverTests", dependencies: ["RDNSResolver", "RDNSCore", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,125 @@
+import RDNSCore
+
+/// What the command line asks for, before any file is read.
+public struct CommandLineOptions: Equatable, Sendable {
+    public var once = false
+    public var checkConfig = false
+    public var showHelp = false
+    public var showVersion = false
+    public var configPath: String? = nil
+    public var format: ReportFormat = .text
+    public var quiet = false
+    public var nameservers: [Nameserver] = []
+    public var timeoutSeconds: Int? = nil
+    public var statePath: String? = nil
+    public var textfilePath: String? = nil
+    /// From `ADDRESS[=NAME]` and `CIDR` arguments, in order, each address once.
+    public var targets: [CheckTarget] = []
+
+    public static let defaultConfigPath = "/etc/rdnscheck/rdnscheck.conf"
+
+    public init() {}
+
+    /// A bad command line: one clear line, printed with a pointer to `--help` (exit 3).
+    public struct UsageError: Error, Equatable, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Parses the arguments after the program name.
+    public static func parse(_ arguments: [String]) throws(UsageError) -> CommandLineOptions {
+        var options = CommandLineOptions()
+        var seen = Set<IPAddress>()
+        var index = 0
+        var onlyOperands = false
+
+        func value(for option: String, inline: String?) throws(UsageError) -> String {
+            if let inline { return inline }
+            index += 1
+            guard index < arguments.count else { throw UsageError(description: "option '\(option)' needs a value") }
+            return arguments[index]
+        }
+
+        while index < arguments.count {
+            let argument = arguments[index]
+            defer { index += 1 }
+            if onlyOperands || !argument.hasPrefix("-") || argument == "-" {
+                try options.addTargets(argument, seen: &seen)
+                continue
+            }
+            var name = argument
+            var inline: String? = nil
+            if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+                name = String(argument[..<equals])
+                inline = String(argument[argument.index(after: equals)...])
+            }
+            let flagOnly = { () throws(UsageError) in
+                if inline != nil { throw UsageError(description: "option '\(name)' takes no value") }
+            }
+            switch name {
+            case "--":
+                onlyOperands = true
+            case "--once":
+                try flagOnly()
+                options.once = true
+            case "--check-config":
+                try flagOnly()
+                options.checkConfig = true
+            case "-q", "--quiet":
+                try flagOnly()
+                options.quiet = true
+            case "-h", "--help":
+                try flagOnly()
+                options.showHelp = true
+            case "-V", "--version":
+                try flagOnly()
+                options.showVersion = true
+            case "-c", "--config":
+                options.configPath = try value(for: name, inline: inline)
+            case "--format":
+                let text = try value(for: name, inline: inline)
+                guard let format = ReportFormat(rawValue: text) else {
+                    throw UsageError(description: "unknown format '\(text)' (use text, nagios or json)")
+                }
+                options.format = format
+            case "--nameserver":
+                let text = try value(for: name, inline: inline)
+                guard let nameserver = Nameserver(parsing: text) else {
+                    throw UsageError(description: "'\(text)' is not a nameserver: use IP, IP:PORT or [IPv6]:PORT")
+                }
+                guard options.nameservers.count < Configuration.maximumNameservers else {
+                    throw UsageError(description: "more than 3 nameservers (the resolver uses at most 3)")
+                }
+                options.nameservers.append(nameserver)
+            case "--timeout":
+                let text = try value(for: name, inline: inline)
+                guard let seconds = Duration.parseSeconds(text), Configuration.timeoutRange.contains(seconds) else {
+                    throw UsageError(description: "timeout '\(text)' is not a whole number of seconds from 1s to 30s")
+                }
+                options.timeoutSeconds = seconds
+            case "--state":
+                options.statePath = try absolutePath(value(for: name, inline: inline), option: name)
+            case "--textfile":
+                options.textfilePath = try absolutePath(value(for: name, inline: inline), option: name)
+            default:
+                throw UsageError(description: "unknown option '\(name)'")
+            }
+        }
+        return options
+    }
+
+    private mutating func addTargets(_ argument: String, seen: inout Set<IPAddress>) throws(UsageError) {
+        switch TargetParser.parseArgument(argument) {
+        case .failure(let error):
+            throw UsageError(description: error.description)
+        case .success(let parsed):
+            for target in parsed where seen.insert(target.address).inserted {
+                targets.append(target)
+            }
+        }
+    }
+
+    private static func absolutePath(_ path: String, option: String) throws(UsageError) -> String {
+        guard path.hasPrefix("/") else { throw UsageError(description: "\(option) '\(path)' must be an absolute path") }
+        return path
+    }
+}

@@ -1,0 +1,31 @@
+/// The text of `rdnscheck --help`.
+enum HelpText {
+    static let text = """
+        Usage: rdnscheck [OPTIONS] [ADDRESS[=NAME] | CIDR ...]
+
+        Checks forward-confirmed reverse DNS (FCrDNS): each address's PTR names must resolve back to it.
+
+          --once                  check everything once, print a report and exit with its status
+          -c, --config FILE       configuration file (default /etc/rdnscheck/rdnscheck.conf, read only
+                                  when no addresses are given)
+              --check-config      validate the configuration: prints 'configuration OK' or every error (exit 6)
+              --format FORMAT     text (default), nagios or json
+          -q, --quiet             print nothing when every address is OK
+              --nameserver IP[:PORT]
+                                  nameserver to ask (repeatable, at most 3; [IPv6]:PORT with a port);
+                                  default: /etc/resolv.conf
+              --timeout DURATION  per attempt, whole seconds from 1s to 30s (default 5s)
+              --state FILE        state file (daemon mode)
+              --textfile FILE     Prometheus textfile (daemon mode)
+          -h, --help              show this help
+          -V, --version           show the version
+
+        Addresses: 203.0.113.25, 203.0.113.25=mail.example.com (the PTR name it must have), 2001:db8::25,
+        ranges such as 203.0.113.0/24 or 2001:db8::/120 (at most 65536 addresses each). Addresses on the
+        command line replace the configuration's 'check' lines.
+
+        Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad arguments or configuration, resolver
+        unusable); 6 for --check-config on an invalid configuration.
+
+        """
+}

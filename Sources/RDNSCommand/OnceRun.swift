@@ -1,0 +1,73 @@
+import RDNSCore
+import RDNSResolver
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `rdnscheck --once`: check every target, print the report, exit with the run's status.
+enum OnceRun {
+    /// Lookup threads; more only queue behind the nameserver.
+    static let resolverThreads = 16
+    /// Checks in flight: enough to keep every thread busy while others wait for a forward lookup.
+    static let checksInFlight = 32
+
+    static func run(_ configuration: Configuration, format: ReportFormat, quiet: Bool) async -> Int32 {
+        let resolver: LibresolvResolver
+        do {
+            resolver = try LibresolvResolver(settings: ResolverSettings(configuration),
+                                             threads: min(resolverThreads, configuration.targets.count))
+        } catch {
+            Output.error("rdnscheck: UNKNOWN: \(error)")
+            return Status.unknown.exitCode
+        }
+        defer { resolver.shutdown() }
+
+        let checkedAt = Int(time(nil))
+        let started = Clock.monotonicSeconds()
+        let check = ForwardConfirmation(resolver: resolver, policy: configuration.policy)
+        let results = await check.check(configuration.targets, concurrency: checksInFlight)
+        let report = RunReport(results: results, checkedAt: checkedAt,
+                               durationSeconds: Clock.monotonicSeconds() - started)
+
+        if !(quiet && report.status == .ok) {
+            Output.write(format.render(report))
+        }
+        return report.status.exitCode
+    }
+}
+
+enum Clock {
+    static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+}
+
+/// Writes to stdout and stderr with plain write(2): no buffering surprises, and a closed pipe is not fatal.
+enum Output {
+    static func write(_ text: String) {
+        write(text, to: STDOUT_FILENO)
+    }
+
+    /// One line on stderr.
+    static func error(_ line: String) {
+        write(line + "\n", to: STDERR_FILENO)
+    }
+
+    private static func write(_ text: String, to descriptor: Int32) {
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                offset += written
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import RDNSCore
+import RDNSResolver
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `rdnscheck` command: turns arguments into a run and the run into output and an exit code.
+public enum RDNSCheckCommand {
+    public static let version = "0.1.0"
+
+    /// Exit code of `--check-config` (and, later, of the daemon) for an invalid configuration.
+    public static let invalidConfigurationExitCode: Int32 = 6
+
+    /// Runs the command with the arguments after the program name and returns the exit code.
+    public static func run(_ arguments: [String]) async -> Int32 {
+        let options: CommandLineOptions
+        do {
+            options = try CommandLineOptions.parse(arguments)
+        } catch {
+            Output.error("rdnscheck: \(error); see 'rdnscheck --help'")
+            return Status.unknown.exitCode
+        }
+        if options.showHelp {
+            Output.write(HelpText.text)
+            return 0
+        }
+        if options.showVersion {
+            Output.write("rdnscheck \(version)\n")
+            return 0
+        }
+
+        let (configuration, errors) = loadConfiguration(options)
+        if options.checkConfig {
+            guard errors.isEmpty else {
+                for error in errors { Output.error(error.description) }
+                return invalidConfigurationExitCode
+            }
+            Output.write("configuration OK\n")
+            return 0
+        }
+        guard errors.isEmpty else {
+            for error in errors { Output.error(error.description) }
+            Output.error("rdnscheck: UNKNOWN: the configuration has \(errors.count) error\(errors.count == 1 ? "" : "s")")
+            return Status.unknown.exitCode
+        }
+        guard options.once else {
+            Output.error("rdnscheck: daemon mode is not available in this version yet; run 'rdnscheck --once'")
+            return Status.unknown.exitCode
+        }
+        return await OnceRun.run(configuration, format: options.format, quiet: options.quiet)
+    }
+
+    /// The configuration file (the one given with -c, or the default one when no addresses were given), with
+    /// the command line's settings and addresses on top.
+    static func loadConfiguration(_ options: CommandLineOptions) -> (Configuration, [ConfigurationError]) {
+        var configuration = Configuration()
+        var errors: [ConfigurationError] = []
+        let path = options.configPath ?? (options.targets.isEmpty ? CommandLineOptions.defaultConfigPath : nil)
+        if let path {
+            (configuration, errors) = ConfigurationParser.parse(file: path, source: FileSystemSource())
+        }
+        if !options.nameservers.isEmpty { configuration.nameservers = options.nameservers }
+        if let timeout = options.timeoutSeconds { configuration.timeoutSeconds = timeout }
+        if let state = options.statePath { configuration.statePath = state }
+        if let textfile = options.textfilePath { configuration.textfilePath = textfile }
+        if !options.targets.isEmpty { configuration.targets = options.targets }
+        if errors.isEmpty && configuration.targets.isEmpty {
+            errors.append(ConfigurationError(file: path ?? "command line", line: 0,
+                                             message: "nothing to check: no 'check' lines and no addresses given"))
+        }
+        return (configuration, errors)
+    }
+}
+
+extension Status {
+    /// The monitoring-plugins exit code.
+    public var exitCode: Int32 { Int32(rawValue) }
+}

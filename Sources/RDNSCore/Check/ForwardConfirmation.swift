@@ -1,0 +1,171 @@
+/// The FCrDNS check of SPEC.md: PTR names of the address, then A/AAAA of each name, which must contain it.
+public struct ForwardConfirmation<Resolver: DNSResolver>: Sendable {
+    public let resolver: Resolver
+    public let policy: CheckPolicy
+
+    public init(resolver: Resolver, policy: CheckPolicy = CheckPolicy()) {
+        self.resolver = resolver
+        self.policy = policy
+    }
+
+    /// Checks every target with at most `concurrency` checks in flight; results come back in target order.
+    /// `previousTemporaryFailures` holds, per address, the temporary failures in a row before this run.
+    public func check(_ targets: [CheckTarget], concurrency: Int,
+                      previousTemporaryFailures: [IPAddress: Int] = [:]) async -> [AddressResult] {
+        var results = [AddressResult?](repeating: nil, count: targets.count)
+        await withTaskGroup(of: (Int, AddressResult).self) { group in
+            var next = 0
+            func addNext() {
+                let index = next
+                let target = targets[index]
+                let previous = previousTemporaryFailures[target.address] ?? 0
+                group.addTask { (index, await self.check(target, previousTemporaryFailures: previous)) }
+                next += 1
+            }
+            while next < min(max(concurrency, 1), targets.count) { addNext() }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                if next < targets.count { addNext() }
+            }
+        }
+        return results.map { $0! }
+    }
+
+    /// Checks one address. `previousTemporaryFailures` is how many runs in a row ended in a temporary failure
+    /// before this one (for `fail-after`).
+    public func check(_ target: CheckTarget, previousTemporaryFailures: Int = 0) async -> AddressResult {
+        var findings = Findings(address: target.address)
+        let reverseName = DNSName.reverse(of: target.address)
+        let reverse = await ChainedLookup.resolve(reverseName, type: .ptr, using: resolver)
+        let viaCNAME = reverse.chain.isEmpty ? "" : " (via CNAME \(reverse.finalName(from: reverseName)))"
+
+        var names: [DNSName] = []
+        switch reverse.outcome {
+        case .records(let records):
+            names = Array(Set(records.compactMap { if case .name(let name) = $0 { name } else { nil } })).sorted()
+            if names.isEmpty { findings.add(.noPTR, .critical, "no PTR record for \(reverseName)\(viaCNAME)") }
+        case .nxdomain:
+            findings.add(.noPTR, .critical, "no PTR record: \(reverseName)\(viaCNAME) does not exist (NXDOMAIN)")
+        case .noData:
+            findings.add(.noPTR, .critical, "no PTR record at \(reverseName)\(viaCNAME) (the name has no PTR data)")
+        case .cnameLoop(let at):
+            findings.add(.cnameLoop, .critical,
+                         "PTR lookup for \(reverseName) meets a CNAME loop or more than 8 CNAMEs at \(at)")
+        case .failure(let failure):
+            findings.temporary("PTR lookup for \(reverseName) failed: \(failure)")
+        }
+
+        if names.count > 1 {
+            findings.add(.multiplePTR, .warning,
+                         "\(names.count) PTR names (\(names.map(\.description).joined(separator: ", "))); receivers use one")
+        }
+        if let expected = target.expectedName, !names.isEmpty, !names.contains(expected) {
+            let found = names.map(\.description).joined(separator: ", ")
+            findings.add(.expectedNameMismatch, .critical, "PTR \(found), expected \(expected)")
+        }
+
+        var forward: [ForwardAnswer] = []
+        var confirmed: [DNSName] = []
+        var refuted: [DNSName] = []
+        for name in names {
+            switch await confirm(name, target.address, &findings) {
+            case .confirmed(let addresses):
+                confirmed.append(name)
+                forward.append(ForwardAnswer(name: name, addresses: addresses))
+            case .refuted(let addresses):
+                refuted.append(name)
+                if let addresses { forward.append(ForwardAnswer(name: name, addresses: addresses)) }
+            case .undecided:
+                break
+            }
+        }
+        if !confirmed.isEmpty && !refuted.isEmpty {
+            findings.add(.partialConfirmation, .critical,
+                         "\(confirmed.count) of \(names.count) PTR names forward-confirm "
+                         + "(\(confirmed.map(\.description).joined(separator: ", "))); "
+                         + "\(refuted.map(\.description).joined(separator: ", ")) do\(refuted.count == 1 ? "es" : "") not")
+        }
+        return findings.result(target: target, names: names, forward: forward, policy: policy,
+                               previousTemporaryFailures: previousTemporaryFailures)
+    }
+
+    private enum NameVerdict {
+        case confirmed([IPAddress])
+        /// Definitely does not confirm; the addresses found, if the name was looked up.
+        case refuted([IPAddress]?)
+        /// A temporary failure: neither confirmed nor refuted.
+        case undecided
+    }
+
+    private func confirm(_ name: DNSName, _ address: IPAddress, _ findings: inout Findings) async -> NameVerdict {
+        if let violation = HostnameRules.violation(in: name) {
+            findings.add(.invalidHostname, .critical, "PTR \(name) is not a valid hostname: \(violation)")
+            return .refuted(nil)
+        }
+        if let reason = GenericNameDetector.reason(name, for: address) {
+            switch policy.genericNames {
+            case .warn: findings.add(.genericPTR, .warning, "PTR \(name) is generic: \(reason)")
+            case .fail: findings.add(.genericPTR, .critical, "PTR \(name) is generic: \(reason)")
+            case .ignore: break
+            }
+        }
+        let type = RecordType.forward(for: address)
+        let lookup = await ChainedLookup.resolve(name, type: type, using: resolver)
+        if let target = lookup.chain.last {
+            findings.add(.ptrIsCNAME, .warning, "PTR \(name) is a CNAME to \(target) (RFC 1912: name the host itself)")
+        }
+        switch lookup.outcome {
+        case .records(let records):
+            let addresses = Array(Set(records.compactMap { if case .address(let a) = $0 { a } else { nil } })).sorted()
+            if addresses.contains(address) { return .confirmed(addresses) }
+            let list = addresses.map(\.description).joined(separator: ", ")
+            findings.add(.forwardMismatch, .critical, "PTR \(name) resolves to \(list), not \(address)")
+            return .refuted(addresses)
+        case .nxdomain:
+            findings.add(.forwardNoAddress, .critical, "PTR \(name) has no \(type) record (NXDOMAIN)")
+            return .refuted([])
+        case .noData:
+            findings.add(.forwardNoAddress, .critical, "PTR \(name) has no \(type) record")
+            return .refuted([])
+        case .cnameLoop(let at):
+            findings.add(.cnameLoop, .critical, "\(type) lookup for PTR \(name) meets a CNAME loop or more than 8 CNAMEs at \(at)")
+            return .refuted(nil)
+        case .failure(let failure):
+            findings.temporary("\(type) lookup for PTR \(name) failed: \(failure)")
+            return .undecided
+        }
+    }
+}
+
+/// Problems collected during one check, and the status they add up to.
+private struct Findings {
+    let address: IPAddress
+    var problems: [Problem] = []
+    var temporaryDetails: [String] = []
+
+    mutating func add(_ code: ProblemCode, _ severity: Status, _ detail: String) {
+        problems.append(Problem(code, severity, detail))
+    }
+
+    mutating func temporary(_ detail: String) {
+        temporaryDetails.append(detail)
+    }
+
+    func result(target: CheckTarget, names: [DNSName], forward: [ForwardAnswer], policy: CheckPolicy,
+                previousTemporaryFailures: Int) -> AddressResult {
+        var problems = problems
+        var failures = 0
+        if !temporaryDetails.isEmpty {
+            failures = previousTemporaryFailures + 1
+            let lasting = failures >= policy.failAfter
+            let runs = "\(failures) consecutive run\(failures == 1 ? "" : "s")"
+            let suffix = lasting ? "; failing for \(runs)" : " (temporary, \(runs) of \(policy.failAfter))"
+            for detail in temporaryDetails {
+                problems.append(Problem(.temporaryFailure, lasting ? .critical : .warning, detail + suffix))
+            }
+        }
+        let status = problems.map(\.severity).max() ?? .ok
+        return AddressResult(target: target, status: status, ptrNames: names, forward: forward,
+                             problems: problems, temporaryFailures: failures)
+    }
+}

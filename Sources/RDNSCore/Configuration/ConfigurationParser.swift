@@ -1,0 +1,240 @@
+/// Where configuration text comes from; the parser never touches the file system itself.
+public protocol ConfigurationSource {
+    /// The bytes of the file at `path`, or an error message (e.g. "No such file or directory").
+    func read(_ path: String) -> Result<[UInt8], ConfigurationSourceError>
+    /// The paths matching a glob pattern, sorted; empty when nothing matches.
+    func expand(_ pattern: String) -> Result<[String], ConfigurationSourceError>
+}
+
+public struct ConfigurationSourceError: Error, Sendable {
+    public let message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+}
+
+/// Parses the line-based configuration format of SPEC.md. Every error is collected, with file and line, so one
+/// pass reports them all (as OpenBSD's ntpd does); nothing is silently defaulted.
+public struct ConfigurationParser {
+    private let source: any ConfigurationSource
+    private var configuration = Configuration()
+    private var errors: [ConfigurationError] = []
+    private var seenSettings: [String: (file: String, line: Int)] = [:]
+    private var targetIndex: [IPAddress: (index: Int, file: String, line: Int)] = [:]
+    private var includeStack: [String] = []
+
+    /// Nested includes beyond this depth are an error (and catch include cycles through different spellings).
+    public static let maximumIncludeDepth = 16
+
+    public init(source: any ConfigurationSource) {
+        self.source = source
+    }
+
+    /// Parses `path` and everything it includes, starting from `base` (defaults for what the file omits).
+    public static func parse(file path: String, source: any ConfigurationSource,
+                             base: Configuration = Configuration()) -> (Configuration, [ConfigurationError]) {
+        var parser = ConfigurationParser(source: source)
+        parser.configuration = base
+        parser.parseFile(path, includedFrom: nil)
+        return (parser.configuration, parser.errors)
+    }
+
+    private mutating func parseFile(_ path: String, includedFrom: ConfigurationError?) {
+        let place = includedFrom ?? ConfigurationError(file: path, line: 0, message: "")
+        guard !includeStack.contains(path) else {
+            fail(place.file, place.line, "include cycle: \(path) includes itself (through \(includeStack.joined(separator: " -> ")))")
+            return
+        }
+        guard includeStack.count < ConfigurationParser.maximumIncludeDepth else {
+            fail(place.file, place.line, "includes nested more than \(ConfigurationParser.maximumIncludeDepth) deep")
+            return
+        }
+        let bytes: [UInt8]
+        switch source.read(path) {
+        case .success(let contents): bytes = contents
+        case .failure(let error):
+            fail(place.file, place.line, "cannot read \(path): \(error.message)")
+            return
+        }
+        includeStack.append(path)
+        defer { includeStack.removeLast() }
+        var lineNumber = 0
+        for rawLine in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            parseLine(rawLine, file: path, line: lineNumber)
+        }
+    }
+
+    private mutating func parseLine(_ raw: ArraySlice<UInt8>, file: String, line: Int) {
+        var bytes = raw
+        if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
+        if let hash = bytes.firstIndex(of: UInt8(ascii: "#")) { bytes = bytes[..<hash] }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            fail(file, line, "line is not valid UTF-8")
+            return
+        }
+        if text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7f }) {
+            fail(file, line, "line holds a control character")
+            return
+        }
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        guard let directive = words.first else { return }
+        let arguments = Array(words.dropFirst())
+        if let message = apply(directive, arguments, file: file, line: line) {
+            fail(file, line, message)
+        }
+    }
+
+    /// Applies one directive; returns an error message or nil.
+    private mutating func apply(_ directive: String, _ arguments: [String], file: String, line: Int) -> String? {
+        switch directive {
+        case "check":
+            return addCheck(arguments, file: file, line: line)
+        case "include":
+            guard arguments.count == 1 else { return "'include' takes one file name or glob pattern" }
+            include(arguments[0], file: file, line: line)
+            return nil
+        case "nameserver":
+            guard arguments.count == 1 else { return "'nameserver' takes one address, IP[:PORT]" }
+            guard let nameserver = Nameserver(parsing: arguments[0]) else {
+                return "'\(arguments[0])' is not a nameserver address: use IP or IP:PORT ([IPv6]:PORT with a port)"
+            }
+            guard configuration.nameservers.count < Configuration.maximumNameservers else {
+                return "more than \(Configuration.maximumNameservers) nameservers (the resolver uses at most 3)"
+            }
+            configuration.nameservers.append(nameserver)
+            return nil
+        default:
+            break
+        }
+        guard let setting = ConfigurationParser.settings[directive] else {
+            return "unknown directive '\(directive)'"
+        }
+        guard arguments.count == 1 else { return "'\(directive)' takes one value" }
+        if let earlier = seenSettings[directive] {
+            return "'\(directive)' is already set at \(earlier.file):\(earlier.line)"
+        }
+        if let message = setting(&configuration, arguments[0]) {
+            return message
+        }
+        seenSettings[directive] = (file, line)
+        return nil
+    }
+
+    /// Single-value directives: each parses its value into the configuration or returns an error message.
+    private static let settings: [String: @Sendable (inout Configuration, String) -> String?] = [
+        "interval": { configuration, value in
+            guard let seconds = Duration.parseSeconds(value), (1...604_800).contains(seconds) else {
+                return "interval '\(value)' is not a duration between 1s and 7d (e.g. 30s, 5m, 1h)"
+            }
+            configuration.intervalSeconds = seconds
+            return nil
+        },
+        "timeout": { configuration, value in
+            guard let seconds = Duration.parseSeconds(value), Configuration.timeoutRange.contains(seconds) else {
+                return "timeout '\(value)' is not a whole number of seconds from 1s to 30s"
+            }
+            configuration.timeoutSeconds = seconds
+            return nil
+        },
+        "attempts": { configuration, value in
+            guard let count = Int(value), Configuration.attemptsRange.contains(count) else {
+                return "attempts '\(value)' is not a number from 1 to 5"
+            }
+            configuration.attempts = count
+            return nil
+        },
+        "fail-after": { configuration, value in
+            guard let count = Int(value), (1...10_000).contains(count) else {
+                return "fail-after '\(value)' is not a number of runs from 1 to 10000"
+            }
+            configuration.policy.failAfter = count
+            return nil
+        },
+        "generic-ptr": { configuration, value in
+            guard let policy = GenericNamePolicy(rawValue: value) else {
+                return "generic-ptr '\(value)' must be warn, fail or ignore"
+            }
+            configuration.policy.genericNames = policy
+            return nil
+        },
+        "state": { configuration, value in
+            guard value.hasPrefix("/") else { return "state '\(value)' must be an absolute path" }
+            configuration.statePath = value
+            return nil
+        },
+        "textfile": { configuration, value in
+            guard value.hasPrefix("/") else { return "textfile '\(value)' must be an absolute path" }
+            configuration.textfilePath = value
+            return nil
+        },
+        "on-change": { configuration, value in
+            guard value.hasPrefix("/") else { return "on-change '\(value)' must be an absolute path to a program" }
+            configuration.onChangeProgram = value
+            return nil
+        },
+    ]
+
+    private mutating func include(_ pattern: String, file: String, line: Int) {
+        let absolute = pattern.hasPrefix("/") ? pattern : directory(of: file) + pattern
+        switch source.expand(absolute) {
+        case .failure(let error):
+            fail(file, line, "include '\(pattern)': \(error.message)")
+        case .success(let paths):
+            // No match is normal for an empty conf.d; a plain file name that is missing is an error.
+            if paths.isEmpty && !pattern.contains(where: { "*?[".contains($0) }) {
+                fail(file, line, "include '\(pattern)': no such file")
+            }
+            let place = ConfigurationError(file: file, line: line, message: "")
+            for path in paths { parseFile(path, includedFrom: place) }
+        }
+    }
+
+    private func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return String(path[...slash])
+    }
+
+    private mutating func addCheck(_ arguments: [String], file: String, line: Int) -> String? {
+        guard (1...2).contains(arguments.count) else {
+            return "'check' takes an address or range and an optional expected PTR name"
+        }
+        let expected: DNSName?
+        if arguments.count == 2 {
+            guard let name = DNSName(arguments[1]), HostnameRules.violation(in: name) == nil else {
+                return "expected name '\(arguments[1])' is not a valid hostname"
+            }
+            expected = name
+        } else {
+            expected = nil
+        }
+        switch TargetParser.parse(arguments[0], expectedName: expected) {
+        case .failure(let error):
+            return error.description
+        case .success(let targets):
+            return add(targets, file: file, line: line)
+        }
+    }
+
+    /// Adds targets once each; the same address with two different expected names is an error.
+    private mutating func add(_ targets: [CheckTarget], file: String, line: Int) -> String? {
+        for target in targets {
+            if let earlier = targetIndex[target.address] {
+                let existing = configuration.targets[earlier.index]
+                if target.expectedName != nil && existing.expectedName != target.expectedName {
+                    return "\(target.address) is already checked at \(earlier.file):\(earlier.line)"
+                        + (existing.expectedName.map { " with expected name \($0)" } ?? " without an expected name")
+                }
+                continue
+            }
+            targetIndex[target.address] = (configuration.targets.count, file, line)
+            configuration.targets.append(target)
+        }
+        return nil
+    }
+
+    private mutating func fail(_ file: String, _ line: Int, _ message: String) {
+        errors.append(ConfigurationError(file: file, line: line, message: message))
+    }
+}

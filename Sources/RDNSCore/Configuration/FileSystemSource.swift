@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads configuration files and expands include globs from the real file system.
+public struct FileSystemSource: ConfigurationSource {
+    /// Configuration files are small; anything bigger is a mistake (a log file given by accident).
+    public static let maximumFileSize = 16 << 20
+
+    public init() {}
+
+    public func read(_ path: String) -> Result<[UInt8], ConfigurationSourceError> {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return .failure(ConfigurationSourceError(errorText())) }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { return .failure(ConfigurationSourceError(errorText())) }
+        guard status.st_mode & S_IFMT == S_IFREG else { return .failure(ConfigurationSourceError("not a regular file")) }
+        var contents: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return .failure(ConfigurationSourceError(errorText()))
+            }
+            if count == 0 { break }
+            contents += chunk[0..<count]
+            guard contents.count <= FileSystemSource.maximumFileSize else {
+                return .failure(ConfigurationSourceError("larger than 16 MiB"))
+            }
+        }
+        return .success(contents)
+    }
+
+    public func expand(_ pattern: String) -> Result<[String], ConfigurationSourceError> {
+        var matches = glob_t()
+        defer { globfree(&matches) }
+        switch glob(pattern, 0, nil, &matches) {
+        case 0:
+            var paths: [String] = []
+            for index in 0..<Int(matches.gl_pathc) {
+                if let path = matches.gl_pathv[index] { paths.append(String(cString: path)) }
+            }
+            return .success(paths.sorted())
+        case GLOB_NOMATCH:
+            return .success([])
+        default:
+            return .failure(ConfigurationSourceError("cannot read the directory"))
+        }
+    }
+
+    private func errorText() -> String {
+        String(cString: strerror(errno))
+    }
+}

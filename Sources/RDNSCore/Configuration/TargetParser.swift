@@ -1,0 +1,74 @@
+/// Turns `ADDRESS`, `CIDR` and (on the command line) `ADDRESS=NAME` into check targets.
+public enum TargetParser {
+    public enum ParseError: Error, Equatable, Sendable, CustomStringConvertible {
+        case malformed(String)
+        case range(AddressRange.ParseError)
+        case nameOnRange(String)
+        case invalidName(String)
+
+        public var description: String {
+            switch self {
+            case .malformed(let text): "'\(text)' is not an IPv4 or IPv6 address or range"
+            case .range(let error): error.description
+            case .nameOnRange(let text): "'\(text)': an expected name applies to one address, not to a range"
+            case .invalidName(let text): "expected name '\(text)' is not a valid hostname"
+            }
+        }
+    }
+
+    /// Parses one address or range, with an optional expected PTR name for a single address.
+    public static func parse(_ text: String, expectedName: DNSName? = nil) -> Result<[CheckTarget], ParseError> {
+        if text.contains("/") {
+            guard expectedName == nil else { return .failure(.nameOnRange(text)) }
+            do {
+                let range = try AddressRange(parsing: text)
+                return .success(range.addresses.map { CheckTarget($0) })
+            } catch {
+                return .failure(.range(error))
+            }
+        }
+        guard let address = IPAddress(text) else { return .failure(.malformed(text)) }
+        return .success([CheckTarget(address, expectedName: expectedName)])
+    }
+
+    /// Parses a command-line argument: `ADDRESS`, `ADDRESS=NAME` or `CIDR`.
+    public static func parseArgument(_ text: String) -> Result<[CheckTarget], ParseError> {
+        guard let equals = text.firstIndex(of: "=") else { return parse(text) }
+        let nameText = String(text[text.index(after: equals)...])
+        guard let name = DNSName(nameText), HostnameRules.violation(in: name) == nil else {
+            return .failure(.invalidName(nameText))
+        }
+        return parse(String(text[..<equals]), expectedName: name)
+    }
+}
+
+/// Durations as written in the configuration and on the command line: `30s`, `5m`, `1h`, `1h30m`, or bare seconds.
+public enum Duration {
+    /// Whole seconds, or nil when the text is not a duration.
+    public static func parseSeconds(_ text: String) -> Int? {
+        guard !text.isEmpty, text.count <= 20 else { return nil }
+        if text.utf8.allSatisfy(isDecimalDigit) { return Int(text) }
+        var total = 0
+        var digits = ""
+        for character in text {
+            if character.isASCII && character.isNumber {
+                digits.append(character)
+                continue
+            }
+            let unit: Int
+            switch character {
+            case "s": unit = 1
+            case "m": unit = 60
+            case "h": unit = 3_600
+            case "d": unit = 86_400
+            default: return nil
+            }
+            guard let value = Int(digits) else { return nil }
+            let (product, overflow) = value.multipliedReportingOverflow(by: unit)
+            guard !overflow else { return nil }
+            total += product
+            digits = ""
+        }
+        return digits.isEmpty ? total : nil
+    }
+}

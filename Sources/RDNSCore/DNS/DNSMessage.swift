@@ -1,0 +1,217 @@
+/// Record types rdnscheck asks for or follows.
+public enum RecordType: UInt16, Sendable, CustomStringConvertible {
+    case a = 1
+    case cname = 5
+    case ptr = 12
+    case aaaa = 28
+
+    public var description: String {
+        switch self {
+        case .a: "A"
+        case .cname: "CNAME"
+        case .ptr: "PTR"
+        case .aaaa: "AAAA"
+        }
+    }
+
+    /// The forward type that can confirm an address: A for IPv4, AAAA for IPv6.
+    public static func forward(for address: IPAddress) -> RecordType {
+        address.isIPv4 ? .a : .aaaa
+    }
+}
+
+/// The data of one answer record, decoded for the types rdnscheck uses.
+public enum RecordData: Hashable, Sendable {
+    case address(IPAddress)
+    case name(DNSName)
+    case other
+}
+
+/// One answer record: owner, type, class and decoded data.
+public struct ResourceRecord: Hashable, Sendable {
+    public let owner: DNSName
+    public let type: UInt16
+    public let recordClass: UInt16
+    public let data: RecordData
+
+    public static let classIN: UInt16 = 1
+
+    public init(owner: DNSName, type: UInt16, recordClass: UInt16 = ResourceRecord.classIN, data: RecordData) {
+        self.owner = owner
+        self.type = type
+        self.recordClass = recordClass
+        self.data = data
+    }
+}
+
+/// The parts of a reply that the check needs: header fields, the question and the answer section.
+/// Authority and additional sections are not read.
+public struct DNSMessage: Sendable {
+    public let id: UInt16
+    public let isResponse: Bool
+    public let isTruncated: Bool
+    public let rcode: UInt8
+    public let question: (name: DNSName, type: UInt16, recordClass: UInt16)?
+    public let answers: [ResourceRecord]
+
+    public static let rcodeNoError: UInt8 = 0
+    public static let rcodeNXDomain: UInt8 = 3
+
+    /// Why a reply could not be parsed; every case is a malformed reply (a temporary failure for the check).
+    public enum ParseError: Error, Equatable, Sendable, CustomStringConvertible {
+        case truncated(String)
+        case badLabel(offset: Int)
+        case badPointer(offset: Int)
+        case compressionLoop(offset: Int)
+        case nameTooLong(offset: Int)
+        case badRecordData(type: UInt16, offset: Int)
+        case tooManyQuestions(Int)
+
+        public var description: String {
+            switch self {
+            case .truncated(let part): "reply ends inside the \(part)"
+            case .badLabel(let offset): "invalid label type at offset \(offset)"
+            case .badPointer(let offset): "compression pointer at offset \(offset) points forward or outside the reply"
+            case .compressionLoop(let offset): "compression loop at offset \(offset)"
+            case .nameTooLong(let offset): "name at offset \(offset) is longer than 255 octets"
+            case .badRecordData(let type, let offset): "type \(type) record data at offset \(offset) is malformed"
+            case .tooManyQuestions(let count): "reply has \(count) questions"
+            }
+        }
+    }
+
+    /// Parses a reply. Never reads outside `bytes`; every malformation is a thrown `ParseError`.
+    public init(parsing bytes: some RandomAccessCollection<UInt8>) throws(ParseError) {
+        var reader = WireReader(Array(bytes))
+        guard reader.bytes.count >= 12 else { throw .truncated("header") }
+        id = reader.uint16(at: 0)
+        let flags = reader.uint16(at: 2)
+        isResponse = flags & 0x8000 != 0
+        isTruncated = flags & 0x0200 != 0
+        rcode = UInt8(flags & 0x000f)
+        let questionCount = Int(reader.uint16(at: 4))
+        let answerCount = Int(reader.uint16(at: 6))
+        reader.offset = 12
+
+        guard questionCount <= 1 else { throw .tooManyQuestions(questionCount) }
+        if questionCount == 1 {
+            let name = try reader.readName()
+            guard let fixed = reader.take(4) else { throw .truncated("question") }
+            question = (name, WireReader.uint16(fixed, 0), WireReader.uint16(fixed, 2))
+        } else {
+            question = nil
+        }
+
+        var answers: [ResourceRecord] = []
+        answers.reserveCapacity(min(answerCount, 64))
+        for _ in 0..<answerCount {
+            answers.append(try reader.readRecord())
+        }
+        self.answers = answers
+    }
+}
+
+/// Bounds-checked reading of wire-format data, with name decompression that rejects loops and forward jumps.
+struct WireReader {
+    let bytes: [UInt8]
+    var offset = 0
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    func uint16(at position: Int) -> UInt16 {
+        UInt16(bytes[position]) << 8 | UInt16(bytes[position + 1])
+    }
+
+    static func uint16(_ slice: ArraySlice<UInt8>, _ position: Int) -> UInt16 {
+        let start = slice.startIndex + position
+        return UInt16(slice[start]) << 8 | UInt16(slice[start + 1])
+    }
+
+    mutating func take(_ count: Int) -> ArraySlice<UInt8>? {
+        guard count >= 0, offset + count <= bytes.count else { return nil }
+        defer { offset += count }
+        return bytes[offset..<(offset + count)]
+    }
+
+    /// Reads a possibly compressed name at the current offset and moves past it.
+    mutating func readName() throws(DNSMessage.ParseError) -> DNSName {
+        let (name, end) = try readName(at: offset, limit: bytes.count)
+        offset = end
+        return name
+    }
+
+    /// Reads a name starting at `start` within `bytes[..<limit]`; returns it and the offset just after it.
+    /// A pointer must point strictly backwards (RFC 1035 pointers refer to earlier names), which also makes
+    /// loops impossible; the jump count is bounded anyway.
+    func readName(at start: Int, limit: Int) throws(DNSMessage.ParseError) -> (DNSName, Int) {
+        var wire: [UInt8] = []
+        var position = start
+        var end: Int? = nil
+        var jumps = 0
+        var lowestPointerSource = start
+        while true {
+            // Bytes in place must stay within `limit`; a pointer may reach any earlier part of the reply.
+            let currentLimit = end == nil ? limit : bytes.count
+            guard position < currentLimit else { throw .truncated("name at offset \(start)") }
+            let length = bytes[position]
+            switch length & 0xc0 {
+            case 0x00:
+                if length == 0 {
+                    wire.append(0)
+                    guard wire.count <= DNSName.maximumWireLength else { throw .nameTooLong(offset: start) }
+                    return (DNSName(uncheckedWire: wire), end ?? position + 1)
+                }
+                let labelEnd = position + 1 + Int(length)
+                guard labelEnd <= currentLimit else { throw .truncated("name at offset \(start)") }
+                wire.append(length)
+                wire.append(contentsOf: bytes[(position + 1)..<labelEnd])
+                guard wire.count < DNSName.maximumWireLength else { throw .nameTooLong(offset: start) }
+                position = labelEnd
+            case 0xc0:
+                guard position + 1 < currentLimit else { throw .truncated("name at offset \(start)") }
+                let target = Int(uint16(at: position) & 0x3fff)
+                if end == nil { end = position + 2 }
+                jumps += 1
+                guard jumps <= 127 else { throw .compressionLoop(offset: position) }
+                guard target < lowestPointerSource else {
+                    throw target == position ? .compressionLoop(offset: position) : .badPointer(offset: position)
+                }
+                lowestPointerSource = target
+                position = target
+            default:
+                throw .badLabel(offset: position)
+            }
+        }
+    }
+
+    /// Reads one resource record and decodes the data of A, AAAA, PTR and CNAME records.
+    mutating func readRecord() throws(DNSMessage.ParseError) -> ResourceRecord {
+        let owner = try readName()
+        guard let fixed = take(10) else { throw .truncated("record header") }
+        let type = WireReader.uint16(fixed, 0)
+        let recordClass = WireReader.uint16(fixed, 2)
+        let dataLength = Int(WireReader.uint16(fixed, 8))
+        let dataStart = offset
+        guard take(dataLength) != nil else { throw .truncated("record data") }
+        let dataEnd = offset
+        let data: RecordData
+        switch RecordType(rawValue: type) {
+        case .a, .aaaa:
+            let expected = type == RecordType.a.rawValue ? 4 : 16
+            guard dataLength == expected, let address = IPAddress(bytes: bytes[dataStart..<dataEnd]) else {
+                throw .badRecordData(type: type, offset: dataStart)
+            }
+            data = .address(address)
+        case .ptr, .cname:
+            // The name must end exactly at the end of the record data.
+            let (name, nameEnd) = try readName(at: dataStart, limit: dataEnd)
+            guard nameEnd == dataEnd else { throw .badRecordData(type: type, offset: dataStart) }
+            data = .name(name)
+        case nil:
+            data = .other
+        }
+        return ResourceRecord(owner: owner, type: type, recordClass: recordClass, data: data)
+    }
+}

@@ -1,0 +1,130 @@
+/// A domain name as raw labels (uncompressed wire format), compared ASCII case-insensitively.
+///
+/// Names from the network may hold any byte, so the labels stay bytes; `description` escapes every byte
+/// outside letters, digits, `-`, `_` and `/` as `\DDD` (DNS presentation format), which keeps control
+/// characters, shell metacharacters and non-ASCII out of terminals, logs and monitoring output.
+public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Wire format without compression: length-prefixed labels, ending with the root's zero byte.
+    public let wire: [UInt8]
+
+    public static let maximumWireLength = 255
+    public static let maximumLabelLength = 63
+
+    /// Builds a name from labels; nil when a label is empty or longer than 63 octets or the name exceeds 255.
+    public init?(labels: [some Collection<UInt8>]) {
+        var wire: [UInt8] = []
+        for label in labels {
+            guard (1...DNSName.maximumLabelLength).contains(label.count) else { return nil }
+            wire.append(UInt8(label.count))
+            wire.append(contentsOf: label)
+        }
+        wire.append(0)
+        guard wire.count <= DNSName.maximumWireLength else { return nil }
+        self.wire = wire
+    }
+
+    /// Parses a dotted name as typed by a person (`mail.example.com`, one trailing dot allowed).
+    /// No escapes: configuration and command-line names are hostnames.
+    public init?(_ text: some StringProtocol) {
+        var body = Substring(text)
+        if body.hasSuffix(".") { body = body.dropLast() }
+        guard !body.isEmpty else { return nil }
+        self.init(labels: body.split(separator: ".", omittingEmptySubsequences: false).map { Array($0.utf8) })
+    }
+
+    init(uncheckedWire: [UInt8]) {
+        wire = uncheckedWire
+    }
+
+    /// The labels, most specific first.
+    public var labels: [ArraySlice<UInt8>] {
+        var result: [ArraySlice<UInt8>] = []
+        var index = 0
+        while index < wire.count, wire[index] != 0 {
+            let length = Int(wire[index])
+            result.append(wire[(index + 1)..<(index + 1 + length)])
+            index += 1 + length
+        }
+        return result
+    }
+
+    /// Presentation form without the trailing dot, escaped (see the type's documentation).
+    public var description: String {
+        var text: [UInt8] = []
+        text.reserveCapacity(wire.count + 8)
+        for (position, label) in labels.enumerated() {
+            if position > 0 { text.append(UInt8(ascii: ".")) }
+            for byte in label {
+                if DNSName.printsUnescaped(byte) {
+                    text.append(byte)
+                } else {
+                    text.append(UInt8(ascii: "\\"))
+                    text.append(contentsOf: String(Int(byte) + 1000).utf8.dropFirst())
+                }
+            }
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    private static func printsUnescaped(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "/"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// ASCII lowercase of the wire form: the key for comparison and hashing.
+    private var folded: [UInt8] { wire.map(asciiLowercased) }
+
+    public static func == (lhs: DNSName, rhs: DNSName) -> Bool {
+        lhs.wire.count == rhs.wire.count && zip(lhs.wire, rhs.wire).allSatisfy {
+            asciiLowercased($0) == asciiLowercased($1)
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(wire.count)
+        for byte in wire { hasher.combine(asciiLowercased(byte)) }
+    }
+
+    /// Orders by the lowercased presentation text, so sorted output reads alphabetically.
+    public static func < (lhs: DNSName, rhs: DNSName) -> Bool {
+        let left = lhs.description.lowercased(), right = rhs.description.lowercased()
+        return left != right ? left < right : lhs.wire.lexicographicallyPrecedes(rhs.wire)
+    }
+
+    /// True when this name is `other` or lies below it (`a.b.example.com` is within `example.com`).
+    public func isWithin(_ other: DNSName) -> Bool {
+        let mine = labels, theirs = other.labels
+        guard mine.count >= theirs.count else { return false }
+        return zip(mine.suffix(theirs.count), theirs).allSatisfy { a, b in
+            a.count == b.count && zip(a, b).allSatisfy { asciiLowercased($0) == asciiLowercased($1) }
+        }
+    }
+
+    /// The reverse-lookup name of an address: `d.c.b.a.in-addr.arpa` or 32 nibbles under `ip6.arpa`.
+    public static func reverse(of address: IPAddress) -> DNSName {
+        var labels: [[UInt8]] = []
+        switch address {
+        case .v4(let value):
+            for shift in stride(from: 0, through: 24, by: 8) {
+                labels.append(Array(String((value >> UInt32(shift)) & 0xff).utf8))
+            }
+            labels += [Array("in-addr".utf8), Array("arpa".utf8)]
+        case .v6(let value):
+            for shift in stride(from: 0, through: 124, by: 4) {
+                labels.append(Array(String(UInt8((value >> UInt128(shift)) & 0xf), radix: 16).utf8))
+            }
+            labels += [Array("ip6".utf8), Array("arpa".utf8)]
+        }
+        return DNSName(labels: labels)!
+    }
+}
+
+@inline(__always)
+func asciiLowercased(_ byte: UInt8) -> UInt8 {
+    byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+}

@@ -1,0 +1,135 @@
+import CResolv
+import RDNSCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A bounded pool of POSIX threads, each owning one libresolv state, that runs blocking `res_nquery` calls.
+///
+/// Blocking calls must not run on Swift's cooperative thread pool (they would starve every other task), so
+/// async callers enqueue a job and suspend; a worker runs it and resumes them. Threads are started on demand,
+/// up to `width`, so ten addresses never pay for sixteen threads.
+final class BlockingLookupPool: @unchecked Sendable {
+    // @unchecked: all mutable state below is guarded by `mutex`.
+    struct Job {
+        let name: DNSName
+        let type: RecordType
+        let continuation: CheckedContinuation<QueryOutcome, Never>
+    }
+
+    private let options: cresolv_options
+    private let width: Int
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let jobAvailable: UnsafeMutablePointer<pthread_cond_t>
+    private var queue: [Job] = []
+    private var queueHead = 0
+    private var threads: [pthread_t] = []
+    private var idleWorkers = 0
+    private var stopping = false
+
+    init(options: cresolv_options, width: Int) {
+        self.options = options
+        self.width = max(1, width)
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        jobAvailable = .allocate(capacity: 1)
+        pthread_cond_init(jobAvailable, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(jobAvailable)
+        jobAvailable.deallocate()
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    /// Runs one query on a worker thread.
+    func run(_ name: DNSName, _ type: RecordType) async -> QueryOutcome {
+        await withCheckedContinuation { continuation in
+            pthread_mutex_lock(mutex)
+            guard !stopping else {
+                pthread_mutex_unlock(mutex)
+                continuation.resume(returning: .failure(.localError("resolver is shut down")))
+                return
+            }
+            queue.append(Job(name: name, type: type, continuation: continuation))
+            if idleWorkers == 0 && threads.count < width {
+                startWorker()
+            }
+            pthread_cond_signal(jobAvailable)
+            pthread_mutex_unlock(mutex)
+        }
+    }
+
+    /// Stops the workers after the queued jobs and waits for them. Further queries fail at once.
+    func shutdown() {
+        pthread_mutex_lock(mutex)
+        stopping = true
+        let running = threads
+        threads = []
+        pthread_cond_broadcast(jobAvailable)
+        pthread_mutex_unlock(mutex)
+        for thread in running {
+            pthread_join(thread, nil)
+        }
+    }
+
+    /// Called with `mutex` held.
+    private func startWorker() {
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let created = pthread_create(&thread, nil, { context in
+            let pool = Unmanaged<BlockingLookupPool>.fromOpaque(context!).takeRetainedValue()
+            pool.work()
+            return nil
+        }, context)
+        if created == 0 {
+            threads.append(thread)
+        } else {
+            Unmanaged<BlockingLookupPool>.fromOpaque(context).release()
+        }
+    }
+
+    private func nextJob() -> Job? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while queueHead == queue.count && !stopping {
+            idleWorkers += 1
+            pthread_cond_wait(jobAvailable, mutex)
+            idleWorkers -= 1
+        }
+        guard queueHead < queue.count else { return nil }
+        let job = queue[queueHead]
+        queueHead += 1
+        if queueHead > 1024 && queueHead * 2 > queue.count {
+            queue.removeFirst(queueHead)
+            queueHead = 0
+        }
+        return job
+    }
+
+    /// A worker: one libresolv state and one answer buffer for the thread's lifetime.
+    private func work() {
+        var options = self.options
+        var error = [CChar](repeating: 0, count: 256)
+        let resolver = cresolv_open(&options, &error, error.count)
+        let openError = resolver == nil ? String(decoding: error.prefix { $0 != 0 }.map(UInt8.init), as: UTF8.self) : ""
+        let answer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Int(CRESOLV_ANSWER_BUFFER_SIZE))
+        defer {
+            answer.deallocate()
+            cresolv_close(resolver)
+        }
+        while let job = nextJob() {
+            guard let resolver else {
+                job.continuation.resume(returning: .failure(.localError(openError)))
+                continue
+            }
+            let result = cresolv_query(resolver, job.name.description, Int32(job.type.rawValue),
+                                       answer.baseAddress, Int32(answer.count))
+            let outcome = OutcomeClassifier.classify(result, reply: UnsafeBufferPointer(answer),
+                                                     name: job.name, type: job.type)
+            job.continuation.resume(returning: outcome)
+        }
+    }
+}
