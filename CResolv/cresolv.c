@@ -27,6 +27,9 @@ struct cresolv_resolver {
     timer_t deadline_timer;
     long deadline_ms;
     volatile sig_atomic_t deadline_expired;
+    /* How much of answer may hold bytes of an earlier reply: zeroed before the next query. */
+    int dirty_length;
+    uint8_t answer[CRESOLV_ANSWER_BUFFER_SIZE];
 };
 
 /* The resolver whose lookup is in progress on this thread, for the deadline signal handler. */
@@ -130,6 +133,7 @@ static int cresolv_set_nameservers(res_state state, const cresolv_options *optio
 cresolv_resolver *cresolv_open(const cresolv_options *options, char *error, size_t error_size) {
     pthread_once(&cresolv_process_setup_once, cresolv_process_setup);
 
+    /* calloc: the answer buffer starts clean (dirty_length 0). */
     cresolv_resolver *resolver = calloc(1, sizeof *resolver);
     if (resolver == NULL) {
         snprintf(error, error_size, "out of memory");
@@ -208,20 +212,52 @@ static void cresolv_disarm_deadline(cresolv_resolver *resolver) {
     timer_settime(resolver->deadline_timer, 0, &spec, NULL);
 }
 
-cresolv_result cresolv_query(cresolv_resolver *resolver, const char *name, int type,
-                             uint8_t *answer, int answer_size) {
+const uint8_t *cresolv_reply(const cresolv_resolver *resolver) {
+    return resolver->answer;
+}
+
+/* The length of the DNS message at the start of buf, found by walking its four sections, or -1 when they run
+ * past size. Needed because res_nquery returns -1, not the length, for NXDOMAIN and NODATA replies. */
+static int cresolv_message_length(const uint8_t *message, int size) {
+    if (size < HFIXEDSZ) {
+        return -1;
+    }
+    const HEADER *header = (const HEADER *)message;
+    const int counts[4] = {ntohs(header->qdcount), ntohs(header->ancount), ntohs(header->nscount),
+                           ntohs(header->arcount)};
+    const uint8_t *position = message + HFIXEDSZ;
+    const uint8_t *end = message + size;
+    for (int section = 0; section < 4; section++) {
+        for (int index = 0; index < counts[section]; index++) {
+            int name_length = dn_skipname(position, end);
+            if (name_length < 0) {
+                return -1;
+            }
+            position += name_length;
+            int fixed = section == 0 ? QFIXEDSZ : RRFIXEDSZ;
+            if (end - position < fixed) {
+                return -1;
+            }
+            int data_length = section == 0 ? 0 : (position[8] << 8 | position[9]);
+            position += fixed;
+            if (end - position < data_length) {
+                return -1;
+            }
+            position += data_length;
+        }
+    }
+    return (int)(position - message);
+}
+
+cresolv_result cresolv_query(cresolv_resolver *resolver, const char *name, int type) {
     cresolv_result result = {.length = -1, .h_errno_value = 0, .error_number = 0, .rcode = -1,
                              .deadline_expired = 0};
-    if (answer_size < HFIXEDSZ) {
-        result.h_errno_value = NO_RECOVERY;
-        result.error_number = EINVAL;
-        return result;
-    }
+    uint8_t *answer = resolver->answer;
+    const int answer_size = CRESOLV_ANSWER_BUFFER_SIZE;
     /* A zeroed header tells "no reply arrived" (QR clear) apart from a SERVFAIL or REFUSED reply, which glibc
-     * reports with the same TRY_AGAIN as a timeout. The whole buffer is zeroed because for NXDOMAIN and NODATA
-     * res_nquery returns -1 without the reply's length: the caller parses the buffer, and nothing of an earlier
-     * reply may be read as part of this one. */
-    memset(answer, 0, (size_t)answer_size);
+     * reports with the same TRY_AGAIN as a timeout; and no byte of an earlier reply may be read as part of
+     * this one, so everything the last reply may have written is zeroed too. */
+    memset(answer, 0, (size_t)(resolver->dirty_length > HFIXEDSZ ? resolver->dirty_length : HFIXEDSZ));
     resolver->deadline_expired = 0;
     resolver->state.res_h_errno = 0;
     cresolv_active = resolver;
@@ -240,12 +276,22 @@ cresolv_result cresolv_query(cresolv_resolver *resolver, const char *name, int t
         resolver->state._flags = 0;
     }
 
-    /* For a TCP reply longer than the buffer, glibc keeps what fits, sets TC and returns the full length. */
-    result.length = length > answer_size ? answer_size : length;
+    const HEADER *header = (const HEADER *)answer;
+    if (length > 0) {
+        /* For a TCP reply longer than the buffer, glibc keeps what fits, sets TC and returns the full length. */
+        result.length = length > answer_size ? answer_size : length;
+    } else if (header->qr && (resolver->state.res_h_errno == HOST_NOT_FOUND || resolver->state.res_h_errno == NO_DATA
+                              || resolver->state.res_h_errno == NO_RECOVERY)) {
+        /* res_nquery accepted this reply (NXDOMAIN, NODATA, FORMERR/NOTIMP/REFUSED) but did not return its length.
+         * Not so for TRY_AGAIN: after a timeout the buffer may hold a reply glibc rejected (wrong ID or question),
+         * which must never be read as an answer; only its RCODE is reported. */
+        result.length = cresolv_message_length(answer, answer_size);
+    }
+    /* Without a known reply length, glibc may have received anything anywhere in the buffer. */
+    resolver->dirty_length = result.length > 0 ? result.length : answer_size;
     result.h_errno_value = resolver->state.res_h_errno;
     result.error_number = saved_errno;
     result.deadline_expired = resolver->deadline_expired ? 1 : 0;
-    const HEADER *header = (const HEADER *)answer;
     if (header->qr) {
         result.rcode = header->rcode;
     }

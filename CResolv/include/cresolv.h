@@ -22,7 +22,7 @@ extern "C" {
 /* glibc's MAXNS: res_state holds at most three nameservers. */
 #define CRESOLV_MAX_NAMESERVERS 3
 
-/* The largest DNS message (TCP length prefix is 16 bits); callers pass an answer buffer this big. */
+/* The largest DNS message (TCP length prefix is 16 bits): each resolver's answer buffer is this big. */
 #define CRESOLV_ANSWER_BUFFER_SIZE 65536
 
 /* What to configure on each resolver state; built with the functions below. */
@@ -55,7 +55,7 @@ void cresolv_close(cresolv_resolver *resolver);
 
 /* Everything needed to classify one lookup; the Swift side maps it to an outcome in one place. */
 typedef struct cresolv_result {
-    int length;            /* bytes of reply in the answer buffer (clamped to its size), or -1 */
+    int length;            /* bytes of reply in the answer buffer (clamped to its size), or -1: no usable reply */
     int h_errno_value;     /* the state's res_h_errno (HOST_NOT_FOUND, NO_DATA, TRY_AGAIN, ...) */
     int error_number;      /* errno right after res_nquery (ECONNREFUSED, ETIMEDOUT, ...) */
     int rcode;             /* RCODE of the reply left in the buffer, or -1 when no reply arrived */
@@ -63,9 +63,12 @@ typedef struct cresolv_result {
 } cresolv_result;
 
 /* One query (class IN) through res_nquery, bounded by timeout x attempts x nameservers overall.
- * answer must hold answer_size bytes; the reply (if any) is left there for the caller to parse. */
-cresolv_result cresolv_query(cresolv_resolver *resolver, const char *name, int type,
-                             uint8_t *answer, int answer_size);
+ * The reply, if any, is left in the resolver's answer buffer (see cresolv_reply) until the next query. */
+cresolv_result cresolv_query(cresolv_resolver *resolver, const char *name, int type);
+
+/* The resolver's answer buffer (CRESOLV_ANSWER_BUFFER_SIZE bytes): the last reply is its first
+ * cresolv_result.length bytes. */
+const uint8_t *cresolv_reply(const cresolv_resolver *resolver);
 
 /* The overall deadline of one query in milliseconds, as cresolv_query enforces it. */
 long cresolv_deadline_ms(const cresolv_resolver *resolver);

@@ -28,7 +28,7 @@ public struct CommandLineOptions: Equatable, Sendable {
     /// Parses the arguments after the program name.
     public static func parse(_ arguments: [String]) throws(UsageError) -> CommandLineOptions {
         var options = CommandLineOptions()
-        var seen = Set<IPAddress>()
+        var seen: [IPAddress: Int] = [:]
         var index = 0
         var onlyOperands = false
 
@@ -107,12 +107,20 @@ public struct CommandLineOptions: Equatable, Sendable {
         return options
     }
 
-    private mutating func addTargets(_ argument: String, seen: inout Set<IPAddress>) throws(UsageError) {
+    /// Adds each address once; the same address with two different expected names is an error.
+    private mutating func addTargets(_ argument: String, seen: inout [IPAddress: Int]) throws(UsageError) {
         switch TargetParser.parseArgument(argument) {
         case .failure(let error):
             throw UsageError(description: error.description)
         case .success(let parsed):
-            for target in parsed where seen.insert(target.address).inserted {
+            for target in parsed {
+                if let index = seen[target.address] {
+                    guard target.expectedName == nil || targets[index].expectedName == target.expectedName else {
+                        throw UsageError(description: "\(target.address) is given twice with different expected names")
+                    }
+                    continue
+                }
+                seen[target.address] = targets.count
                 targets.append(target)
             }
         }

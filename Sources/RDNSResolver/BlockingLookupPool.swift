@@ -109,26 +109,21 @@ final class BlockingLookupPool: @unchecked Sendable {
         return job
     }
 
-    /// A worker: one libresolv state and one answer buffer for the thread's lifetime.
+    /// A worker: one libresolv state (with its answer buffer) for the thread's lifetime.
     private func work() {
         var options = self.options
         var error = [CChar](repeating: 0, count: 256)
         let resolver = cresolv_open(&options, &error, error.count)
         let openError = resolver == nil ? String(decoding: error.prefix { $0 != 0 }.map(UInt8.init), as: UTF8.self) : ""
-        let answer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Int(CRESOLV_ANSWER_BUFFER_SIZE))
-        defer {
-            answer.deallocate()
-            cresolv_close(resolver)
-        }
+        defer { cresolv_close(resolver) }
         while let job = nextJob() {
             guard let resolver else {
                 job.continuation.resume(returning: .failure(.localError(openError)))
                 continue
             }
-            let result = cresolv_query(resolver, job.name.description, Int32(job.type.rawValue),
-                                       answer.baseAddress, Int32(answer.count))
-            let outcome = OutcomeClassifier.classify(result, reply: UnsafeBufferPointer(answer),
-                                                     name: job.name, type: job.type)
+            let result = cresolv_query(resolver, job.name.description, Int32(job.type.rawValue))
+            let reply = UnsafeBufferPointer(start: cresolv_reply(resolver), count: Int(CRESOLV_ANSWER_BUFFER_SIZE))
+            let outcome = OutcomeClassifier.classify(result, reply: reply, name: job.name, type: job.type)
             job.continuation.resume(returning: outcome)
         }
     }

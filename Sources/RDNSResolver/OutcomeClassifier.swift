@@ -9,8 +9,9 @@ import Glibc
 /// become a `QueryOutcome`.
 ///
 /// glibc reports SERVFAIL, REFUSED and timeouts alike as `TRY_AGAIN`; the shim zeroes the header before each
-/// query, so a reply left in the buffer (QR set) tells them apart, and `ECONNREFUSED` means no server answered
-/// at all. NXDOMAIN and NODATA come back as -1 too, with the reply still in the buffer: those are answers.
+/// query, so the RCODE of a reply left in the buffer tells them apart, and `ECONNREFUSED` means no server
+/// answered at all. NXDOMAIN and NODATA come back as -1 too; for those the shim finds the reply's length, and
+/// they are answers.
 enum OutcomeClassifier {
     static let rcodeFormatError: Int32 = 1
     static let rcodeServerFailure: Int32 = 2
@@ -20,17 +21,13 @@ enum OutcomeClassifier {
     static func classify(_ result: cresolv_result, reply: UnsafeBufferPointer<UInt8>,
                          name: DNSName, type: RecordType) -> QueryOutcome {
         if result.length > 0 {
+            // A reply glibc accepted: an answer, NXDOMAIN or NODATA (or an error RCODE it did not retry).
             return parse(UnsafeBufferPointer(rebasing: reply[0..<Int(result.length)]), name: name, type: type)
         }
         if result.deadline_expired != 0 {
             return .failure(.timeout)
         }
         switch result.h_errno_value {
-        case HOST_NOT_FOUND where result.rcode == Int32(DNSMessage.rcodeNXDomain),
-             NO_DATA where result.rcode == Int32(DNSMessage.rcodeNoError):
-            // res_nquery does not return the reply's length on this path; the shim zeroed the buffer, so parsing
-            // all of it reads the reply and, past its end, only zeros.
-            return parse(reply, name: name, type: type)
         case TRY_AGAIN, NO_RECOVERY, HOST_NOT_FOUND, NO_DATA:
             return .failure(failure(rcode: result.rcode, errorNumber: result.error_number))
         default:
@@ -48,7 +45,8 @@ enum OutcomeClassifier {
         case rcodeServerFailure: return .serverFailure
         case rcodeRefused, rcodeNotImplemented: return .refused
         case rcodeFormatError: return .formatError
-        case -1:
+        case -1, Int32(DNSMessage.rcodeNoError), Int32(DNSMessage.rcodeNXDomain):
+            // No reply, or one glibc rejected (wrong ID or question) before giving up: decided by errno.
             return errorNumber == ECONNREFUSED || errorNumber == ENETUNREACH || errorNumber == EHOSTUNREACH
                 ? .unreachable : .timeout
         default: return .malformed("unexpected RCODE \(rcode)")
@@ -64,14 +62,15 @@ enum OutcomeClassifier {
             return .failure(.malformed(error.description))
         }
         guard message.isResponse else { return .failure(.malformed("not a response")) }
+        // An error RCODE says all there is to say, whatever the rest of the reply holds.
+        guard message.rcode == DNSMessage.rcodeNoError || message.rcode == DNSMessage.rcodeNXDomain else {
+            return .failure(failure(rcode: Int32(message.rcode), errorNumber: 0))
+        }
         // glibc retries a truncated UDP reply over TCP; a reply still truncated may be missing records.
         guard !message.isTruncated else { return .failure(.malformed("truncated reply")) }
         guard let question = message.question, question.name == name, question.type == type.rawValue,
               question.recordClass == ResourceRecord.classIN else {
             return .failure(.malformed("the reply does not answer the question asked"))
-        }
-        guard message.rcode == DNSMessage.rcodeNoError || message.rcode == DNSMessage.rcodeNXDomain else {
-            return .failure(failure(rcode: Int32(message.rcode), errorNumber: 0))
         }
         return .reply(rcode: message.rcode, answers: message.answers)
     }

@@ -26,7 +26,8 @@ public struct AddressRange: Hashable, Sendable, CustomStringConvertible {
     /// Parses `ADDRESS/PREFIX`. Host bits must be zero, so a typo cannot silently check a different range.
     public init(parsing text: String) throws(ParseError) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, let address = IPAddress(parts[0]) else { throw .malformedAddress(text) }
+        guard let address = IPAddress(parts[0]) else { throw .malformedAddress(text) }
+        guard parts.count == 2 else { throw .malformedPrefix(text) }
         let digits = parts[1]
         guard (1...3).contains(digits.count), digits.utf8.allSatisfy(isDecimalDigit),
               let prefix = Int(digits), prefix <= address.bitWidth,

@@ -14,6 +14,11 @@ public struct ForwardAnswer: Hashable, Sendable {
     public let name: DNSName
     /// The addresses found for the name (after CNAMEs), sorted; empty when the name has none.
     public let addresses: [IPAddress]
+
+    public init(name: DNSName, addresses: [IPAddress]) {
+        self.name = name
+        self.addresses = addresses
+    }
 }
 
 /// Everything the check found out about one address.

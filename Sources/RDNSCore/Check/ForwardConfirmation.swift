@@ -111,8 +111,13 @@ public struct ForwardConfirmation<Resolver: DNSResolver>: Sendable {
         }
         let type = RecordType.forward(for: address)
         let lookup = await ChainedLookup.resolve(name, type: type, using: resolver)
-        if let target = lookup.chain.last {
-            findings.add(.ptrIsCNAME, .warning, "PTR \(name) is a CNAME to \(target) (RFC 1912: name the host itself)")
+        switch lookup.outcome {
+        case .records, .nxdomain, .noData:
+            if let target = lookup.chain.last {
+                findings.add(.ptrIsCNAME, .warning, "PTR \(name) is a CNAME to \(target) (RFC 1912: name the host itself)")
+            }
+        case .cnameLoop, .failure:
+            break
         }
         switch lookup.outcome {
         case .records(let records):

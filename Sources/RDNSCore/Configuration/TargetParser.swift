@@ -65,8 +65,9 @@ public enum Duration {
             }
             guard let value = Int(digits) else { return nil }
             let (product, overflow) = value.multipliedReportingOverflow(by: unit)
-            guard !overflow else { return nil }
-            total += product
+            let (sum, sumOverflow) = total.addingReportingOverflow(product)
+            guard !overflow, !sumOverflow else { return nil }
+            total = sum
             digits = ""
         }
         return digits.isEmpty ? total : nil

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The built binary's arguments, configuration handling and exit codes, without DNS.
+@Suite("rdnscheck command line")
+struct CommandLineTests {
+    @Test("--version prints 'rdnscheck X.Y.Z' on its first line and exits 0", arguments: ["--version", "-V"])
+    func version(flag: String) throws {
+        let result = try rdnscheck([flag])
+        #expect(result.exitStatus == 0)
+        #expect(result.stdoutText.lines.first?.wholeMatch(of: /rdnscheck \d+\.\d+\.\d+/) != nil)
+    }
+
+    @Test("--help describes the usage and exits 0", arguments: ["--help", "-h"])
+    func help(flag: String) throws {
+        let result = try rdnscheck([flag])
+        #expect(result.exitStatus == 0)
+        #expect(result.stdoutText.hasPrefix("Usage: rdnscheck"))
+        #expect(result.stdoutText.contains("--check-config"))
+    }
+
+    @Test("bad arguments exit 3 with one clear line and a pointer to --help", arguments: [
+        (["--bogus"], "unknown option '--bogus'"),
+        (["--once", "203.0.113.256"], "'203.0.113.256' is not an IPv4 or IPv6 address or range"),
+        (["--once", "10.0.0.0/15"], "at most 65536"),
+        (["--once", "2001:db8::/111"], "at most 65536"),
+        (["--once", "203.0.113.1/24"], "did you mean 203.0.113.0/24"),
+        (["--once", "203.0.113.5=bad_-.example..com"], "is not a valid hostname"),
+        (["--once", "--format", "xml", "203.0.113.5"], "unknown format 'xml'"),
+        (["--once", "--timeout", "0s", "203.0.113.5"], "timeout '0s'"),
+        (["--once", "--timeout"], "option '--timeout' needs a value"),
+        (["--once", "--nameserver", "[::1]5300", "203.0.113.5"], "is not a nameserver"),
+        (["--once", "--nameserver", "127.0.0.1:0", "203.0.113.5"], "is not a nameserver"),
+        (["--once", "--state", "relative.json", "203.0.113.5"], "must be an absolute path"),
+        (["--once", "--quiet=yes", "203.0.113.5"], "takes no value"),
+    ] as [([String], String)])
+    func badArguments(arguments: [String], message: String) throws {
+        let result = try rdnscheck(arguments)
+        #expect(result.exitStatus == 3)
+        #expect(result.stdoutText.isEmpty)
+        #expect(result.stderrText.lines.count == 1)
+        #expect(result.stderrText.contains(message), "\(result.stderrText)")
+        #expect(result.stderrText.contains("--help"))
+    }
+
+    @Test("--check-config prints 'configuration OK' for a valid file")
+    func checkConfigValid() throws {
+        let result = try rdnscheck(["--check-config", "-c", repositoryRoot + "/config/demo.conf"])
+        #expect(result.exitStatus == 0)
+        #expect(result.stdoutText == "configuration OK\n")
+    }
+
+    @Test("--check-config prints every error as FILE:LINE: message and exits 6")
+    func checkConfigInvalid() throws {
+        let path = try temporaryFile("""
+            timeout 90s
+            attempts two
+            check 192.0.2.10
+            frobnicate yes
+            check 192.0.2.0/24 mail.example.com
+            """)
+        let result = try rdnscheck(["--check-config", "-c", path])
+        #expect(result.exitStatus == 6)
+        let errors = result.stderrText.lines
+        #expect(errors.map { $0.split(separator: ":").dropFirst().first.map(String.init) } == ["1", "2", "4", "5"])
+        #expect(errors.allSatisfy { $0.hasPrefix(path + ":") })
+        #expect(errors[2].hasSuffix("unknown directive 'frobnicate'"))
+    }
+
+    @Test("a missing configuration file is named in the error")
+    func missingConfigFile() throws {
+        let result = try rdnscheck(["--check-config", "-c", "/nonexistent/rdnscheck.conf"])
+        #expect(result.exitStatus == 6)
+        #expect(result.stderrText.contains("cannot read /nonexistent/rdnscheck.conf: No such file or directory"))
+    }
+
+    @Test("--once with an invalid configuration is UNKNOWN (exit 3) and lists the errors")
+    func onceWithInvalidConfig() throws {
+        let path = try temporaryFile("check 192.0.2.10\nattempts 0\n")
+        let result = try rdnscheck(["--once", "-c", path])
+        #expect(result.exitStatus == 3)
+        #expect(result.stderrText.contains("\(path):2: attempts '0' is not a number from 1 to 5"))
+    }
+
+    @Test("a configuration without addresses is UNKNOWN: nothing to check")
+    func nothingToCheck() throws {
+        let result = try rdnscheck(["--once", "-c", repositoryRoot + "/config/rdnscheck.conf"])
+        #expect(result.exitStatus == 3)
+        #expect(result.stderrText.contains("nothing to check"))
+    }
+
+    @Test("without --once the daemon is not available yet, and says so (exit 3)")
+    func daemonNotYet() throws {
+        let result = try rdnscheck(["192.0.2.10"])
+        #expect(result.exitStatus == 3)
+        #expect(result.stderrText.contains("--once"))
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `rdnscheck --once` end to end: the built binary against NSD and the fault server; exit codes and formats.
+@Suite("rdnscheck --once")
+struct OnceRunTests {
+    @Test("the exit code is the worst status of the run", arguments: [
+        (["192.0.2.10"], Int32(0)),
+        (["192.0.2.10", "192.0.2.15"], 1),
+        (["192.0.2.10", "192.0.2.15", "192.0.2.11"], 2),
+        (["192.0.2.12"], 2),
+        (["198.51.100.32/28"], 0),
+    ] as [([String], Int32)])
+    func exitCodeIsWorstStatus(addresses: [String], exitCode: Int32) throws {
+        let result = try rdnscheckOnce(addresses)
+        #expect(result.exitStatus == exitCode, "\(result.stdoutText)\(result.stderrText)")
+        #expect(result.stderrText.isEmpty)
+    }
+
+    @Test("text output: one aligned line per address and a summary")
+    func textFormat() throws {
+        let result = try rdnscheckOnce(["192.0.2.10", "192.0.2.15", "192.0.2.11", "2001:DB8:0:0::25"])
+        let lines = result.stdoutText.lines
+        #expect(lines.count == 5)
+        #expect(lines[0].hasPrefix("OK        192.0.2.10    mail.example.test"))
+        #expect(lines[1].hasPrefix("WARNING   192.0.2.15    a15.example.test,b15.example.test  multiple-ptr: "))
+        #expect(lines[2].hasPrefix("CRITICAL  192.0.2.11    mx.example.test"))
+        #expect(lines[2].hasSuffix("forward-mismatch: PTR mx.example.test resolves to 198.51.100.9, not 192.0.2.11"))
+        #expect(lines[3].hasPrefix("OK        2001:db8::25  mail6.example.test"))
+        #expect(lines[4].hasPrefix("CRITICAL: 4 addresses: 2 ok, 1 warning, 1 critical, 0 unknown in "))
+    }
+
+    @Test("nagios output: status line with perfdata in '.' decimals whatever the locale, then the non-OK addresses")
+    func nagiosFormat() throws {
+        let port = try standardNSD.get().port
+        let result = try rdnscheck(["--once", "--format", "nagios", "--nameserver", "127.0.0.1:\(port)",
+                                    "192.0.2.10", "192.0.2.15", "192.0.2.11"],
+                                   environment: ProcessRunner.environment(adding: ["LC_ALL": "de_DE.UTF-8",
+                                                                                   "LC_NUMERIC": "de_DE.UTF-8"]))
+        #expect(result.exitStatus == 2)
+        let lines = result.stdoutText.lines
+        #expect(lines.count == 3)
+        #expect(lines[0].wholeMatch(of: /RDNS CRITICAL - 3 addresses: 1 ok, 1 warning, 1 critical, 0 unknown \| ok=1;;;0;3 warning=1;;;0;3 critical=1;;;0;3 unknown=0;;;0;3 time=\d+\.\d{3}s;;;0/) != nil, "\(lines[0])")
+        #expect(lines[1].hasPrefix("WARNING 192.0.2.15: multiple-ptr: "))
+        #expect(lines[2] == "CRITICAL 192.0.2.11: forward-mismatch: PTR mx.example.test resolves to 198.51.100.9, not 192.0.2.11")
+    }
+
+    @Test("json output follows the documented schema")
+    func jsonFormat() throws {
+        let result = try rdnscheckOnce(["--format", "json", "192.0.2.10=mail.example.test", "192.0.2.11", "192.0.2.13"])
+        #expect(result.exitStatus == 2)
+        let object = try jsonObject(result)
+        #expect(object["status"] as? String == "critical")
+        #expect(object["exit_code"] as? Int == 2)
+        #expect((object["checked_at"] as? String)?.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/) != nil)
+        #expect(object["duration_seconds"] is Double || object["duration_seconds"] is Int)
+        #expect(object["counts"] as? [String: Int] == ["ok": 1, "warning": 0, "critical": 2, "unknown": 0])
+        let results = try #require(object["results"] as? [[String: Any]])
+        #expect(results.map { $0["address"] as? String } == ["192.0.2.10", "192.0.2.11", "192.0.2.13"])
+        #expect(results[0]["expected_name"] as? String == "mail.example.test")
+        #expect(results[1]["expected_name"] is NSNull)
+        #expect(results[0]["ptr_names"] as? [String] == ["mail.example.test"])
+        #expect(results[0]["forward"] as? [String: [String]] == ["mail.example.test": ["192.0.2.10"]])
+        #expect(results[0]["problems"] as? [Any] != nil && (results[0]["problems"] as? [Any])!.isEmpty)
+        #expect(results[0]["changes"] as? [Any] != nil)
+        let problem = try #require((results[1]["problems"] as? [[String: String]])?.first)
+        #expect(problem == ["code": "forward-mismatch",
+                            "message": "192.0.2.11: PTR mx.example.test resolves to 198.51.100.9, not 192.0.2.11"])
+        #expect(results[2]["forward"] as? [String: [String]] == ["noaddr.example.test": []])
+    }
+
+    @Test("--quiet prints nothing when everything is OK, and the report otherwise")
+    func quiet() throws {
+        let ok = try rdnscheckOnce(["--quiet", "192.0.2.10", "198.51.100.32/30"])
+        #expect(ok.exitStatus == 0)
+        #expect(ok.stdoutText.isEmpty && ok.stderrText.isEmpty)
+        let warning = try rdnscheckOnce(["--quiet", "192.0.2.15"])
+        #expect(warning.exitStatus == 1)
+        #expect(warning.stdoutText.hasPrefix("WARNING"))
+    }
+
+    @Test("addresses on the command line replace the configuration's checks; its settings still apply")
+    func commandLineAddressesReplaceChecks() throws {
+        let path = try temporaryFile("generic-ptr ignore\ncheck 192.0.2.11\n")
+        let result = try rdnscheckOnce(["-c", path, "--format", "json", "192.0.2.17"])
+        #expect(result.exitStatus == 0, "generic-ptr ignore from the file applies")
+        let results = try #require(try jsonObject(result)["results"] as? [[String: Any]])
+        #expect(results.map { $0["address"] as? String } == ["192.0.2.17"])
+    }
+
+    @Test("the demo configuration shows OK, WARNING and CRITICAL addresses")
+    func demoConfiguration() throws {
+        let result = try rdnscheckOnce(["-c", repositoryRoot + "/config/demo.conf"])
+        #expect(result.exitStatus == 2)
+        let statuses = Set(result.stdoutText.lines.dropLast().map { String($0.prefix { $0 != " " }) })
+        #expect(statuses == ["OK", "WARNING", "CRITICAL"])
+        #expect(result.stdoutText.lines.count == 18)
+    }
+
+    @Test("a temporary failure is a WARNING (exit 1) in every format, never no-ptr")
+    func temporaryFailure() throws {
+        let server = try FaultServer(rules: [FaultServer.reverseName(ipv4: "192.0.2.40"): .rcode(2)])
+        defer { server.stop() }
+        let text = try rdnscheckOnce(["192.0.2.40"], port: server.port)
+        #expect(text.exitStatus == 1)
+        #expect(text.stdoutText.contains("temporary-failure: PTR lookup for 40.2.0.192.in-addr.arpa failed: SERVFAIL"))
+        #expect(!text.stdoutText.contains("no-ptr"))
+    }
+
+    @Test("hostile PTR names are escaped in every format and never executed", arguments: ["text", "nagios", "json"])
+    func hostileNamesInEveryFormat(format: String) throws {
+        unlink("/tmp/rdnscheck-e2e-pwned")
+        let hostile = FaultName(labels: [Array("$(touch /tmp/rdnscheck-e2e-pwned)|\u{1b}[31m\n\"\\".utf8) + [0xff],
+                                         Array("example".utf8)])
+        let server = try FaultServer(rules: [FaultServer.reverseName(ipv4: "192.0.2.41"): .answer([.ptr(hostile)])])
+        defer { server.stop() }
+        let result = try rdnscheckOnce(["--format", format, "192.0.2.41"], port: server.port)
+        #expect(result.exitStatus == 2)
+        #expect(!result.stdoutText.hasRawControlBytes)
+        #expect(!result.stdoutText.contains("$("))
+        #expect(access("/tmp/rdnscheck-e2e-pwned", F_OK) != 0)
+        if format != "json" {
+            #expect(result.stdoutText.contains("\\036\\040touch\\032"))
+        } else {
+            let results = try #require(try jsonObject(result)["results"] as? [[String: Any]])
+            #expect((results[0]["ptr_names"] as? [String])?.first?.hasPrefix("\\036\\040touch") == true)
+        }
+        if format == "nagios" {
+            #expect(result.stdoutText.lines.dropFirst().allSatisfy { !$0.contains("|") })
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import RDNSCore
+import Synchronization
+
+/// A table-driven `DNSResolver`: each (name, type) has a fixed outcome; anything else is NXDOMAIN.
+/// Counts the questions asked, so tests can prove a lookup did or did not happen.
+final class FakeResolver: DNSResolver {
+    private let table: [Key: QueryOutcome]
+    private let asked = Mutex<[Key]>([])
+
+    struct Key: Hashable {
+        let name: String
+        let type: RecordType
+    }
+
+    init(_ entries: [(String, RecordType, QueryOutcome)]) {
+        var table: [Key: QueryOutcome] = [:]
+        for (name, type, outcome) in entries { table[Key(name: name.lowercased(), type: type)] = outcome }
+        self.table = table
+    }
+
+    func query(_ name: DNSName, type: RecordType) async -> QueryOutcome {
+        let key = Key(name: name.description.lowercased(), type: type)
+        asked.withLock { $0.append(key) }
+        return table[key] ?? .reply(rcode: DNSMessage.rcodeNXDomain, answers: [])
+    }
+
+    /// The questions asked, as `name TYPE`.
+    var questions: [String] {
+        asked.withLock { $0.map { "\($0.name) \($0.type)" } }
+    }
+}
+
+// MARK: - Building answers
+
+func name(_ text: String) -> DNSName {
+    DNSName(text)!
+}
+
+func ptr(_ owner: String, _ target: String) -> ResourceRecord {
+    ResourceRecord(owner: name(owner), type: RecordType.ptr.rawValue, data: .name(name(target)))
+}
+
+func cname(_ owner: String, _ target: String) -> ResourceRecord {
+    ResourceRecord(owner: name(owner), type: RecordType.cname.rawValue, data: .name(name(target)))
+}
+
+func address(_ owner: String, _ text: String) -> ResourceRecord {
+    let address = IPAddress(text)!
+    let type: RecordType = address.isIPv4 ? .a : .aaaa
+    return ResourceRecord(owner: name(owner), type: type.rawValue, data: .address(address))
+}
+
+func answer(_ records: ResourceRecord...) -> QueryOutcome {
+    .reply(rcode: DNSMessage.rcodeNoError, answers: records)
+}
+
+let noData = QueryOutcome.reply(rcode: DNSMessage.rcodeNoError, answers: [])
+let nxdomain = QueryOutcome.reply(rcode: DNSMessage.rcodeNXDomain, answers: [])
+
+/// The reverse name of an address as text, for table keys.
+func reverse(_ text: String) -> String {
+    DNSName.reverse(of: IPAddress(text)!).description
+}

@@ -1,0 +1,54 @@
+import RDNSCore
+import Testing
+
+private let label63 = String(repeating: "a", count: 63)
+/// 63 + 1 + 63 + 1 + 63 + 1 + 61 = 253 characters, the longest hostname.
+private let name253 = [label63, label63, label63, String(repeating: "b", count: 61)].joined(separator: ".")
+
+@Suite("HostnameRules: what receivers accept as a PTR hostname")
+struct HostnameRulesTests {
+    @Test("valid hostnames have no violation", arguments: [
+        "mail.example.com", "MAIL.Example.COM", "mail.example.com.", "localhost", "x", "a.b",
+        "mx-1.example.com", "m--x.example.com", "_dmarc.example.com", "mail_server.example.com",
+        "123.example.com", "1.2.3.4.in-addr.arpa", "0mail.example.com", "1-2-3-4.example.net",
+        label63 + ".example.com", name253,
+    ])
+    func valid(text: String) throws {
+        let name = try #require(DNSName(text))
+        #expect(HostnameRules.violation(in: name) == nil)
+    }
+
+    @Test("invalid hostnames give the reason", arguments: [
+        ("-mail.example.com", "a label starts with a hyphen"),
+        ("mail.-example.com", "a label starts with a hyphen"),
+        ("mail-.example.com", "a label ends with a hyphen"),
+        ("mail.example.com-", "a label ends with a hyphen"),
+        ("-", "a label starts with a hyphen"),
+        ("mail server.example.com", "a label holds a character other than a-z, 0-9, - and _"),
+        ("mail.exa$mple.com", "a label holds a character other than a-z, 0-9, - and _"),
+        ("$(reboot).example.com", "a label holds a character other than a-z, 0-9, - and _"),
+        ("caf\u{e9}.example.com", "a label holds a character other than a-z, 0-9, - and _"),
+        ("mail/24.example.com", "a label holds a character other than a-z, 0-9, - and _"),
+        ("mail*.example.com", "a label holds a character other than a-z, 0-9, - and _"),
+        ("1.2.3.4", "it is made of digits and dots only"),
+        ("203.0.113.25.", "it is made of digits and dots only"),
+        ("12345", "it is made of digits and dots only"),
+    ])
+    func invalid(text: String, reason: String) throws {
+        let name = try #require(DNSName(text))
+        #expect(HostnameRules.violation(in: name) == reason)
+    }
+
+    @Test("control bytes, a dot inside a label and a NUL from the network are not hostname characters",
+          arguments: [[0x0A], [0x1B], [0x00], [0x7F], [0xFF], Array("a.b".utf8)] as [[UInt8]])
+    func hostileBytes(label: [UInt8]) throws {
+        let name = try #require(DNSName(labels: [Array("mail".utf8) + label, Array("example".utf8)]))
+        #expect(HostnameRules.violation(in: name) == "a label holds a character other than a-z, 0-9, - and _")
+    }
+
+    @Test("the root name is not a hostname")
+    func root() throws {
+        let root = try #require(DNSName(labels: [[UInt8]]()))
+        #expect(HostnameRules.violation(in: root) == "it is the root name")
+    }
+}
