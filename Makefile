@@ -44,3 +44,80 @@ demo: deps release
 
 clean:
 	rm -rf .build
+
+# ---------------------------------------------------------------------------------------------------------------
+# Installation, systemd units, and the test under a real systemd.
+#
+#   make install [PREFIX=/usr/local] [DESTDIR=]   release binary, units, man page, example configuration
+#   make uninstall                                 removes what install put there; keeps /etc/rdnscheck and the state
+#   make units-check                               systemd-analyze verify + security (exposure at most 1.5)
+#   make systemd-test                              Tests/Systemd/run.sh (root): systemd 252 in systemd-nspawn
+#
+# Units go where systemd looks for them: PREFIX=/usr installs them with the distribution's (/lib/systemd/system);
+# any other PREFIX (the default /usr/local, /opt/...) to /usr/local/lib/systemd/system, the directory systemd
+# keeps for units the administrator installed (a unit under /opt/.../lib/systemd/system would never be found).
+# Override with SYSTEMD_UNIT_DIR=. ExecStart= is rewritten to $(BINDIR)/rdnscheck. The configuration lives in
+# /etc/rdnscheck whatever the PREFIX (the units read it there); an existing rdnscheck.conf is never replaced.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/rdnscheck
+SYSTEMD_UNIT_DIR ?= $(if $(filter /usr /usr/,$(PREFIX)),/lib/systemd/system,/usr/local/lib/systemd/system)
+CONFDIR = /etc/rdnscheck
+UNITS = rdnscheck.service rdnscheck-once.service rdnscheck.timer
+# systemctl is only called for a live install on a host booted with systemd.
+LIVE_SYSTEMD = [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]
+
+.PHONY: install uninstall units-check systemd-test
+
+install: release
+	@set -e; bin="$$($(SWIFT) build -c release --show-bin-path)/rdnscheck"; \
+	    install -d -m 0755 "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(SYSTEMD_UNIT_DIR)" "$(DESTDIR)$(MANDIR)/man8" \
+	        "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(CONFDIR)"; \
+	    install -m 0755 "$$bin" "$(DESTDIR)$(BINDIR)/rdnscheck"; \
+	    echo "installed $(DESTDIR)$(BINDIR)/rdnscheck"; \
+	    for unit in $(UNITS); do \
+	        sed '/^ExecStart=/s|/usr/local/bin/rdnscheck|$(BINDIR)/rdnscheck|' "systemd/$$unit" \
+	            > "$(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$unit.tmp"; \
+	        chmod 0644 "$(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$unit.tmp"; \
+	        mv -f "$(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$unit.tmp" "$(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$unit"; \
+	        echo "installed $(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$unit"; \
+	    done; \
+	    sed 's|/usr/local/bin/rdnscheck|$(BINDIR)/rdnscheck|g; s|/usr/local/lib/systemd/system|$(SYSTEMD_UNIT_DIR)|g' \
+	        systemd/rdnscheck.8 > "$(DESTDIR)$(MANDIR)/man8/rdnscheck.8"; \
+	    chmod 0644 "$(DESTDIR)$(MANDIR)/man8/rdnscheck.8"; \
+	    echo "installed $(DESTDIR)$(MANDIR)/man8/rdnscheck.8"; \
+	    install -m 0644 config/rdnscheck.conf "$(DESTDIR)$(DOCDIR)/rdnscheck.conf.example"; \
+	    if [ -e "$(DESTDIR)$(CONFDIR)/rdnscheck.conf" ]; then \
+	        echo "kept the existing $(DESTDIR)$(CONFDIR)/rdnscheck.conf (the example is $(DOCDIR)/rdnscheck.conf.example)"; \
+	    else \
+	        install -m 0644 config/rdnscheck.conf "$(DESTDIR)$(CONFDIR)/rdnscheck.conf"; \
+	        echo "installed the example $(DESTDIR)$(CONFDIR)/rdnscheck.conf: add your check lines"; \
+	    fi; \
+	    if $(LIVE_SYSTEMD); then systemctl daemon-reload; fi; \
+	    if [ -z "$(DESTDIR)" ]; then \
+	        echo "next: edit $(CONFDIR)/rdnscheck.conf, rdnscheck --check-config, then"; \
+	        echo "      systemctl enable --now rdnscheck.service   (or rdnscheck.timer for a run every 15 minutes)"; \
+	    fi
+
+uninstall:
+	@if $(LIVE_SYSTEMD); then systemctl disable --now rdnscheck.service rdnscheck.timer 2>/dev/null || true; fi
+	rm -f "$(DESTDIR)$(BINDIR)/rdnscheck" "$(DESTDIR)$(MANDIR)/man8/rdnscheck.8" \
+	    "$(DESTDIR)$(DOCDIR)/rdnscheck.conf.example" \
+	    $(addprefix "$(DESTDIR)$(SYSTEMD_UNIT_DIR)/,$(addsuffix ",$(UNITS)))
+	@rmdir "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true
+	@if $(LIVE_SYSTEMD); then systemctl daemon-reload; fi
+	@echo "kept $(DESTDIR)$(CONFDIR) (configuration) and /var/lib/private/rdnscheck (state): remove them by hand"
+
+# Lints the units and the man page and measures the sandbox (systemd-analyze comes with Debian's systemd package).
+units-check: release
+	@command -v systemd-analyze >/dev/null 2>&1 || { \
+	    echo "installing systemd (Debian package) for systemd-analyze"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null; }
+	@Tests/Systemd/units-check.sh "$$($(SWIFT) build -c release --show-bin-path)/rdnscheck"
+
+# Boots Debian with systemd 252 in systemd-nspawn and checks the daemon through systemctl and journalctl (root;
+# the Debian tree is cached in /var/cache/rdnscheck-systemd-test). SYSTEMD_TEST_FLAGS=--keep leaves it running.
+systemd-test: release
+	@Tests/Systemd/run.sh $(SYSTEMD_TEST_FLAGS)

@@ -5,6 +5,7 @@ import PackageDescription
 //   CResolv       C shim over glibc's libresolv (the only code that sees its structs and macros)
 //   RDNSCore      pure Swift: addresses, DNS messages, the FCrDNS check, verdicts, configuration, reports
 //   RDNSResolver  adapts CResolv to RDNSCore's DNSResolver protocol (thread pool of blocking lookups)
+//   RDNSDaemon    the long-running service: schedule, signals, state and metrics files, logging, sd_notify
 //   RDNSCommand   the command line: options, wiring, output, exit codes
 //   rdnscheck     the executable: calls RDNSCommand
 let package = Package(
@@ -21,7 +22,8 @@ let package = Package(
         ),
         .target(name: "RDNSCore"),
         .target(name: "RDNSResolver", dependencies: ["CResolv", "RDNSCore"]),
-        .target(name: "RDNSCommand", dependencies: ["RDNSCore", "RDNSResolver"]),
+        .target(name: "RDNSDaemon", dependencies: ["RDNSCore", "RDNSResolver"]),
+        .target(name: "RDNSCommand", dependencies: ["RDNSCore", "RDNSResolver", "RDNSDaemon"]),
         .executableTarget(name: "rdnscheck", dependencies: ["RDNSCommand"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
@@ -30,6 +32,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "RDNSResolverTests", dependencies: ["RDNSResolver", "RDNSCore", "TestSupport"]),
+        .testTarget(name: "RDNSDaemonTests", dependencies: ["RDNSDaemon", "RDNSCore", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

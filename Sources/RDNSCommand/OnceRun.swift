@@ -1,5 +1,7 @@
 import RDNSCore
+import RDNSDaemon
 import RDNSResolver
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -23,18 +25,41 @@ enum OnceRun {
         }
         defer { resolver.shutdown() }
 
+        // Drift log lines go to stderr with the report on stdout; with --quiet a run that is OK and unchanged
+        // prints nothing at all, so the lines wait until that is known.
+        let logLines = LogBuffer()
+        let logger = Logger(journal: Logger.stderrIsJournal(), write: { logLines.append($0) })
+        let recorder = RunRecorder(configuration: configuration, logger: logger)
         let checkedAt = Int(time(nil))
         let started = Clock.monotonicSeconds()
         let check = ForwardConfirmation(resolver: resolver, policy: configuration.policy)
-        let results = await check.check(configuration.targets, concurrency: checksInFlight)
-        let report = RunReport(results: results, checkedAt: checkedAt,
-                               durationSeconds: Clock.monotonicSeconds() - started)
+        let results = await check.check(configuration.targets, concurrency: checksInFlight,
+                                        previousTemporaryFailures: recorder.temporaryFailureCounts())
+        let duration = Clock.monotonicSeconds() - started
+        let recorded = recorder.record(results, startedAt: checkedAt, durationSeconds: duration, nextRunInSeconds: nil)
+        recorder.finishPendingWork()
+        let report = RunReport(results: results, checkedAt: checkedAt, durationSeconds: duration,
+                               drifts: recorded.drifts)
 
-        if !(quiet && report.status == .ok) {
+        if !(quiet && report.status == .ok && recorded.drifts.isEmpty) {
+            for line in logLines.lines where !line.contains("run finished in ") {
+                Output.write(line, to: STDERR_FILENO)
+            }
             Output.write(format.render(report))
         }
         return report.status.exitCode
     }
+}
+
+/// Log lines kept until the run's output is decided.
+final class LogBuffer: Sendable {
+    private let stored = Mutex<[String]>([])
+
+    func append(_ line: String) {
+        stored.withLock { $0.append(line) }
+    }
+
+    var lines: [String] { stored.withLock { $0 } }
 }
 
 enum Clock {
@@ -51,12 +76,16 @@ enum Output {
         write(text, to: STDOUT_FILENO)
     }
 
-    /// One line on stderr.
-    static func error(_ line: String) {
-        write(line + "\n", to: STDERR_FILENO)
+    static func write(_ text: String, to descriptor: Int32) {
+        writeAll(text, to: descriptor)
     }
 
-    private static func write(_ text: String, to descriptor: Int32) {
+    /// One line on stderr.
+    static func error(_ line: String) {
+        writeAll(line + "\n", to: STDERR_FILENO)
+    }
+
+    private static func writeAll(_ text: String, to descriptor: Int32) {
         var text = text
         text.withUTF8 { bytes in
             var offset = 0

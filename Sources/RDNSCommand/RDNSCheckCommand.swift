@@ -1,4 +1,5 @@
 import RDNSCore
+import RDNSDaemon
 import RDNSResolver
 
 #if canImport(Glibc)
@@ -9,7 +10,7 @@ import Glibc
 public enum RDNSCheckCommand {
     public static let version = "0.1.0"
 
-    /// Exit code of `--check-config` (and, later, of the daemon) for an invalid configuration.
+    /// Exit code of `--check-config` and of the daemon for an invalid configuration.
     public static let invalidConfigurationExitCode: Int32 = 6
 
     /// Runs the command with the arguments after the program name and returns the exit code.
@@ -30,6 +31,13 @@ public enum RDNSCheckCommand {
             return 0
         }
 
+        guard options.once || options.checkConfig else {
+            let daemon = Daemon.start(loadConfiguration: { loadConfiguration(options) })
+            switch daemon {
+            case .success(let daemon): return await daemon.run()
+            case .failure(let exit): return exit.code
+            }
+        }
         let (configuration, errors) = loadConfiguration(options)
         if options.checkConfig {
             guard errors.isEmpty else {
@@ -42,10 +50,6 @@ public enum RDNSCheckCommand {
         guard errors.isEmpty else {
             for error in errors { Output.error(error.description) }
             Output.error("rdnscheck: UNKNOWN: the configuration has \(errors.count) error\(errors.count == 1 ? "" : "s")")
-            return Status.unknown.exitCode
-        }
-        guard options.once else {
-            Output.error("rdnscheck: daemon mode is not available in this version yet; run 'rdnscheck --once'")
             return Status.unknown.exitCode
         }
         return await OnceRun.run(configuration, format: options.format, quiet: options.quiet)

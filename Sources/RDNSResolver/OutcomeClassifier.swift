@@ -45,11 +45,10 @@ enum OutcomeClassifier {
         case rcodeServerFailure: return .serverFailure
         case rcodeRefused, rcodeNotImplemented: return .refused
         case rcodeFormatError: return .formatError
-        case -1, Int32(DNSMessage.rcodeNoError), Int32(DNSMessage.rcodeNXDomain):
-            // No reply, or one glibc rejected (wrong ID or question) before giving up: decided by errno.
+        default:
+            // No reply, or only ones glibc rejected (wrong ID or question, garbage) before giving up.
             return errorNumber == ECONNREFUSED || errorNumber == ENETUNREACH || errorNumber == EHOSTUNREACH
                 ? .unreachable : .timeout
-        default: return .malformed("unexpected RCODE \(rcode)")
         }
     }
 

@@ -6,15 +6,15 @@ import TestSupport
 @Suite("rdnscheck command line")
 struct CommandLineTests {
     @Test("--version prints 'rdnscheck X.Y.Z' on its first line and exits 0", arguments: ["--version", "-V"])
-    func version(flag: String) throws {
-        let result = try rdnscheck([flag])
+    func version(flag: String) async throws {
+        let result = try await rdnscheck([flag])
         #expect(result.exitStatus == 0)
         #expect(result.stdoutText.lines.first?.wholeMatch(of: /rdnscheck \d+\.\d+\.\d+/) != nil)
     }
 
     @Test("--help describes the usage and exits 0", arguments: ["--help", "-h"])
-    func help(flag: String) throws {
-        let result = try rdnscheck([flag])
+    func help(flag: String) async throws {
+        let result = try await rdnscheck([flag])
         #expect(result.exitStatus == 0)
         #expect(result.stdoutText.hasPrefix("Usage: rdnscheck"))
         #expect(result.stdoutText.contains("--check-config"))
@@ -35,8 +35,8 @@ struct CommandLineTests {
         (["--once", "--state", "relative.json", "203.0.113.5"], "must be an absolute path"),
         (["--once", "--quiet=yes", "203.0.113.5"], "takes no value"),
     ] as [([String], String)])
-    func badArguments(arguments: [String], message: String) throws {
-        let result = try rdnscheck(arguments)
+    func badArguments(arguments: [String], message: String) async throws {
+        let result = try await rdnscheck(arguments)
         #expect(result.exitStatus == 3)
         #expect(result.stdoutText.isEmpty)
         #expect(result.stderrText.lines.count == 1)
@@ -45,14 +45,14 @@ struct CommandLineTests {
     }
 
     @Test("--check-config prints 'configuration OK' for a valid file")
-    func checkConfigValid() throws {
-        let result = try rdnscheck(["--check-config", "-c", repositoryRoot + "/config/demo.conf"])
+    func checkConfigValid() async throws {
+        let result = try await rdnscheck(["--check-config", "-c", repositoryRoot + "/config/demo.conf"])
         #expect(result.exitStatus == 0)
         #expect(result.stdoutText == "configuration OK\n")
     }
 
     @Test("--check-config prints every error as FILE:LINE: message and exits 6")
-    func checkConfigInvalid() throws {
+    func checkConfigInvalid() async throws {
         let path = try temporaryFile("""
             timeout 90s
             attempts two
@@ -60,7 +60,7 @@ struct CommandLineTests {
             frobnicate yes
             check 192.0.2.0/24 mail.example.com
             """)
-        let result = try rdnscheck(["--check-config", "-c", path])
+        let result = try await rdnscheck(["--check-config", "-c", path])
         #expect(result.exitStatus == 6)
         let errors = result.stderrText.lines
         #expect(errors.map { $0.split(separator: ":").dropFirst().first.map(String.init) } == ["1", "2", "4", "5"])
@@ -69,31 +69,24 @@ struct CommandLineTests {
     }
 
     @Test("a missing configuration file is named in the error")
-    func missingConfigFile() throws {
-        let result = try rdnscheck(["--check-config", "-c", "/nonexistent/rdnscheck.conf"])
+    func missingConfigFile() async throws {
+        let result = try await rdnscheck(["--check-config", "-c", "/nonexistent/rdnscheck.conf"])
         #expect(result.exitStatus == 6)
         #expect(result.stderrText.contains("cannot read /nonexistent/rdnscheck.conf: No such file or directory"))
     }
 
     @Test("--once with an invalid configuration is UNKNOWN (exit 3) and lists the errors")
-    func onceWithInvalidConfig() throws {
+    func onceWithInvalidConfig() async throws {
         let path = try temporaryFile("check 192.0.2.10\nattempts 0\n")
-        let result = try rdnscheck(["--once", "-c", path])
+        let result = try await rdnscheck(["--once", "-c", path])
         #expect(result.exitStatus == 3)
         #expect(result.stderrText.contains("\(path):2: attempts '0' is not a number from 1 to 5"))
     }
 
     @Test("a configuration without addresses is UNKNOWN: nothing to check")
-    func nothingToCheck() throws {
-        let result = try rdnscheck(["--once", "-c", repositoryRoot + "/config/rdnscheck.conf"])
+    func nothingToCheck() async throws {
+        let result = try await rdnscheck(["--once", "-c", repositoryRoot + "/config/rdnscheck.conf"])
         #expect(result.exitStatus == 3)
         #expect(result.stderrText.contains("nothing to check"))
-    }
-
-    @Test("without --once the daemon is not available yet, and says so (exit 3)")
-    func daemonNotYet() throws {
-        let result = try rdnscheck(["192.0.2.10"])
-        #expect(result.exitStatus == 3)
-        #expect(result.stderrText.contains("--once"))
     }
 }

@@ -15,15 +15,25 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().path
 
 /// Runs the built `rdnscheck` with `arguments`.
-func rdnscheck(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
-    try ProcessRunner.run(ProcessRunner.builtProduct("rdnscheck"), arguments: arguments, environment: environment,
-                          timeout: 60)
+func rdnscheck(_ arguments: [String], environment: [String: String]? = nil) async throws -> ProcessResult {
+    try await offThePool {
+        try ProcessRunner.run(ProcessRunner.builtProduct("rdnscheck"), arguments: arguments, environment: environment,
+                              timeout: 60)
+    }
 }
 
 /// Runs `rdnscheck --once --nameserver 127.0.0.1:PORT` (the shared NSD) plus `arguments`.
-func rdnscheckOnce(_ arguments: [String], port: UInt16? = nil) throws -> ProcessResult {
+func rdnscheckOnce(_ arguments: [String], port: UInt16? = nil) async throws -> ProcessResult {
     let port = try port ?? standardNSD.get().port
-    return try rdnscheck(["--once", "--nameserver", "127.0.0.1:\(port)", "--timeout", "1s"] + arguments)
+    return try await rdnscheck(["--once", "--nameserver", "127.0.0.1:\(port)", "--timeout", "1s"] + arguments)
+}
+
+/// Runs blocking work (waiting for a process) on a Dispatch thread: blocking Swift's few cooperative threads
+/// would stall every other test running in parallel, and with them the timing of the resolver tests.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
 }
 
 /// Writes `text` to a fresh file and returns its path.

@@ -12,15 +12,15 @@ struct OnceRunTests {
         (["192.0.2.12"], 2),
         (["198.51.100.32/28"], 0),
     ] as [([String], Int32)])
-    func exitCodeIsWorstStatus(addresses: [String], exitCode: Int32) throws {
-        let result = try rdnscheckOnce(addresses)
+    func exitCodeIsWorstStatus(addresses: [String], exitCode: Int32) async throws {
+        let result = try await rdnscheckOnce(addresses)
         #expect(result.exitStatus == exitCode, "\(result.stdoutText)\(result.stderrText)")
         #expect(result.stderrText.isEmpty)
     }
 
     @Test("text output: one aligned line per address and a summary")
-    func textFormat() throws {
-        let result = try rdnscheckOnce(["192.0.2.10", "192.0.2.15", "192.0.2.11", "2001:DB8:0:0::25"])
+    func textFormat() async throws {
+        let result = try await rdnscheckOnce(["192.0.2.10", "192.0.2.15", "192.0.2.11", "2001:DB8:0:0::25"])
         let lines = result.stdoutText.lines
         #expect(lines.count == 5)
         #expect(lines[0].hasPrefix("OK        192.0.2.10    mail.example.test"))
@@ -32,9 +32,9 @@ struct OnceRunTests {
     }
 
     @Test("nagios output: status line with perfdata in '.' decimals whatever the locale, then the non-OK addresses")
-    func nagiosFormat() throws {
+    func nagiosFormat() async throws {
         let port = try standardNSD.get().port
-        let result = try rdnscheck(["--once", "--format", "nagios", "--nameserver", "127.0.0.1:\(port)",
+        let result = try await rdnscheck(["--once", "--format", "nagios", "--nameserver", "127.0.0.1:\(port)",
                                     "192.0.2.10", "192.0.2.15", "192.0.2.11"],
                                    environment: ProcessRunner.environment(adding: ["LC_ALL": "de_DE.UTF-8",
                                                                                    "LC_NUMERIC": "de_DE.UTF-8"]))
@@ -47,8 +47,8 @@ struct OnceRunTests {
     }
 
     @Test("json output follows the documented schema")
-    func jsonFormat() throws {
-        let result = try rdnscheckOnce(["--format", "json", "192.0.2.10=mail.example.test", "192.0.2.11", "192.0.2.13"])
+    func jsonFormat() async throws {
+        let result = try await rdnscheckOnce(["--format", "json", "192.0.2.10=mail.example.test", "192.0.2.11", "192.0.2.13"])
         #expect(result.exitStatus == 2)
         let object = try jsonObject(result)
         #expect(object["status"] as? String == "critical")
@@ -71,27 +71,27 @@ struct OnceRunTests {
     }
 
     @Test("--quiet prints nothing when everything is OK, and the report otherwise")
-    func quiet() throws {
-        let ok = try rdnscheckOnce(["--quiet", "192.0.2.10", "198.51.100.32/30"])
+    func quiet() async throws {
+        let ok = try await rdnscheckOnce(["--quiet", "192.0.2.10", "198.51.100.32/30"])
         #expect(ok.exitStatus == 0)
         #expect(ok.stdoutText.isEmpty && ok.stderrText.isEmpty)
-        let warning = try rdnscheckOnce(["--quiet", "192.0.2.15"])
+        let warning = try await rdnscheckOnce(["--quiet", "192.0.2.15"])
         #expect(warning.exitStatus == 1)
         #expect(warning.stdoutText.hasPrefix("WARNING"))
     }
 
     @Test("addresses on the command line replace the configuration's checks; its settings still apply")
-    func commandLineAddressesReplaceChecks() throws {
+    func commandLineAddressesReplaceChecks() async throws {
         let path = try temporaryFile("generic-ptr ignore\ncheck 192.0.2.11\n")
-        let result = try rdnscheckOnce(["-c", path, "--format", "json", "192.0.2.17"])
+        let result = try await rdnscheckOnce(["-c", path, "--format", "json", "192.0.2.17"])
         #expect(result.exitStatus == 0, "generic-ptr ignore from the file applies")
         let results = try #require(try jsonObject(result)["results"] as? [[String: Any]])
         #expect(results.map { $0["address"] as? String } == ["192.0.2.17"])
     }
 
     @Test("the demo configuration shows OK, WARNING and CRITICAL addresses")
-    func demoConfiguration() throws {
-        let result = try rdnscheckOnce(["-c", repositoryRoot + "/config/demo.conf"])
+    func demoConfiguration() async throws {
+        let result = try await rdnscheckOnce(["-c", repositoryRoot + "/config/demo.conf"])
         #expect(result.exitStatus == 2)
         let statuses = Set(result.stdoutText.lines.dropLast().map { String($0.prefix { $0 != " " }) })
         #expect(statuses == ["OK", "WARNING", "CRITICAL"])
@@ -99,23 +99,23 @@ struct OnceRunTests {
     }
 
     @Test("a temporary failure is a WARNING (exit 1) in every format, never no-ptr")
-    func temporaryFailure() throws {
+    func temporaryFailure() async throws {
         let server = try FaultServer(rules: [FaultServer.reverseName(ipv4: "192.0.2.40"): .rcode(2)])
         defer { server.stop() }
-        let text = try rdnscheckOnce(["192.0.2.40"], port: server.port)
+        let text = try await rdnscheckOnce(["192.0.2.40"], port: server.port)
         #expect(text.exitStatus == 1)
         #expect(text.stdoutText.contains("temporary-failure: PTR lookup for 40.2.0.192.in-addr.arpa failed: SERVFAIL"))
         #expect(!text.stdoutText.contains("no-ptr"))
     }
 
     @Test("hostile PTR names are escaped in every format and never executed", arguments: ["text", "nagios", "json"])
-    func hostileNamesInEveryFormat(format: String) throws {
+    func hostileNamesInEveryFormat(format: String) async throws {
         unlink("/tmp/rdnscheck-e2e-pwned")
         let hostile = FaultName(labels: [Array("$(touch /tmp/rdnscheck-e2e-pwned)|\u{1b}[31m\n\"\\".utf8) + [0xff],
                                          Array("example".utf8)])
         let server = try FaultServer(rules: [FaultServer.reverseName(ipv4: "192.0.2.41"): .answer([.ptr(hostile)])])
         defer { server.stop() }
-        let result = try rdnscheckOnce(["--format", format, "192.0.2.41"], port: server.port)
+        let result = try await rdnscheckOnce(["--format", format, "192.0.2.41"], port: server.port)
         #expect(result.exitStatus == 2)
         #expect(!result.stdoutText.hasRawControlBytes)
         #expect(!result.stdoutText.contains("$("))

@@ -405,15 +405,16 @@ struct ConfigurationParserTests {
     func conflictingExpectedName() {
         let (configuration, errors) = parse([mainFile: """
             check 203.0.113.25 mail.example.com
-            check 2001:db8::25
+            check 2001:db8::25 mail.example.com
             check 203.0.113.25 mx.example.com
-            check 2001:DB8:0::25 mail.example.com
+            check 2001:DB8:0::25 mx.example.com
             """])
         #expect(errors == [
             "\(mainFile):3: 203.0.113.25 is already checked at \(mainFile):1 with expected name mail.example.com",
-            "\(mainFile):4: 2001:db8::25 is already checked at \(mainFile):2 without an expected name",
+            "\(mainFile):4: 2001:db8::25 is already checked at \(mainFile):2 with expected name mail.example.com",
         ])
-        #expect(configuration.targets == [target("203.0.113.25", "mail.example.com"), target("2001:db8::25")])
+        #expect(configuration.targets
+            == [target("203.0.113.25", "mail.example.com"), target("2001:db8::25", "mail.example.com")])
     }
 
     @Test("the same address twice with the same expected name, or without one, is checked once without error")
@@ -444,14 +445,25 @@ struct ConfigurationParserTests {
         ])
     }
 
-    @Test("an expected name for one address of a range checked earlier is not a conflict")
-    func expectedNameAfterRange() {
-        let (configuration, errors) = parse([mainFile: "check 203.0.113.24/30\ncheck 203.0.113.25 mail.example.com\n"])
-        withKnownIssue("ConfigurationParser.add treats 'no expected name' from a range as a conflicting name") {
-            #expect(errors == [])
-            #expect(configuration.targets.first { $0.address == IPAddress("203.0.113.25") }?.expectedName
-                == DNSName("mail.example.com"))
-        }
+    @Test("an address checked again without an expected name keeps the name it was given first", arguments: [
+        "check 203.0.113.25 mail.example.com\ncheck 203.0.113.24/30\n",
+        "check 203.0.113.25 mail.example.com\ncheck 203.0.113.25\n",
+    ])
+    func unnamedAfterNamed(text: String) {
+        let (configuration, errors) = parse([mainFile: text])
+        #expect(errors == [])
+        #expect(configuration.targets.first?.expectedName == DNSName("mail.example.com"))
+    }
+
+    @Test("an expected name for an address checked earlier without one is not a conflict either", arguments: [
+        "check 203.0.113.24/30\ncheck 203.0.113.25 mail.example.com\n",
+        "check 203.0.113.25\ncheck 203.0.113.25 mail.example.com\n",
+    ])
+    func namedAfterUnnamed(text: String) {
+        let (configuration, errors) = parse([mainFile: text])
+        #expect(errors == [])
+        #expect(configuration.targets.first { $0.address == IPAddress("203.0.113.25") }?.expectedName
+            == DNSName("mail.example.com"))
     }
 
     // MARK: - include

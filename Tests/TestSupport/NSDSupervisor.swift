@@ -24,7 +24,7 @@ enum NSDSupervisor {
         wait "$nsd"
         status=$?
         kill "$watcher" 2>/dev/null
-        if wait "$watcher"; then rm -rf "$3"; fi
+        if wait "$watcher" 2>/dev/null; then rm -rf "$3"; fi
         exit "$status"
         """
 

@@ -32,9 +32,8 @@ public struct Nameserver: Hashable, Sendable, CustomStringConvertible {
     }
 
     private static func port(_ text: Substring) -> UInt16? {
-        guard (1...5).contains(text.count), text.utf8.allSatisfy(isDecimalDigit),
-              let value = UInt16(text), value > 0 else { return nil }
-        return value
+        guard let value = plainNumber(String(text)), let port = UInt16(exactly: value), port > 0 else { return nil }
+        return port
     }
 
     public var description: String {

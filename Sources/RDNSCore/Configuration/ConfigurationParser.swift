@@ -74,7 +74,8 @@ public struct ConfigurationParser {
             fail(file, line, "line is not valid UTF-8")
             return
         }
-        if text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7f }) {
+        if text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" || (0x7f...0x9f).contains($0.value)
+                                                   || $0.value == 0x2028 || $0.value == 0x2029 }) {
             fail(file, line, "line holds a control character")
             return
         }
@@ -139,14 +140,14 @@ public struct ConfigurationParser {
             return nil
         },
         "attempts": { configuration, value in
-            guard let count = Int(value), Configuration.attemptsRange.contains(count) else {
+            guard let count = plainNumber(value), Configuration.attemptsRange.contains(count) else {
                 return "attempts '\(value)' is not a number from 1 to 5"
             }
             configuration.attempts = count
             return nil
         },
         "fail-after": { configuration, value in
-            guard let count = Int(value), (1...10_000).contains(count) else {
+            guard let count = plainNumber(value), (1...10_000).contains(count) else {
                 return "fail-after '\(value)' is not a number of runs from 1 to 10000"
             }
             configuration.policy.failAfter = count
@@ -217,15 +218,18 @@ public struct ConfigurationParser {
         }
     }
 
-    /// Adds targets once each; the same address with two different expected names is an error.
+    /// Adds targets once each. An expected name given for an address already listed without one (say in a
+    /// range) applies to it, whatever the order of the lines; two different expected names are an error.
     private mutating func add(_ targets: [CheckTarget], file: String, line: Int) -> String? {
         for target in targets {
             if let earlier = targetIndex[target.address] {
                 let existing = configuration.targets[earlier.index]
-                if target.expectedName != nil && existing.expectedName != target.expectedName {
-                    return "\(target.address) is already checked at \(earlier.file):\(earlier.line)"
-                        + (existing.expectedName.map { " with expected name \($0)" } ?? " without an expected name")
+                guard let expected = target.expectedName, existing.expectedName != expected else { continue }
+                if let other = existing.expectedName {
+                    return "\(target.address) is already checked at \(earlier.file):\(earlier.line) "
+                        + "with expected name \(other)"
                 }
+                configuration.targets[earlier.index] = target
                 continue
             }
             targetIndex[target.address] = (configuration.targets.count, file, line)
@@ -237,4 +241,11 @@ public struct ConfigurationParser {
     private mutating func fail(_ file: String, _ line: Int, _ message: String) {
         errors.append(ConfigurationError(file: file, line: line, message: message))
     }
+}
+
+/// A decimal number as people write it: digits only, no sign, no leading zero.
+func plainNumber(_ text: String) -> Int? {
+    guard !text.isEmpty, text.count <= 9, text.utf8.allSatisfy(isDecimalDigit),
+          text == "0" || !text.hasPrefix("0") else { return nil }
+    return Int(text)
 }

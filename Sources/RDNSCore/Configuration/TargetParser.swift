@@ -47,7 +47,7 @@ public enum Duration {
     /// Whole seconds, or nil when the text is not a duration.
     public static func parseSeconds(_ text: String) -> Int? {
         guard !text.isEmpty, text.count <= 20 else { return nil }
-        if text.utf8.allSatisfy(isDecimalDigit) { return Int(text) }
+        if text.utf8.allSatisfy(isDecimalDigit) { return plainNumber(text) }
         var total = 0
         var digits = ""
         for character in text {

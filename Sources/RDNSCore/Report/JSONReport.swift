@@ -8,12 +8,12 @@ public enum JSONReport {
         out += " \"counts\": {"
         out += Status.allCases.map { "\(quoted($0.word)): \(report.count($0))" }.joined(separator: ", ")
         out += "},\n \"results\": ["
-        out += report.results.map(result).joined(separator: ",")
+        out += report.results.map { result($0, changes: report.drifts[$0.address]?.changes ?? []) }.joined(separator: ",")
         out += "]}\n"
         return out
     }
 
-    private static func result(_ result: AddressResult) -> String {
+    private static func result(_ result: AddressResult, changes: [Change]) -> String {
         var out = "\n  {\"address\": \(quoted(result.address.description)), \"status\": \(quoted(result.status.word)), "
         out += "\"expected_name\": \(result.target.expectedName.map { quoted($0.description) } ?? "null"),\n"
         out += "   \"ptr_names\": [\(result.ptrNames.map { quoted($0.description) }.joined(separator: ", "))], "
@@ -25,7 +25,7 @@ public enum JSONReport {
         out += result.problems.map { problem in
             "{\"code\": \(quoted(problem.code.rawValue)), \"message\": \(quoted(problem.message(for: result.address)))}"
         }.joined(separator: ", ")
-        out += "], \"changes\": []}"
+        out += "], \"changes\": \(Drift.json(changes))}"
         return out
     }
 

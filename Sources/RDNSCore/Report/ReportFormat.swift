@@ -12,7 +12,8 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     }
 }
 
-/// One aligned line per address (status, address, PTR names, what is wrong), then a summary line.
+/// One aligned line per address (status, address, PTR names, what is wrong), then a `changed:` line per address
+/// that drifted since the last run, then a summary line.
 public enum TextReport {
     public static func render(_ report: RunReport) -> String {
         let rows = report.results.map { result -> [String] in
@@ -32,6 +33,9 @@ public enum TextReport {
                 line += column == 2 && row[3].isEmpty ? cell : cell + String(repeating: " ", count: widths[column] - cell.count + 2)
             }
             output += line + row[3] + "\n"
+        }
+        for result in report.results {
+            if let drift = report.drifts[result.address] { output += "changed: \(drift.description)\n" }
         }
         let seconds = PlainFormat.decimal(report.durationSeconds, places: 3)
         output += "\(report.status): \(report.summary) in \(seconds)s\n"

@@ -4,11 +4,15 @@ public struct RunReport: Sendable {
     /// When the run started, in seconds since the Unix epoch (UTC).
     public let checkedAt: Int
     public let durationSeconds: Double
+    /// What changed since the last run, for the addresses that drifted (empty without state).
+    public let drifts: [IPAddress: Drift]
 
-    public init(results: [AddressResult], checkedAt: Int, durationSeconds: Double) {
+    public init(results: [AddressResult], checkedAt: Int, durationSeconds: Double,
+                drifts: [IPAddress: Drift] = [:]) {
         self.results = results
         self.checkedAt = checkedAt
         self.durationSeconds = durationSeconds
+        self.drifts = drifts
     }
 
     /// The worst status of any address; UNKNOWN when there was nothing to check.
@@ -32,7 +36,9 @@ public struct RunReport: Sendable {
 public enum PlainFormat {
     /// `value` with exactly `places` decimals and a `.` as the decimal point.
     public static func decimal(_ value: Double, places: Int) -> String {
+        // Beyond 1e12 (about 31,000 years in seconds) nothing real is measured; clamping keeps Int from overflowing.
         guard value.isFinite else { return "0." + String(repeating: "0", count: places) }
+        let value = min(max(value, -1e12), 1e12)
         var scale = 1
         for _ in 0..<places { scale *= 10 }
         let scaled = Int((abs(value) * Double(scale)).rounded())

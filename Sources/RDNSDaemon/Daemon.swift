@@ -1,0 +1,182 @@
+import Dispatch
+import RDNSCore
+import RDNSResolver
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One finished run of the checks.
+struct CompletedRun: Sendable {
+    let results: [AddressResult]
+    /// Start of the run, seconds since the epoch.
+    let startedAt: Int
+    let durationSeconds: Double
+}
+
+/// The long-running service: runs the checks every `interval` (the first run at start, never two at once), and
+/// handles SIGTERM/SIGINT (stop), SIGHUP (reload) and SIGUSR1 (run now) from its loop, telling systemd each step.
+public final class Daemon {
+    /// Reads and validates the configuration (the file and the command line's overrides) anew.
+    public typealias ConfigurationLoader = @Sendable () -> (Configuration, [ConfigurationError])
+
+    private let loadConfiguration: ConfigurationLoader
+    private let logger: Logger
+    private let notifier: SystemdNotifier
+    private let mailbox = EventMailbox()
+    private var configuration: Configuration
+    private var recorder: RunRecorder
+    private var resolver: LibresolvResolver
+
+    /// Exit codes: 0 after a requested stop, 6 for an invalid configuration at start, 1 for other fatal errors.
+    public static let exitStopped: Int32 = 0
+    public static let exitInvalidConfiguration: Int32 = 6
+    public static let exitFatal: Int32 = 1
+
+    /// Loads the configuration and sets up the resolver; nil and the exit code when that fails (errors logged).
+    public static func start(loadConfiguration: @escaping ConfigurationLoader, logger: Logger = Logger(),
+                             notifier: SystemdNotifier = SystemdNotifier()) -> Result<Daemon, ExitCode> {
+        let (configuration, errors) = loadConfiguration()
+        guard errors.isEmpty else {
+            for error in errors { logger.error(error.description) }
+            logger.error("invalid configuration (\(errors.count) error\(errors.count == 1 ? "" : "s")); not starting")
+            return .failure(ExitCode(exitInvalidConfiguration))
+        }
+        let resolver: LibresolvResolver
+        do {
+            resolver = try makeResolver(configuration)
+        } catch {
+            logger.error("\(error)")
+            return .failure(ExitCode(exitFatal))
+        }
+        let recorder = RunRecorder(configuration: configuration, logger: logger)
+        return .success(Daemon(configuration: configuration, resolver: resolver, recorder: recorder,
+                               loadConfiguration: loadConfiguration, logger: logger, notifier: notifier))
+    }
+
+    public struct ExitCode: Error {
+        public let code: Int32
+        init(_ code: Int32) { self.code = code }
+    }
+
+    private init(configuration: Configuration, resolver: LibresolvResolver, recorder: RunRecorder,
+                 loadConfiguration: @escaping ConfigurationLoader, logger: Logger, notifier: SystemdNotifier) {
+        self.configuration = configuration
+        self.resolver = resolver
+        self.recorder = recorder
+        self.loadConfiguration = loadConfiguration
+        self.logger = logger
+        self.notifier = notifier
+    }
+
+    private static func makeResolver(_ configuration: Configuration) throws -> LibresolvResolver {
+        try LibresolvResolver(settings: ResolverSettings(configuration),
+                              threads: min(16, max(1, configuration.targets.count)))
+    }
+
+    /// Runs until stopped; returns the exit code.
+    public func run() async -> Int32 {
+        let signals = SignalEvents(mailbox: mailbox)
+        let watchdog = startWatchdog()
+        defer {
+            watchdog?.cancel()
+            withExtendedLifetime(signals) {}
+        }
+        logger.info("rdnscheck started: \(configuration.targets.count) addresses every \(configuration.intervalSeconds)s")
+        notifier.send("READY=1\nSTATUS=first run in progress")
+
+        var nextRun = MonotonicClock.seconds()
+        var running = false
+        var runAgain = false
+        while true {
+            let event = await mailbox.next(until: running ? nil : nextRun)
+            switch event {
+            case nil:
+                running = true
+                startRun()
+            case .runNow?:
+                if running {
+                    runAgain = true
+                } else {
+                    logger.info("SIGUSR1: running the checks now")
+                    running = true
+                    startRun()
+                }
+            case .reload?:
+                reload()
+            case .stop?:
+                // In-flight lookups are not waited for: the process ends now, and the state of the interrupted
+                // run is simply not recorded (the file on disk stays as the last completed run left it).
+                notifier.send("STOPPING=1")
+                logger.info("stopping\(running ? " (interrupting a run)" : "")")
+                return Daemon.exitStopped
+            case .runFinished(let run)?:
+                running = false
+                let started = MonotonicClock.seconds() - run.durationSeconds
+                nextRun = started + Double(configuration.intervalSeconds)
+                if MonotonicClock.seconds() > nextRun {
+                    logger.warning("the run took \(PlainFormat.decimal(run.durationSeconds, places: 1))s, longer than "
+                                   + "the interval (\(configuration.intervalSeconds)s); the next run starts now")
+                }
+                if runAgain {
+                    runAgain = false
+                    nextRun = MonotonicClock.seconds()
+                }
+                let recorded = recorder.record(run.results, startedAt: run.startedAt, durationSeconds: run.durationSeconds,
+                                               nextRunInSeconds: max(0, nextRun - MonotonicClock.seconds()))
+                notifier.send("STATUS=\(recorded.statusLine)")
+            }
+        }
+    }
+
+    private func startRun() {
+        let check = ForwardConfirmation(resolver: resolver, policy: configuration.policy)
+        let targets = configuration.targets
+        let previousFailures = recorder.temporaryFailureCounts()
+        let mailbox = self.mailbox
+        Task.detached {
+            let startedAt = Int(time(nil))
+            let started = MonotonicClock.seconds()
+            let results = await check.check(targets, concurrency: 32, previousTemporaryFailures: previousFailures)
+            mailbox.post(.runFinished(CompletedRun(results: results, startedAt: startedAt,
+                                                   durationSeconds: MonotonicClock.seconds() - started)))
+        }
+    }
+
+    /// SIGHUP: read the configuration again; an invalid one is logged with its errors and the old one kept.
+    private func reload() {
+        notifier.send("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds())")
+        defer { notifier.send("READY=1") }
+        let (candidate, errors) = loadConfiguration()
+        guard errors.isEmpty else {
+            for error in errors { logger.error(error.description) }
+            logger.error("SIGHUP: the new configuration has \(errors.count) error\(errors.count == 1 ? "" : "s"); "
+                         + "keeping the old one")
+            return
+        }
+        do {
+            let newResolver = try Daemon.makeResolver(candidate)
+            resolver = newResolver
+        } catch {
+            logger.error("SIGHUP: \(error); keeping the old configuration")
+            return
+        }
+        configuration = candidate
+        recorder.reconfigure(candidate)
+        logger.info("SIGHUP: configuration reloaded: \(candidate.targets.count) addresses every "
+                    + "\(candidate.intervalSeconds)s")
+    }
+
+    /// Pings systemd's watchdog at half `WatchdogSec` from the async runtime, so pings continue during long runs
+    /// (lookups wait on their own threads) but stop when the process is stopped or its executor is stuck.
+    private func startWatchdog() -> Task<Void, Never>? {
+        guard let microseconds = notifier.watchdogMicroseconds else { return nil }
+        let notifier = self.notifier
+        return Task.detached {
+            while !Task.isCancelled {
+                notifier.send("WATCHDOG=1")
+                try? await Task.sleep(nanoseconds: microseconds * 1_000 / 2)
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Log priorities, with sd-daemon's numbers (`<3>` ... `<7>`).
+public enum LogPriority: Int32, Sendable, Comparable {
+    case error = 3
+    case warning = 4
+    case notice = 5
+    case info = 6
+    case debug = 7
+
+    public static func < (lhs: LogPriority, rhs: LogPriority) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// One-line log messages on stderr. When stderr is the journal (`$JOURNAL_STREAM` names stderr's device and
+/// inode), each line starts with the sd-daemon priority prefix so journald stores the priority; otherwise lines
+/// are plain. Control characters never reach the log: a message is always exactly one line.
+public struct Logger: Sendable {
+    public let usesJournalPrefixes: Bool
+    private let write: @Sendable (String) -> Void
+
+    /// Logs to stderr, with prefixes when stderr is the journal.
+    public init() {
+        self.init(journal: Logger.stderrIsJournal(), write: { line in
+            var text = line
+            text.withUTF8 { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = Glibc.write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written < 0 && errno == EINTR { continue }
+                    if written <= 0 { return }
+                    offset += written
+                }
+            }
+        })
+    }
+
+    /// A logger writing whole lines (with the newline) to `write`; for tests.
+    public init(journal: Bool, write: @escaping @Sendable (String) -> Void) {
+        usesJournalPrefixes = journal
+        self.write = write
+    }
+
+    public func log(_ priority: LogPriority, _ message: String) {
+        let prefix = usesJournalPrefixes ? "<\(priority.rawValue)>" : ""
+        write(prefix + Logger.oneLine(message) + "\n")
+    }
+
+    public func error(_ message: String) { log(.error, message) }
+    public func warning(_ message: String) { log(.warning, message) }
+    public func notice(_ message: String) { log(.notice, message) }
+    public func info(_ message: String) { log(.info, message) }
+
+    /// Control characters (newlines included) as `\DDD`, so one message is one line.
+    static func oneLine(_ message: String) -> String {
+        guard message.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return message }
+        var result = ""
+        for scalar in message.unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7f {
+                result += "\\" + String(String(scalar.value + 1000).dropFirst())
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// `$JOURNAL_STREAM` is `DEVICE:INODE` of the journal's stream; it is only ours if stderr is that stream
+    /// (a child of a service may inherit the variable with stderr redirected elsewhere).
+    public static func stderrIsJournal(_ environment: String? = getenv("JOURNAL_STREAM").map { String(cString: $0) }) -> Bool {
+        guard let environment else { return false }
+        let parts = environment.split(separator: ":")
+        guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return false }
+        var status = stat()
+        guard fstat(STDERR_FILENO, &status) == 0 else { return false }
+        return UInt64(status.st_dev) == device && UInt64(status.st_ino) == inode
+    }
+}

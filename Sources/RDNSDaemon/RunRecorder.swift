@@ -1,0 +1,143 @@
+import RDNSCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What happens after every run, in the daemon and in `--once`: drift against the stored state (one log line and
+/// one `on-change` run per drifted address), the state file, the metrics textfile and the summary log line.
+public final class RunRecorder {
+    private var configuration: Configuration
+    private let logger: Logger
+    private var states: [IPAddress: AddressState] = [:]
+    private var onChange: OnChangeRunner?
+    private var loadedStatePath: String?
+    private var lastSuccessAt: Double?
+
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        reconfigure(configuration)
+    }
+
+    /// Applies a new configuration: a new state file is read, the on-change program replaced, and addresses no
+    /// longer checked are forgotten.
+    public func reconfigure(_ configuration: Configuration) {
+        self.configuration = configuration
+        if configuration.statePath != loadedStatePath {
+            loadedStatePath = configuration.statePath
+            states = configuration.statePath.map(loadState) ?? states
+        }
+        onChange = configuration.onChangeProgram.map { OnChangeRunner(program: $0, logger: logger) }
+        let checked = Set(configuration.targets.map(\.address))
+        states = states.filter { checked.contains($0.key) }
+    }
+
+    /// Waits (at most the on-change time limit) for on-change programs still running: `--once` exits after this.
+    public func finishPendingWork() {
+        _ = onChange?.wait(seconds: Double(OnChangeRunner.defaultTimeLimitSeconds) + 1)
+    }
+
+    /// Consecutive temporary failures per address before the coming run (for `fail-after`).
+    public func temporaryFailureCounts() -> [IPAddress: Int] {
+        states.mapValues(\.temporaryFailures)
+    }
+
+    /// The drift of each address that changed in this run, after recording it.
+    public struct Recorded {
+        public let drifts: [IPAddress: Drift]
+        /// One line for systemd's STATUS= (`3/3 addresses OK; next run 12:05:00`).
+        public let statusLine: String
+    }
+
+    /// Records a finished run: drift, state file, metrics and the summary line.
+    public func record(_ results: [AddressResult], startedAt: Int, durationSeconds: Double,
+                       nextRunInSeconds: Double?) -> Recorded {
+        let finishedAt = startedAt + Int(durationSeconds.rounded(.up))
+        var drifts: [IPAddress: Drift] = [:]
+        for result in results {
+            let previous = states[result.address]
+            let next = AddressState(result: result, previous: previous, now: finishedAt)
+            if let drift = Drift(address: result.address, previous: previous, next: next) {
+                drifts[result.address] = drift
+                report(drift, result: result)
+            }
+            states[result.address] = next
+        }
+        let report = RunReport(results: results, checkedAt: startedAt, durationSeconds: durationSeconds)
+        lastSuccessAt = MetricsTextfile.lastSuccess(after: report, finishedAt: Double(finishedAt),
+                                                    previous: lastSuccessAt)
+        writeState()
+        writeMetrics(report, finishedAt: finishedAt)
+
+        let ok = report.count(.ok)
+        var status = "\(ok)/\(results.count) addresses OK"
+        if ok < results.count {
+            status += " (" + [Status.warning, .critical, .unknown].compactMap { level in
+                report.count(level) > 0 ? "\(report.count(level)) \(level.word)" : nil
+            }.joined(separator: ", ") + ")"
+        }
+        if let nextRunInSeconds {
+            status += "; next run \(RunRecorder.clockTime(Int(time(nil)) + Int(nextRunInSeconds.rounded())))"
+        }
+        logger.info("run finished in \(PlainFormat.decimal(durationSeconds, places: 3))s: \(report.summary)"
+                    + (drifts.isEmpty ? "" : "; \(drifts.count) changed"))
+        return Recorded(drifts: drifts, statusLine: status)
+    }
+
+    private func report(_ drift: Drift, result: AddressResult) {
+        if drift.direction == .worse {
+            logger.warning(drift.description)
+        } else {
+            logger.notice(drift.description)
+        }
+        onChange?.run(environment: [
+            "RDNSCHECK_ADDRESS": drift.address.description,
+            "RDNSCHECK_OLD_STATUS": drift.oldStatus.word,
+            "RDNSCHECK_NEW_STATUS": drift.newStatus.word,
+            "RDNSCHECK_PROBLEMS": result.problems.map(\.code.rawValue).joined(separator: " "),
+            "RDNSCHECK_PTR_NAMES": result.ptrNames.map(\.description).joined(separator: " "),
+            "RDNSCHECK_CHANGES": Drift.json(drift.changes),
+        ])
+    }
+
+    /// A missing state file is the first run and not logged; an unreadable or corrupt one is logged and replaced
+    /// at the next write; neither stops the checks.
+    private func loadState(_ path: String) -> [IPAddress: AddressState] {
+        do {
+            guard let bytes = try AtomicFile.read(path) else { return [:] }
+            return try StateFile.decode(bytes)
+        } catch {
+            logger.warning("state file \(path) is unusable and will be replaced: \(error)")
+            return [:]
+        }
+    }
+
+    private func writeState() {
+        guard let path = configuration.statePath else { return }
+        do {
+            try AtomicFile.write(StateFile.encode(states), to: path, mode: 0o600)
+        } catch {
+            logger.error("cannot write the state file: \(error)")
+        }
+    }
+
+    private func writeMetrics(_ report: RunReport, finishedAt: Int) {
+        guard let path = configuration.textfilePath else { return }
+        let text = MetricsTextfile.render(report, finishedAt: Double(finishedAt), lastSuccessAt: lastSuccessAt)
+        do {
+            try AtomicFile.write(text, to: path, mode: 0o644)
+        } catch {
+            logger.error("cannot write the metrics textfile: \(error)")
+        }
+    }
+
+    /// `12:05:00` in local time.
+    static func clockTime(_ epochSeconds: Int) -> String {
+        var seconds = time_t(epochSeconds)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import RDNSCore
+import Testing
+
+/// Renders `report` and parses it back with Foundation.
+private func parsedJSON(_ report: RunReport) throws -> [String: Any] {
+    let text = JSONReport.render(report)
+    let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+    return try #require(object as? [String: Any])
+}
+
+private func results(_ json: [String: Any]) throws -> [[String: Any]] {
+    try #require(json["results"] as? [[String: Any]])
+}
+
+@Suite("JSONReport: one object with SPEC.md's snake_case keys")
+struct JSONReportTests {
+    @Test("the run's keys: status, exit_code, checked_at, duration_seconds, counts")
+    func runKeys() throws {
+        let json = try parsedJSON(SampleReports.specExample)
+        #expect(json["status"] as? String == "critical")
+        #expect(json["exit_code"] as? Int == 2)
+        #expect(json["checked_at"] as? String == "2026-11-23T10:00:00Z")
+        #expect(json["duration_seconds"] as? Double == 0.042)
+        let counts = try #require(json["counts"] as? [String: Int])
+        #expect(counts == ["ok": 1, "warning": 0, "critical": 1, "unknown": 0])
+        #expect(try results(json).count == 2)
+    }
+
+    @Test("an OK result: address, status, expected_name, ptr_names, forward, empty problems and changes")
+    func okResult() throws {
+        let result = try results(try parsedJSON(SampleReports.specExample))[0]
+        #expect(result["address"] as? String == "203.0.113.25")
+        #expect(result["status"] as? String == "ok")
+        #expect(result["expected_name"] as? String == "mail.example.com")
+        #expect(result["ptr_names"] as? [String] == ["mail.example.com"])
+        #expect(result["forward"] as? [String: [String]] == ["mail.example.com": ["203.0.113.25"]])
+        #expect((result["problems"] as? [Any])?.isEmpty == true)
+        #expect((result["changes"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test("a critical result: null expected_name and each problem's code and full message")
+    func criticalResult() throws {
+        let result = try results(try parsedJSON(SampleReports.specExample))[1]
+        #expect(result["address"] as? String == "203.0.113.26")
+        #expect(result["status"] as? String == "critical")
+        #expect(result.keys.contains("expected_name"))
+        #expect(result["expected_name"] is NSNull)
+        #expect(result["ptr_names"] as? [String] == ["mx.example.com"])
+        #expect(result["forward"] as? [String: [String]] == ["mx.example.com": ["198.51.100.9"]])
+        let problems = try #require(result["problems"] as? [[String: String]])
+        #expect(problems == [[
+            "code": "forward-mismatch",
+            "message": "203.0.113.26: PTR mx.example.com resolves to 198.51.100.9, not 203.0.113.26",
+        ]])
+        #expect(result["changes"] is [Any])
+    }
+
+    @Test("no PTR, several PTR names, a name without addresses and IPv6 addresses in canonical form")
+    func variedResults() throws {
+        let noPTR = SampleReports.result("2001:DB8:0::26", .critical, problems: [
+            Problem(.noPTR, .critical, "no PTR record"),
+        ])
+        let two = SampleReports.result("2001:db8::25", .critical, ptr: ["a.example.com", "b.example.com"],
+                                       forward: [("a.example.com", ["2001:db8::25", "2001:db8::99"]),
+                                                 ("b.example.com", [])],
+                                       problems: [Problem(.multiplePTR, .warning, "two"),
+                                                  Problem(.forwardNoAddress, .critical, "none")])
+        let all = try results(try parsedJSON(RunReport(results: [noPTR, two], checkedAt: 0, durationSeconds: 0)))
+        #expect(all[0]["address"] as? String == "2001:db8::26")
+        #expect(all[0]["ptr_names"] as? [String] == [])
+        #expect(all[0]["forward"] as? [String: [String]] == [:])
+        #expect(all[1]["ptr_names"] as? [String] == ["a.example.com", "b.example.com"])
+        #expect(all[1]["forward"] as? [String: [String]]
+            == ["a.example.com": ["2001:db8::25", "2001:db8::99"], "b.example.com": []])
+        let codes = (all[1]["problems"] as? [[String: String]])?.map { $0["code"] }
+        #expect(codes == ["forward-no-address", "multiple-ptr"])
+    }
+
+    @Test("status and exit_code follow the worst result", arguments: Status.allCases)
+    func statusAndExitCode(status: Status) throws {
+        let report = RunReport(results: [SampleReports.mailOK, SampleReports.result("192.0.2.1", status)],
+                               checkedAt: 0, durationSeconds: 0)
+        let json = try parsedJSON(report)
+        #expect(json["status"] as? String == status.word)
+        #expect(json["exit_code"] as? Int == status.rawValue)
+        #expect(json["checked_at"] as? String == "1970-01-01T00:00:00Z")
+    }
+
+    @Test("an empty run is unknown with no results")
+    func emptyRun() throws {
+        let json = try parsedJSON(RunReport(results: [], checkedAt: 951_782_400, durationSeconds: 1.5))
+        #expect(json["status"] as? String == "unknown")
+        #expect(json["exit_code"] as? Int == 3)
+        #expect(json["checked_at"] as? String == "2000-02-29T00:00:00Z")
+        #expect(json["duration_seconds"] as? Double == 1.5)
+        #expect(try results(json).isEmpty)
+    }
+
+    @Test("a PTR name with control bytes, quotes and backslashes still gives valid JSON with no raw control byte")
+    func hostileName() throws {
+        let text = JSONReport.render(RunReport(results: [SampleReports.hostile], checkedAt: 0, durationSeconds: 0))
+        #expect(!text.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || $0.value == 0x7F })
+        let result = try results(try parsedJSON(RunReport(results: [SampleReports.hostile], checkedAt: 0,
+                                                          durationSeconds: 0)))[0]
+        #expect(result["ptr_names"] as? [String] == [SampleReports.hostileNameEscaped])
+        let message = (result["problems"] as? [[String: String]])?.first?["message"]
+        #expect(message == "192.0.2.7: PTR \(SampleReports.hostileNameEscaped) is not a valid hostname | RFC 1123")
+    }
+
+    @Test("raw control characters, quotes and backslashes in a message are escaped and come back intact")
+    func rawCharactersInMessage() throws {
+        let detail = "quote \" backslash \\ nul \u{0} bell \u{7} esc \u{1B} del \u{7F} tab \t cr \r lf \n "
+            + "separators \u{2028}\u{2029} caf\u{E9} \u{1F600}"
+        let result = SampleReports.result("192.0.2.8", .critical, problems: [Problem(.noPTR, .critical, detail)])
+        let report = RunReport(results: [result], checkedAt: 0, durationSeconds: 0)
+        let text = JSONReport.render(report)
+        #expect(!text.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || $0.value == 0x7F })
+        #expect(!text.unicodeScalars.contains { $0 == "\u{2028}" || $0 == "\u{2029}" })
+        let message = (try results(try parsedJSON(report))[0]["problems"] as? [[String: String]])?.first?["message"]
+        #expect(message == "192.0.2.8: " + detail)
+    }
+
+    @Test("quoted escapes what JSON requires and keeps other text as it is", arguments: [
+        ("plain", "\"plain\""),
+        ("a\"b", "\"a\\\"b\""),
+        ("a\\b", "\"a\\\\b\""),
+        ("\n\r\t", "\"\\n\\r\\t\""),
+        ("\u{0}\u{1}\u{1F}", "\"\\u0000\\u0001\\u001f\""),
+        ("\u{7F}", "\"\\u007f\""),
+        ("\u{2028}\u{2029}", "\"\\u2028\\u2029\""),
+        ("caf\u{E9} /", "\"caf\u{E9} /\""),
+    ])
+    func quoted(text: String, literal: String) {
+        #expect(JSONReport.quoted(text) == literal)
+    }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import RDNSCore
+import Testing
+
+/// Several addresses in every shape a state can take: IPv4 and IPv6, several names, a hostile name, a lasting
+/// temporary failure with no records, a name without addresses, a zero time.
+private let sampleStates: [IPAddress: AddressState] = {
+    let hostile = DNSName(labels: [Array("evil\n\"\\ $(x)".utf8), Array("\u{0}é".utf8), Array("net".utf8)])!
+    return [
+        IPAddress("192.0.2.10")!: StateSamples.state(forward: ["mail.example.com": ["192.0.2.10"]]),
+        IPAddress("192.0.2.9")!: StateSamples.state(.warning, ptr: ["a.example.com", "B.example.com"],
+                                                    forward: ["a.example.com": ["192.0.2.9", "198.51.100.1"],
+                                                              "B.example.com": ["192.0.2.9"]],
+                                                    since: 1, checkedAt: 2),
+        IPAddress("2001:db8::25")!: StateSamples.state(.critical, ptr: [hostile.description],
+                                                       forward: [hostile.description: ["2001:db8::1:0:0:1"]],
+                                                       failures: 0, since: 0, checkedAt: 0),
+        IPAddress("2001:db8::26")!: StateSamples.state(.critical, ptr: [], forward: [:], failures: 7),
+        IPAddress("203.0.113.1")!: StateSamples.state(.unknown, ptr: ["x.example.com"], forward: ["x.example.com": []]),
+    ]
+}()
+
+private let oneAddress = """
+    {"version": 1, "addresses": {
+     "192.0.2.10": {"status": "ok", "ptr_names": ["mail.example.com"], \
+    "forward": {"mail.example.com": ["192.0.2.10"]}, "temporary_failures": 0, "since": 1795428000, \
+    "checked_at": 1795428000}
+    }}
+
+    """
+
+/// The decoding error for `text`, or nil when it decodes.
+private func decodeError(_ text: String) -> StateFileError? {
+    decodeError(Array(text.utf8))
+}
+
+private func decodeError(_ bytes: [UInt8]) -> StateFileError? {
+    do {
+        _ = try StateFile.decode(bytes)
+        return nil
+    } catch {
+        return error
+    }
+}
+
+/// A file with one valid address whose field `key` is set to (or, when new, added as) the JSON text `value`.
+private func withField(_ key: String, _ value: String) -> String {
+    var fields = [
+        ("status", "\"ok\""), ("ptr_names", "[\"mail.example.com\"]"),
+        ("forward", "{\"mail.example.com\": [\"192.0.2.10\"]}"), ("temporary_failures", "0"),
+        ("since", "1795428000"), ("checked_at", "1795428000"),
+    ]
+    if !fields.contains(where: { $0.0 == key }) { fields.append((key, value)) }
+    let object = fields.map { "\"\($0.0)\": \($0.0 == key ? value : $0.1)" }.joined(separator: ", ")
+    return "{\"version\": 1, \"addresses\": {\"192.0.2.10\": {\(object)}}}"
+}
+
+/// Files that are JSON but not a state file, and what the error says.
+private let corruptFiles: [(text: String, message: String)] = [
+    ("", "not valid JSON: byte 0: unexpected end of input, expected a value"),
+    ("state", "not valid JSON: byte 0: unexpected 's', expected a value"),
+    ("[]", "the file is not a JSON object"),
+    ("{}", "no \"version\""),
+    ("{\"version\": 2, \"addresses\": {}}", "unsupported version 2 (this rdnscheck reads 1)"),
+    ("{\"version\": \"1\", \"addresses\": {}}", "unsupported version \"1\" (this rdnscheck reads 1)"),
+    ("{\"version\": 1.0, \"addresses\": {}}", "unsupported version 1.0 (this rdnscheck reads 1)"),
+    ("{\"version\": 1}", "the file has no \"addresses\""),
+    ("{\"version\": 1, \"addresses\": {}, \"extra\": 0}", "the file has an unknown key \"extra\""),
+    ("{\"version\": 1, \"addresses\": []}", "\"addresses\" is not an object"),
+    ("{\"version\": 1, \"addresses\": {\"mail.example.com\": {}}}",
+     "address \"mail.example.com\" is not an address in canonical form"),
+    ("{\"version\": 1, \"addresses\": {\"2001:DB8::1\": {}}}",
+     "address \"2001:DB8::1\" is not an address in canonical form"),
+    ("{\"version\": 1, \"addresses\": {\"192.0.2.010\": {}}}",
+     "address \"192.0.2.010\" is not an address in canonical form"),
+    ("{\"version\": 1, \"addresses\": {\"192.0.2.10\": []}}", "address \"192.0.2.10\" is not a JSON object"),
+    ("{\"version\": 1, \"addresses\": {\"192.0.2.10\": {}}}", "address \"192.0.2.10\" has no \"status\""),
+    (withField("note", "\"hi\""),
+     "address \"192.0.2.10\" has an unknown key \"note\""),
+    ("{\"version\": 1, \"addresses\": {\"192.0.2.10\": {}, \"192.0.2.10\": {}}}",
+     "not valid JSON: byte 47: duplicate key \"192.0.2.10\""),
+]
+
+/// One field of an address with a wrong value, and what the error says.
+private let corruptFields: [(key: String, value: String, message: String)] = [
+    ("status", "\"OK\"", "address \"192.0.2.10\": \"status\" is not one of ok, warning, critical, unknown"),
+    ("status", "2", "address \"192.0.2.10\": \"status\" is not one of ok, warning, critical, unknown"),
+    ("ptr_names", "\"mail.example.com\"", "address \"192.0.2.10\": \"ptr_names\" is not an array"),
+    ("ptr_names", "[\"mail.example.com\", 1]",
+     "address \"192.0.2.10\": \"ptr_names\" holds 1, not an escaped name"),
+    ("ptr_names", "[\"mail.example.com\", \"a b\"]",
+     "address \"192.0.2.10\": \"ptr_names\" holds \"a b\", not an escaped name"),
+    ("ptr_names", "[\"mail.example.com\", \"a\\nb\"]",
+     "address \"192.0.2.10\": \"ptr_names\" holds \"a\\nb\", not an escaped name"),
+    ("ptr_names", "[\"mail.example.com\", \"\\u00e9\"]",
+     "address \"192.0.2.10\": \"ptr_names\" holds \"\\u00e9\", not an escaped name"),
+    ("ptr_names", "[\"mail.example.com\", \"a\\\\256\"]",
+     "address \"192.0.2.10\": \"ptr_names\" holds \"a\\\\256\", not an escaped name"),
+    ("ptr_names", "[\"mail.example.com\", \"a\\\\12\"]",
+     "address \"192.0.2.10\": \"ptr_names\" holds \"a\\\\12\", not an escaped name"),
+    ("ptr_names", "[[\"mail.example.com\"]]",
+     "address \"192.0.2.10\": \"ptr_names\" holds an array, not an escaped name"),
+    ("forward", "[]", "address \"192.0.2.10\": \"forward\" is not an object"),
+    ("forward", "{\"mx.example.com\": [\"192.0.2.10\"]}",
+     "address \"192.0.2.10\": forward answer for \"mx.example.com\": not a PTR name"),
+    ("forward", "{\"mail.example.com\": \"192.0.2.10\"}",
+     "address \"192.0.2.10\": forward answer for \"mail.example.com\" is not an array"),
+    ("forward", "{\"mail.example.com\": [\"192.0.2.256\"]}",
+     "address \"192.0.2.10\": forward answer for \"mail.example.com\" holds \"192.0.2.256\", "
+        + "not an address in canonical form"),
+    ("forward", "{\"mail.example.com\": [\"2001:db8:0::1\"]}",
+     "address \"192.0.2.10\": forward answer for \"mail.example.com\" holds \"2001:db8:0::1\", "
+        + "not an address in canonical form"),
+    ("forward", "{\"mail.example.com\": [{}]}",
+     "address \"192.0.2.10\": forward answer for \"mail.example.com\" holds an object, "
+        + "not an address in canonical form"),
+    ("temporary_failures", "-1",
+     "address \"192.0.2.10\": \"temporary_failures\" is not a non-negative integer"),
+    ("temporary_failures", "1.5",
+     "address \"192.0.2.10\": \"temporary_failures\" is not a non-negative integer"),
+    ("temporary_failures", "null",
+     "address \"192.0.2.10\": \"temporary_failures\" is not a non-negative integer"),
+    ("since", "\"1795428000\"", "address \"192.0.2.10\": \"since\" is not a non-negative integer"),
+    ("since", "1e20", "address \"192.0.2.10\": \"since\" is not a non-negative integer"),
+    ("checked_at", "-1795428000",
+     "address \"192.0.2.10\": \"checked_at\" is not a non-negative integer"),
+    ("checked_at", "true", "address \"192.0.2.10\": \"checked_at\" is not a non-negative integer"),
+]
+
+@Suite("StateFile: the state file's JSON, written stably and read strictly")
+struct StateFileTests {
+    @Test("one address encodes as SPEC's keys on one line")
+    func encodesOneAddress() {
+        let states = [IPAddress("192.0.2.10")!: StateSamples.state(forward: ["mail.example.com": ["192.0.2.10"]])]
+        #expect(StateFile.encode(states) == oneAddress)
+    }
+
+    @Test("no addresses encode as an empty object")
+    func encodesNothing() throws {
+        #expect(StateFile.encode([:]) == "{\"version\": 1, \"addresses\": {}}\n")
+        #expect(try StateFile.decode(StateFile.encode([:]).utf8).isEmpty)
+    }
+
+    @Test("addresses are sorted, IPv4 first and numerically, one per line")
+    func sortedOnePerLine() {
+        let lines = StateFile.encode(sampleStates).split(separator: "\n")
+        #expect(lines.count == sampleStates.count + 2)
+        #expect(lines.dropFirst().dropLast().map { $0.split(separator: "\"")[0...1].joined(separator: "\"") } == [
+            " \"192.0.2.9", " \"192.0.2.10", " \"203.0.113.1", " \"2001:db8::25", " \"2001:db8::26",
+        ])
+    }
+
+    @Test("several addresses, IPv6 and escaped hostile names round-trip exactly")
+    func roundTrip() throws {
+        let text = StateFile.encode(sampleStates)
+        #expect(try StateFile.decode(text.utf8) == sampleStates)
+        #expect(StateFile.encode(try StateFile.decode(Array(text.utf8))) == text)
+        #expect(text.contains("evil\\\\010\\\\034\\\\092\\\\032\\\\036\\\\040x\\\\041.\\\\000\\\\195\\\\169.net"))
+    }
+
+    @Test("the file is JSON that Foundation reads, with integer times")
+    func foundationReadsTheFile() throws {
+        let data = Data(StateFile.encode(sampleStates).utf8)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["version"] as? Int == 1)
+        let addresses = try #require(object["addresses"] as? [String: [String: Any]])
+        #expect(addresses.count == sampleStates.count)
+        #expect(addresses["192.0.2.9"]?["since"] as? Int == 1)
+        #expect(addresses["2001:db8::26"]?["temporary_failures"] as? Int == 7)
+    }
+
+    @Test("every truncation of a valid file is an error")
+    func truncated() {
+        let bytes = Array(StateFile.encode(sampleStates).utf8)
+        for length in 0..<(bytes.count - 1) {
+            #expect(decodeError(Array(bytes.prefix(length))) != nil, "length \(length)")
+        }
+        #expect(decodeError(Array(bytes.dropLast())) == nil, "only the final newline is optional")
+    }
+
+    @Test("corrupt files give an error that says what is wrong", arguments: corruptFiles)
+    func corrupt(text: String, message: String) {
+        #expect(decodeError(text)?.message == message)
+    }
+
+    @Test("a field of the wrong type or value gives an error naming the address and the field",
+          arguments: corruptFields)
+    func corruptField(key: String, value: String, message: String) {
+        #expect(decodeError(withField(key, value))?.message == message)
+    }
+
+    @Test("invalid UTF-8, a byte order mark, NUL bytes and binary garbage are errors", arguments: [
+        Array(oneAddress.utf8).replacing(Array("mail".utf8), with: [0x6d, 0xc3, 0x28, 0x6c], maxReplacements: 1),
+        Array(oneAddress.utf8).replacing(Array("mail".utf8), with: [0x6d, 0xed, 0xa0, 0x80], maxReplacements: 1),
+        [0xef, 0xbb, 0xbf] + Array(oneAddress.utf8),
+        Array(oneAddress.utf8) + [0x00],
+        Array(repeating: 0, count: 4096),
+        (0..<4096).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 7) },
+    ] as [[UInt8]])
+    func garbage(bytes: [UInt8]) {
+        #expect(decodeError(bytes) != nil)
+    }
+
+    @Test("deep or huge nesting is an error, not a crash")
+    func hugeNesting() {
+        let deep = "{\"version\": 1, \"addresses\": " + String(repeating: "[", count: 100_000)
+        #expect(decodeError(deep)?.message.hasPrefix("not valid JSON: byte ") == true)
+        #expect(decodeError(deep)?.message.hasSuffix("nesting deeper than 64 levels") == true)
+    }
+
+    @Test("a file over the size limit is refused")
+    func tooLarge() {
+        let padding = Array(repeating: UInt8(ascii: " "), count: StateFile.maximumSize)
+        #expect(decodeError(Array(oneAddress.utf8) + padding)?.message.hasPrefix("not valid JSON: byte ") == true)
+    }
+
+    @Test("hostile address keys are quoted safely in the message")
+    func hostileKeyInMessage() throws {
+        let message = try #require(decodeError("{\"version\": 1, \"addresses\": {\"\\u001b[2J\\n\": {}}}")?.message)
+        #expect(message == "address \"\\u001b[2J\\n\" is not an address in canonical form")
+    }
+}

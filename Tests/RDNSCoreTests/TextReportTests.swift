@@ -1,0 +1,81 @@
+import RDNSCore
+import Testing
+
+/// Where `text` starts in `line`, in characters.
+private func offset(of text: String, in line: Substring) -> Int? {
+    guard let range = line.range(of: text) else { return nil }
+    return line.distance(from: line.startIndex, to: range.lowerBound)
+}
+
+@Suite("TextReport: one aligned line per address, then a summary")
+struct TextReportTests {
+    @Test("SPEC.md's example renders as aligned columns and a summary line")
+    func specExample() {
+        #expect(TextReport.render(SampleReports.specExample) == """
+            OK        203.0.113.25  mail.example.com
+            CRITICAL  203.0.113.26  mx.example.com    forward-mismatch: PTR mx.example.com resolves to \
+            198.51.100.9, not 203.0.113.26
+            CRITICAL: 2 addresses: 1 ok, 0 warning, 1 critical, 0 unknown in 0.042s
+
+            """)
+    }
+
+    @Test("status, address, names and problems start at the same column on every line")
+    func columnsAlign() throws {
+        let results = [
+            SampleReports.mailOK,
+            SampleReports.result("2001:db8:1234::25", .warning, ptr: ["a.example.com", "b.example.com"],
+                                 forward: [("a.example.com", ["2001:db8:1234::25"]),
+                                           ("b.example.com", ["2001:db8:1234::25"])],
+                                 problems: [
+                                     Problem(.multiplePTR, .warning, "2 PTR names: a.example.com, b.example.com"),
+                                 ]),
+            SampleReports.mxMismatch,
+            SampleReports.result("192.0.2.1", .critical, problems: [
+                Problem(.noPTR, .critical, "no PTR record"),
+                Problem(.cnameLoop, .critical, "CNAME loop"),
+            ]),
+        ]
+        let output = TextReport.render(RunReport(results: results, checkedAt: 0, durationSeconds: 1.5))
+        let lines = output.split(separator: "\n", omittingEmptySubsequences: false)
+        try #require(lines.count == 6)
+        #expect(lines[5] == "")
+        let addresses = ["203.0.113.25", "2001:db8:1234::25", "203.0.113.26", "192.0.2.1"]
+        let names = ["mail.example.com", "a.example.com,b.example.com", "mx.example.com", "-"]
+        let statuses = ["OK", "WARNING", "CRITICAL", "CRITICAL"]
+        for (index, line) in lines.prefix(4).enumerated() {
+            #expect(line.hasPrefix(statuses[index] + " "))
+            #expect(offset(of: addresses[index], in: line) == "CRITICAL".count + 2)
+            #expect(offset(of: names[index], in: line) == "CRITICAL".count + 2 + "2001:db8:1234::25".count + 2)
+        }
+        let problemColumn = "CRITICAL".count + 2 + "2001:db8:1234::25".count + 2 + names[1].count + 2
+        #expect(offset(of: "multiple-ptr: 2 PTR names", in: lines[1]) == problemColumn)
+        #expect(offset(of: "forward-mismatch: PTR mx", in: lines[2]) == problemColumn)
+        #expect(lines[3].dropFirst(problemColumn) == "no-ptr: no PTR record; cname-loop: CNAME loop")
+        #expect(!lines[0].hasSuffix(" "))
+        #expect(lines[4] == "CRITICAL: 4 addresses: 1 ok, 1 warning, 2 critical, 0 unknown in 1.500s")
+    }
+
+    @Test("one address says 'address'; the summary carries the worst status")
+    func singleAddress() {
+        let report = RunReport(results: [SampleReports.mailOK], checkedAt: 0, durationSeconds: 0.0004)
+        let output = TextReport.render(report)
+        #expect(output == "OK  203.0.113.25  mail.example.com\nOK: 1 address: 1 ok, 0 warning, 0 critical, 0 unknown"
+            + " in 0.000s\n")
+    }
+
+    @Test("a run with nothing to check is UNKNOWN")
+    func emptyRun() {
+        #expect(TextReport.render(RunReport(results: [], checkedAt: 0, durationSeconds: 0))
+            == "UNKNOWN: 0 addresses: 0 ok, 0 warning, 0 critical, 0 unknown in 0.000s\n")
+    }
+
+    @Test("a hostile PTR name is printed escaped, with no control byte")
+    func hostileName() {
+        let report = RunReport(results: [SampleReports.hostile], checkedAt: 0, durationSeconds: 0)
+        let output = TextReport.render(report)
+        #expect(output.contains("192.0.2.7  " + SampleReports.hostileNameEscaped + "  invalid-hostname: PTR "))
+        #expect(SampleReports.hostileName.description == SampleReports.hostileNameEscaped)
+        #expect(!output.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || $0.value >= 0x7F })
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Glibc
+import Synchronization
+import Testing
+
+@testable import RDNSDaemon
+
+@Suite("Logger")
+struct LoggerTests {
+    private func capture(journal: Bool, _ body: (Logger) -> Void) -> [String] {
+        let lines = Mutex<[String]>([])
+        body(Logger(journal: journal, write: { line in lines.withLock { $0.append(line) } }))
+        return lines.withLock { $0 }
+    }
+
+    @Test("journal lines carry the sd-daemon priority prefix", arguments: [
+        (LogPriority.error, "<3>"), (.warning, "<4>"), (.notice, "<5>"), (.info, "<6>"), (.debug, "<7>"),
+    ])
+    func journalPrefix(priority: LogPriority, prefix: String) {
+        #expect(capture(journal: true) { $0.log(priority, "hello") } == ["\(prefix)hello\n"])
+    }
+
+    @Test("plain lines have no prefix")
+    func plainLines() {
+        #expect(capture(journal: false) { $0.warning("hello") } == ["hello\n"])
+    }
+
+    @Test("a message is always one line: control characters are escaped")
+    func oneLine() {
+        #expect(capture(journal: false) { $0.info("a\nb\u{1b}[2J\tc\u{7f}") } == ["a\\010b\\027[2J\\009c\\127\n"])
+    }
+
+    @Test("JOURNAL_STREAM counts only when it names stderr's device and inode", arguments: [
+        nil, "", "garbage", "1:2:3", "0:0",
+    ])
+    func journalStreamMismatch(value: String?) {
+        #expect(!Logger.stderrIsJournal(value))
+    }
+}
+
+@Suite("SystemdNotifier")
+struct SystemdNotifierTests {
+    @Test("a path socket keeps its bytes and a terminating NUL")
+    func pathSocket() {
+        #expect(SystemdNotifier.socketAddress("/run/systemd/notify") == Array("/run/systemd/notify".utf8) + [0])
+    }
+
+    @Test("an abstract socket starts with NUL and has no NUL at the end (the length ends it)")
+    func abstractSocket() {
+        #expect(SystemdNotifier.socketAddress("@sd-notify/1") == [0] + Array("sd-notify/1".utf8))
+    }
+
+    @Test("names that do not fit sun_path, empty names and relative paths are refused", arguments: [
+        "relative/path", "@", "", "/" + String(repeating: "x", count: 108), "@" + String(repeating: "y", count: 108),
+    ])
+    func refused(value: String) {
+        #expect(SystemdNotifier.socketAddress(value) == nil)
+    }
+
+    @Test("the longest abstract name that fits is accepted")
+    func longestAbstract() {
+        #expect(SystemdNotifier.socketAddress("@" + String(repeating: "y", count: 107))?.count == 108)
+    }
+
+    @Test("WATCHDOG_USEC applies only without WATCHDOG_PID or with ours", arguments: [
+        (["WATCHDOG_USEC": "500000"], UInt64(500_000)),
+        (["WATCHDOG_USEC": "500000", "WATCHDOG_PID": String(getpid())], UInt64(500_000)),
+        (["WATCHDOG_USEC": "500000", "WATCHDOG_PID": "1"], nil),
+        (["WATCHDOG_USEC": "0"], nil),
+        (["WATCHDOG_USEC": "soon"], nil),
+    ] as [([String: String], UInt64?)])
+    func watchdog(environment: [String: String], microseconds: UInt64?) {
+        #expect(SystemdNotifier(environment: environment).watchdogMicroseconds == microseconds)
+    }
+}
+
+@Suite("AtomicFile")
+struct AtomicFileTests {
+    private func directory() throws -> String {
+        let path = NSTemporaryDirectory() + "rdnscheck-atomic-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test("a write replaces the file whole and leaves no temporary file")
+    func replaces() throws {
+        let folder = try directory()
+        let path = folder + "/state.json"
+        try AtomicFile.write("old", to: path)
+        try AtomicFile.write("new contents", to: path)
+        #expect(try AtomicFile.read(path) == Array("new contents".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["state.json"])
+    }
+
+    @Test("a symlink at the target is replaced, not followed")
+    func symlinkIsReplaced() throws {
+        let folder = try directory()
+        let elsewhere = folder + "/elsewhere"
+        try "keep".write(toFile: elsewhere, atomically: true, encoding: .utf8)
+        symlink(elsewhere, folder + "/state.json")
+        try AtomicFile.write("new", to: folder + "/state.json")
+        #expect(try String(contentsOfFile: elsewhere, encoding: .utf8) == "keep")
+        #expect(try AtomicFile.read(folder + "/state.json") == Array("new".utf8))
+    }
+
+    @Test("a missing directory is an error naming the file")
+    func missingDirectory() {
+        #expect(throws: AtomicFile.WriteError.self) { try AtomicFile.write("x", to: "/nonexistent/dir/state.json") }
+    }
+
+    @Test("reading a missing file is nil; a directory is an error")
+    func reading() throws {
+        #expect(try AtomicFile.read("/nonexistent-rdnscheck-file") == nil)
+        #expect(throws: AtomicFile.WriteError.self) { _ = try AtomicFile.read(try directory()) }
+    }
+}

@@ -1,0 +1,687 @@
+#!/usr/bin/env bash
+# rdnscheck under a real systemd: boots a minimal Debian bookworm tree with systemd 252 as PID 1 of a
+# systemd-nspawn container (private network: loopback only), installs the release binary and the shipped
+# units with `make install DESTDIR=<tree>`, starts NSD inside on 127.0.0.1:5353 with Tests/Zones, and
+# checks the daemon through systemctl and journalctl. Each check prints PASS or FAIL; the script exits 0
+# when all pass, 1 when any fails, 2 when the harness itself could not run (no root, no tree, no boot).
+#
+#   Tests/Systemd/run.sh [--keep] [--fake-daemon] [--rebuild-tree] [--clear-cache]
+#
+#   --keep          leave the container running afterwards for debugging; prints how to enter and stop it
+#   --fake-daemon   run Tests/Systemd/fake-daemon.sh (a shell stand-in speaking the same protocol) instead
+#                   of the daemon, to prove the harness: every check must PASS with it
+#   --rebuild-tree  build the Debian tree again even when the cache holds one
+#   --clear-cache   delete the cached trees and exit
+#
+# Run as root on a Debian 12 host (`make systemd-test` builds the release binary first). The host's PID 1
+# need not be systemd: nspawn runs with --register=no --keep-unit, and commands go in with nsenter.
+#
+# Cache: the debootstrapped tree (about 230 MB) is kept in $RDNSCHECK_SYSTEMD_TEST_CACHE (default
+# /var/cache/rdnscheck-systemd-test), in a folder named after a hash of the suite, architecture and package
+# list; a changed list builds a new tree and removes the old ones. Each run boots an overlayfs on top of the
+# cached tree (a copy where overlayfs is missing), so runs never change the cache. Clear it with
+# `Tests/Systemd/run.sh --clear-cache` or `rm -rf /var/cache/rdnscheck-systemd-test`.
+#
+# Logs of the last run (boot console, debootstrap, journal, unit status snapshots) are in
+# $RDNSCHECK_SYSTEMD_TEST_OUT (default .build/systemd-test).
+#
+# Other environment: MIRROR (Debian mirror; default: the one apt uses), SUITE (bookworm), MAKE.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HERE=$REPO/Tests/Systemd
+CACHE=${RDNSCHECK_SYSTEMD_TEST_CACHE:-/var/cache/rdnscheck-systemd-test}
+OUT=${RDNSCHECK_SYSTEMD_TEST_OUT:-$REPO/.build/systemd-test}
+SUITE=${SUITE:-bookworm}
+MAKE=${MAKE:-make}
+SWIFT=${SWIFT:-swift}
+# procps: /bin/kill for ExecReload; dbus: systemctl works as usual; nsd: the DNS server under test.
+PACKAGES=systemd,systemd-sysv,dbus,procps,nsd
+TREE_FORMAT=1    # bump when the tree preparation below changes
+MACHINE=rdnscheck-test-$$
+NSD_PORT=5353
+BLACKHOLE_PORT=5399
+TEST_WATCHDOG_SEC=3
+
+KEEP=0 FAKE=0 REBUILD=0
+for arg in "$@"; do
+    case $arg in
+    --keep) KEEP=1 ;;
+    --fake-daemon) FAKE=1 ;;
+    --rebuild-tree) REBUILD=1 ;;
+    --clear-cache)
+        echo "removing $CACHE"
+        rm -rf "$CACHE"
+        exit 0
+        ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown argument $arg (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+harness_error() {
+    echo "run.sh: $*" >&2
+    exit 2
+}
+[[ $(id -u) == 0 ]] || harness_error "must run as root (debootstrap, overlay mounts, systemd-nspawn)"
+
+now() { date +%s.%N; }
+dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+T_ALL=$(now)
+
+# ------------------------------------------------------------------------------------------ phases, results
+PHASE= PHASE_T0= TIMINGS=() RESULTS=() FAILED=0
+phase_end() {
+    [[ -n $PHASE ]] || return 0
+    TIMINGS+=("$(printf '%-34s %6ss' "$PHASE" "$(dt "$PHASE_T0" "$(now)")")")
+    PHASE=
+}
+phase() {
+    phase_end
+    PHASE=$1 PHASE_T0=$(now)
+    echo
+    echo "== $1"
+}
+pass() {
+    echo "PASS: $1"
+    RESULTS+=("PASS  $1")
+}
+fail() {
+    echo "FAIL: $1${2:+ -- $2}"
+    RESULTS+=("FAIL  $1${2:+ -- $2}")
+    FAILED=$((FAILED + 1))
+}
+# check FUNCTION "description": runs a check function (errexit off inside) and records PASS or FAIL. The
+# function prints its evidence, indented, and may set WHY to say what went wrong.
+check() {
+    local fn=$1 name=$2
+    WHY=
+    echo "-- $name"
+    if "$fn"; then pass "$name"; else fail "$name" "$WHY"; fi
+}
+note() { sed 's/^/   | /'; }
+
+# ------------------------------------------------------------------------------------------ cleanup
+RUN= MERGED= NSPAWN_PID= LEADER= MOUNTED=0
+stop_container() {
+    if [[ -n $NSPAWN_PID ]] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
+        kill -TERM "$NSPAWN_PID" 2>/dev/null || true   # nspawn halts the container cleanly on SIGTERM
+        for _ in $(seq 50); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.2; done
+        if kill -0 "$NSPAWN_PID" 2>/dev/null; then
+            echo "   container did not halt within 10 s: SIGKILL $NSPAWN_PID"
+            kill -KILL "$NSPAWN_PID" 2>/dev/null || true
+            for _ in $(seq 25); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.2; done
+        fi
+    fi
+    if ((MOUNTED)); then umount "$MERGED" 2>/dev/null || umount -l "$MERGED" 2>/dev/null || true; fi
+    [[ -n $RUN ]] && rm -rf --one-file-system "$RUN"
+    # nspawn leaves per-machine directories on the host (/run is not a tmpfs everywhere).
+    rmdir "/run/systemd/nspawn/propagate/$MACHINE" 2>/dev/null || true
+    rm -f "/run/systemd/nspawn/locks/"*"$MACHINE"* 2>/dev/null || true
+}
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    phase_end
+    if ((KEEP)) && [[ -n $NSPAWN_PID ]] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
+        write_stop_script
+        echo
+        echo "== --keep: the container is still running (nspawn PID $NSPAWN_PID, container PID 1 = host PID ${LEADER:-?})"
+        echo "   enter:  nsenter -t $LEADER -a -- bash"
+        echo "   stop:   $RUN/stop.sh"
+        exit "$rc"
+    fi
+    if [[ -n $NSPAWN_PID || -n $RUN ]]; then
+        local t
+        t=$(now)
+        stop_container
+        echo "   container stopped and removed in $(dt "$t" "$(now)")s"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+write_stop_script() {
+    cat >"$RUN/stop.sh" <<EOF
+#!/bin/sh
+# Stops the container left running by run.sh --keep and removes its files.
+kill -TERM $NSPAWN_PID 2>/dev/null
+i=0; while kill -0 $NSPAWN_PID 2>/dev/null && [ \$i -lt 50 ]; do sleep 0.2; i=\$((i+1)); done
+kill -KILL $NSPAWN_PID 2>/dev/null
+$( ((MOUNTED)) && echo "umount '$MERGED' || umount -l '$MERGED'")
+rmdir /run/systemd/nspawn/propagate/$MACHINE 2>/dev/null
+cd / && rm -rf --one-file-system '$RUN'
+EOF
+    chmod 755 "$RUN/stop.sh"
+}
+
+# ------------------------------------------------------------------------------------------ host packages
+phase "host packages"
+need=()
+command -v systemd-nspawn >/dev/null || need+=(systemd-container)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v nsenter >/dev/null || need+=(util-linux)
+if ((${#need[@]})); then
+    echo "   installing ${need[*]} (Debian packages)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+echo "   $(systemd-nspawn --version | head -n 1)"
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+# ------------------------------------------------------------------------------------------ cached tree
+phase "Debian tree (cache)"
+ARCH=$(dpkg --print-architecture)
+KEY=$(printf '%s %s %s %s' "$SUITE" "$ARCH" "$PACKAGES" "$TREE_FORMAT" | sha256sum | cut -c1-12)
+BASE=$CACHE/$SUITE-$ARCH-$KEY
+mkdir -p "$CACHE"
+exec {lockfd}>"$CACHE/.lock"
+flock "$lockfd"    # one tree build at a time; concurrent runs wait here
+if ((REBUILD)); then rm -rf "$BASE"; fi
+if [[ -f $BASE/.complete ]]; then
+    echo "   reusing $BASE ($(du -sh "$BASE" | cut -f1))"
+else
+    if [[ -z ${MIRROR:-} ]]; then
+        # the first Debian (non-security) mirror apt already uses
+        MIRROR=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/ { print $2 }' |
+            grep -v security | grep -i debian | head -n 1 || true)
+        [[ -n $MIRROR ]] || MIRROR=$(awk '$1 == "deb" && $2 !~ /security/ { print $2; exit }' \
+            /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true)
+    fi
+    [[ -n $MIRROR ]] || harness_error "no Debian mirror found in apt's sources; set MIRROR="
+    echo "   debootstrap --variant=minbase --include=$PACKAGES $SUITE from $MIRROR"
+    tmp=$CACHE/.building-$KEY
+    rm -rf "$tmp"
+    if ! debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$tmp" "$MIRROR" \
+        >"$OUT/debootstrap.log" 2>&1; then
+        tail -n 20 "$OUT/debootstrap.log" >&2
+        rm -rf "$tmp"
+        harness_error "debootstrap failed (log: $OUT/debootstrap.log)"
+    fi
+    # Trim what the tests never use, and start every boot with an empty journal.
+    rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/* "$tmp"/var/log/journal/*
+    # The packaged NSD must not start with Debian's default configuration: each run writes its own.
+    rm -f "$tmp"/etc/systemd/system/multi-user.target.wants/nsd.service
+    : >"$tmp/etc/machine-id"    # a fresh machine id on every boot
+    touch "$tmp/.complete"
+    # Keep one tree: drop the ones of older package lists.
+    find "$CACHE" -mindepth 1 -maxdepth 1 -type d -name "$SUITE-*" ! -name "$(basename "$BASE")" \
+        -exec rm -rf --one-file-system {} +
+    mv "$tmp" "$BASE"
+    echo "   built $BASE ($(du -sh "$BASE" | cut -f1))"
+fi
+flock -u "$lockfd"
+
+# ------------------------------------------------------------------------------------------ per-run tree
+phase "run tree (overlay) and install"
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/rdnscheck-systemd-test.XXXXXX")
+MERGED=$RUN/root
+mkdir -p "$MERGED" "$RUN/upper" "$RUN/work"
+# Concurrent runs share the lower tree read-only; a run never writes the cache.
+if mount -t overlay overlay -o "lowerdir=$BASE,upperdir=$RUN/upper,workdir=$RUN/work" "$MERGED" 2>/dev/null; then
+    MOUNTED=1
+    echo "   overlayfs on $BASE at $MERGED"
+else
+    cp -a --reflink=auto "$BASE/." "$MERGED/"
+    echo "   copied $BASE to $MERGED (no overlayfs)"
+fi
+echo "$MACHINE" >"$MERGED/etc/hostname"
+
+# The Swift runtime: the binary's RUNPATH is /opt/swift/usr/lib/swift/linux, so the same libraries go to the
+# same place in the tree. Everything else it links (libc, libresolv, libstdc++, libgcc_s) is in minbase.
+BIN=$("$SWIFT" build -c release --show-bin-path 2>/dev/null)/rdnscheck || true
+[[ -x $BIN ]] || harness_error "no release binary at $BIN: run \`swift build -c release\` (make systemd-test does)"
+while read -r lib; do
+    mkdir -p "$MERGED$(dirname "$lib")"
+    cp -L "$lib" "$MERGED$lib"
+done < <(ldd "$BIN" | awk '$3 ~ /^\// { print $3 }' | grep -v -e '^/lib/' -e '^/usr/lib/' -e '^/lib64/' || true)
+
+# An operator's configuration that `make install` must keep: the test configuration itself.
+mkdir -p "$MERGED/etc/rdnscheck"
+cat >"$MERGED/etc/rdnscheck/rdnscheck.conf" <<EOF
+# rdnscheck configuration of the real-systemd test (Tests/Systemd/run.sh): NSD in the container.
+interval 1m
+timeout 2s
+attempts 1
+nameserver 127.0.0.1:$NSD_PORT
+fail-after 3
+check 192.0.2.10 mail.example.test
+check 198.51.100.32/30
+check 2001:db8::25 mail6.example.test
+check 192.0.2.65
+EOF
+cp "$MERGED/etc/rdnscheck/rdnscheck.conf" "$RUN/config.orig"
+# One run against a server that never answers lasts timeout x attempts = 6 s, twice WatchdogSec.
+cat >"$MERGED/etc/rdnscheck/blackhole.conf" <<EOF
+# A nameserver that never answers (blackhole.socket: bound, never read): one run lasts 6 s.
+interval 1m
+timeout 3s
+attempts 2
+nameserver 127.0.0.1:$BLACKHOLE_PORT
+check 192.0.2.10
+EOF
+sed 's/^/   /' "$MERGED/etc/rdnscheck/rdnscheck.conf" | grep -v '^   #'
+
+"$MAKE" -C "$REPO" --no-print-directory -s install DESTDIR="$MERGED" PREFIX=/usr/local >"$OUT/install.log" 2>&1 ||
+    { cat "$OUT/install.log" >&2; harness_error "make install DESTDIR=$MERGED failed"; }
+note <"$OUT/install.log"
+DAEMON=/usr/local/bin/rdnscheck
+if ((FAKE)); then
+    DAEMON=/usr/local/libexec/rdnscheck-fake-daemon
+    install -D -m 0755 "$HERE/fake-daemon.sh" "$MERGED$DAEMON"
+fi
+
+# NSD: the packaged nsd.service with our configuration, serving a copy of Tests/Zones on 127.0.0.1:5353.
+mkdir -p "$MERGED/etc/nsd/zones"
+cp "$REPO"/Tests/Zones/*.zone "$MERGED/etc/nsd/zones/"
+{
+    printf 'server:\n    ip-address: 127.0.0.1\n    port: %s\n    server-count: 1\n' "$NSD_PORT"
+    printf '    zonesdir: "/etc/nsd/zones"\n    database: ""\n    rrl-ratelimit: 0\n    verbosity: 1\n'
+    printf 'remote-control:\n    control-enable: no\n'
+    for f in "$REPO"/Tests/Zones/*.zone; do
+        zone=$(sed -n 's/^\$ORIGIN[[:space:]]\{1,\}\([^[:space:]]*\)\.[[:space:]]*$/\1/p' "$f" | head -n 1)
+        printf 'zone:\n    name: "%s"\n    zonefile: "%s"\n' "$zone" "$(basename "$f")"
+    done
+} >"$MERGED/etc/nsd/nsd.conf"
+ln -sf /lib/systemd/system/nsd.service "$MERGED/etc/systemd/system/multi-user.target.wants/nsd.service"
+
+# A DNS server that never answers: systemd holds the UDP socket, the service behind it never reads.
+cat >"$MERGED/etc/systemd/system/blackhole.socket" <<EOF
+[Unit]
+Description=UDP port $BLACKHOLE_PORT that never answers (rdnscheck watchdog test)
+[Socket]
+ListenDatagram=127.0.0.1:$BLACKHOLE_PORT
+EOF
+cat >"$MERGED/etc/systemd/system/blackhole.service" <<EOF
+[Unit]
+Description=Holds the blackhole socket without reading it
+[Service]
+ExecStart=/bin/sleep infinity
+StandardInput=null
+EOF
+
+# Test drop-ins for the shipped unit: bounded start timeout, fast restarts (so "not restarting" shows
+# quickly), and with --fake-daemon the stand-in in place of the daemon.
+mkdir -p "$MERGED/etc/systemd/system/rdnscheck.service.d"
+cat >"$MERGED/etc/systemd/system/rdnscheck.service.d/40-test.conf" <<EOF
+[Service]
+TimeoutStartSec=20s
+RestartSec=1s
+EOF
+if ((FAKE)); then
+    cat >"$MERGED/etc/systemd/system/rdnscheck.service.d/45-fake-daemon.conf" <<EOF
+# run.sh --fake-daemon: the shell stand-in notifies through systemd-notify, a child process.
+[Service]
+NotifyAccess=all
+ExecStart=
+ExecStart=$DAEMON -c /etc/rdnscheck/rdnscheck.conf --state /var/lib/rdnscheck/state.json
+EOF
+fi
+
+# ------------------------------------------------------------------------------------------ install checks
+phase "install checks (host side)"
+check_install_kept_config() {
+    if cmp -s "$RUN/config.orig" "$MERGED/etc/rdnscheck/rdnscheck.conf"; then
+        echo "   /etc/rdnscheck/rdnscheck.conf unchanged by make install"
+        return 0
+    fi
+    WHY="make install replaced an existing /etc/rdnscheck/rdnscheck.conf"
+    return 1
+}
+check_install_paths() {
+    local ok=0 f
+    for f in usr/local/bin/rdnscheck usr/local/lib/systemd/system/rdnscheck.service \
+        usr/local/lib/systemd/system/rdnscheck-once.service usr/local/lib/systemd/system/rdnscheck.timer \
+        usr/local/share/man/man8/rdnscheck.8; do
+        if [[ -e $MERGED/$f ]]; then echo "   /$f"; else echo "   missing /$f"; ok=1; fi
+    done
+    grep -h '^ExecStart=' "$MERGED"/usr/local/lib/systemd/system/rdnscheck*.service | note
+    if grep -h '^ExecStart=' "$MERGED"/usr/local/lib/systemd/system/rdnscheck*.service | grep -qv '^ExecStart=/usr/local/bin/rdnscheck '; then
+        WHY="an ExecStart= does not run /usr/local/bin/rdnscheck"
+        ok=1
+    fi
+    [[ $ok == 0 ]] || WHY=${WHY:-"files missing"}
+    return $ok
+}
+check_binary_runs() {
+    local v
+    v=$(chroot "$MERGED" /usr/local/bin/rdnscheck --version 2>&1 | head -n 1)
+    echo "   chroot tree rdnscheck --version: $v"
+    [[ $v == "rdnscheck "* ]] && return 0
+    WHY="the installed binary does not run in the tree (shared libraries?)"
+    return 1
+}
+check check_install_paths "make install DESTDIR=tree installs binary, units, man page; ExecStart= is the installed path"
+check check_install_kept_config "make install keeps an existing configuration"
+check check_binary_runs "the installed binary finds its libraries in the tree"
+
+# ------------------------------------------------------------------------------------------ boot
+phase "boot container"
+# setsid: nspawn in its own session, so it gets no terminal signals and can outlive us with --keep.
+setsid systemd-nspawn --quiet --directory="$MERGED" --machine="$MACHINE" --boot \
+    --register=no --keep-unit --private-network --console=read-only \
+    >"$OUT/boot.log" 2>&1 </dev/null &
+NSPAWN_PID=$!
+LEADER=
+for _ in $(seq 300); do
+    for p in $(pgrep -P "$NSPAWN_PID" 2>/dev/null); do
+        [[ $(cat "/proc/$p/comm" 2>/dev/null) == systemd ]] && LEADER=$p
+    done
+    [[ -n $LEADER ]] && break
+    kill -0 "$NSPAWN_PID" 2>/dev/null || { cat "$OUT/boot.log" >&2; harness_error "systemd-nspawn exited"; }
+    sleep 0.1
+done
+[[ -n $LEADER ]] || { cat "$OUT/boot.log" >&2; harness_error "no container PID 1 after 30 s"; }
+
+# C CMD...: run CMD in the container (all its namespaces), at most 60 s.
+C() {
+    timeout -k 5 60 nsenter -t "$LEADER" -a -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+        SYSTEMD_COLORS=0 SYSTEMD_PAGER=cat SYSTEMD_LOG_COLOR=0 LANG=C.UTF-8 "$@"
+}
+state=
+for _ in $(seq 300); do   # until PID 1 answers on its private socket
+    state=$(C systemctl is-system-running 2>&1 || true)
+    case $state in *"Failed to connect"* | "") sleep 0.1 ;; *) break ;; esac
+done
+state=$(C systemctl is-system-running --wait 2>&1 || true)
+echo "   container PID 1 = host PID $LEADER, system '$state'"
+C systemd-analyze time 2>/dev/null | head -n 1 | note || true
+# PID 1 at debug level logs every sd_notify message it gets ("Got notification message from PID ...").
+C systemctl log-level debug
+
+# ------------------------------------------------------------------------------------------ helpers
+U=rdnscheck.service
+show() { C systemctl show -P "$2" "${1:-$U}"; }
+# The cursor of the newest journal entry; `jsince CURSOR ARGS` shows entries after it.
+cursor() { C journalctl -q -n 1 -o export 2>/dev/null | sed -n 's/^__CURSOR=//p'; }
+jsince() {
+    local c=$1
+    shift
+    C journalctl -q --no-pager --after-cursor="$c" "$@"
+}
+# waitfor SECONDS CMD...: true as soon as CMD succeeds (polled every 0.2 s), false after SECONDS.
+waitfor() {
+    local end
+    end=$(awk -v t="$(now)" -v s="$1" 'BEGIN { printf "%.3f", t + s }')
+    shift
+    while :; do
+        "$@" && return 0
+        awk -v t="$(now)" -v e="$end" 'BEGIN { exit !(t >= e) }' && return 1
+        sleep 0.2
+    done
+}
+is_active() { [[ $(show "${1:-$U}" ActiveState) == active ]]; }
+# PID 1's notification log lines for the unit after a cursor: "(READY=1, STATUS=...)".
+notifications() { jsince "$1" -u "$U" -o cat | grep -a 'Got notification message' || true; }
+daemon_reload() { C systemctl daemon-reload; }
+snapshot() { C systemctl status "${2:-$U}" --no-pager -l -n 0 >"$OUT/status-$1.txt" 2>&1 || true; }
+require_active() {
+    is_active && return 0
+    WHY="rdnscheck.service is not active ($(show "$U" ActiveState)/$(show "$U" SubState), Result=$(show "$U" Result), exit $(show "$U" ExecMainStatus))"
+    return 1
+}
+fresh_start() {   # stop, clear failure state, start; returns start's status
+    C systemctl stop "$U" 2>/dev/null
+    C systemctl reset-failed "$U" 2>/dev/null
+    C timeout 30 systemctl start "$U"
+}
+
+# ------------------------------------------------------------------------------------------ checks
+check_boot() {
+    echo "   is-system-running: $state"
+    C systemctl --failed --no-legend --plain | note
+    [[ $state == running ]] && return 0
+    WHY="system state '$state' (failed units above)"
+    return 1
+}
+check_nsd() {
+    is_active nsd.service && C /usr/sbin/nsd-checkconf /etc/nsd/nsd.conf && return 0
+    C journalctl -q --no-pager -u nsd.service -n 20 -o cat | note
+    WHY="nsd.service $(show nsd.service ActiveState)"
+    return 1
+}
+check_verify_inside() {
+    local out rc
+    out=$(C systemd-analyze verify --man=no rdnscheck.service rdnscheck-once.service rdnscheck.timer 2>&1)
+    rc=$?
+    [[ -n $out ]] && note <<<"$out"
+    [[ $rc == 0 && -z $out ]] && return 0
+    WHY="systemd-analyze verify: exit $rc, $(wc -l <<<"$out") lines"
+    return 1
+}
+check_start_ready() {
+    local c rc t j ready started main
+    c=$(cursor)
+    t=$(now)
+    fresh_start
+    rc=$?
+    echo "   systemctl start: exit $rc after $(dt "$t" "$(now)")s; $(show "$U" ActiveState)/$(show "$U" SubState)," \
+        "Type=$(show "$U" Type), MainPID=$(show "$U" MainPID)"
+    snapshot start
+    j=$(jsince "$c" -u "$U" -o cat)
+    note <<<"$(grep -a -v -e 'Got notification' -e 'Changed ' -e 'cgroup' <<<"$j" | head -n 15)"
+    if [[ $rc != 0 ]] || ! is_active; then
+        WHY="start failed: Result=$(show "$U" Result), ExecMainCode=$(show "$U" ExecMainCode) ExecMainStatus=$(show "$U" ExecMainStatus)"
+        return 1
+    fi
+    main=$(show "$U" MainPID)
+    # READY=1 from the main PID, then PID 1's "start -> running" transition: active only after READY.
+    ready=$(grep -a -n "Got notification message from PID $main (.*READY=1" <<<"$j" | head -n 1 | cut -d: -f1)
+    started=$(grep -a -n 'Changed start -> running' <<<"$j" | head -n 1 | cut -d: -f1)
+    echo "   READY=1 from main PID at journal line ${ready:-none}, start -> running at line ${started:-none}"
+    if grep -aq 'reception only permitted for main PID' <<<"$j"; then
+        WHY="notifications from a process other than the main PID were refused"
+        return 1
+    fi
+    [[ -n $ready && -n $started && $ready -lt $started ]] && return 0
+    WHY="no READY=1 from the main PID before the unit became active"
+    return 1
+}
+check_status_line() {
+    require_active || return 1
+    # STATUS= comes after each run; the first run starts at once.
+    has_status() { local s; s=$(show "$U" StatusText); [[ -n $s && $s != starting ]]; }
+    waitfor 15 has_status
+    snapshot status
+    note <"$OUT/status-status.txt"
+    grep -q '^ *Status: "..*"' "$OUT/status-status.txt" && return 0
+    WHY="no Status: line in systemctl status"
+    return 1
+}
+check_reload() {
+    require_active || return 1
+    local c pid1 pid2 rc n r1 r2
+    pid1=$(show "$U" MainPID)
+    c=$(cursor)
+    C timeout 30 systemctl reload "$U"
+    rc=$?
+    running() { [[ $(show "$U" SubState) == running ]]; }
+    waitfor 5 running
+    sleep 0.5
+    pid2=$(show "$U" MainPID)
+    n=$(notifications "$c")
+    note <<<"$n"
+    jsince "$c" -u "$U" -o cat | grep -a -v -e 'Got notification' -e 'Changed ' -e cgroup | head -n 8 | note
+    echo "   systemctl reload: exit $rc; MainPID $pid1 -> $pid2; $(show "$U" ActiveState)/$(show "$U" SubState)"
+    r1=$(grep -a -n "from PID $pid1 (.*RELOADING=1" <<<"$n" | head -n 1 | cut -d: -f1)
+    r2=$(grep -a -n "from PID $pid1 (.*READY=1" <<<"$n" | tail -n 1 | cut -d: -f1)
+    [[ $rc == 0 ]] || { WHY="systemctl reload failed"; return 1; }
+    [[ $pid1 == "$pid2" ]] || { WHY="MainPID changed ($pid1 -> $pid2)"; return 1; }
+    [[ -n $r1 ]] || { WHY="no RELOADING=1 notification"; return 1; }
+    grep -a "from PID $pid1 (.*RELOADING=1" <<<"$n" | grep -q 'MONOTONIC_USEC=' || { WHY="RELOADING=1 without MONOTONIC_USEC="; return 1; }
+    [[ -n $r2 && $r2 -gt $r1 ]] || { WHY="no READY=1 after RELOADING=1"; return 1; }
+    is_active || { WHY="not active after reload"; return 1; }
+}
+check_drift_warning() {
+    require_active || return 1
+    local c w
+    # mail.example.test (192.0.2.10) now points elsewhere: a forward-mismatch, a drift for the worse.
+    C sed -i 's/^mail\([[:space:]]\{1,\}\)A\([[:space:]]\{1,\}\)192\.0\.2\.10$/mail\1A\2192.0.2.99/' /etc/nsd/zones/example.test.zone
+    C grep -a '^mail[[:space:]]' /etc/nsd/zones/example.test.zone | note
+    C systemctl restart nsd.service
+    c=$(cursor)
+    C systemctl kill -s USR1 --kill-who=main "$U"
+    drift_logged() { jsince "$c" -u "$U" -p warning..warning -o cat | grep -aq '192\.0\.2\.10'; }
+    waitfor 15 drift_logged
+    w=$(jsince "$c" -u "$U" -p warning..warning -o cat)
+    echo "   journalctl -u $U -p warning..warning after SIGUSR1:"
+    note <<<"$w"
+    # Back to the original zone for the checks that follow.
+    C sed -i 's/^mail\([[:space:]]\{1,\}\)A\([[:space:]]\{1,\}\)192\.0\.2\.99$/mail\1A\2192.0.2.10/' /etc/nsd/zones/example.test.zone
+    C systemctl restart nsd.service
+    grep -aq '192\.0\.2\.10' <<<"$w" && return 0
+    WHY="no warning-priority journal line naming 192.0.2.10 within 15 s of SIGUSR1"
+    return 1
+}
+check_stop_clean() {
+    require_active || return 1
+    local c t rc
+    c=$(cursor)
+    t=$(now)
+    C timeout 60 systemctl stop "$U"
+    rc=$?
+    echo "   systemctl stop: exit $rc after $(dt "$t" "$(now)")s; Result=$(show "$U" Result)," \
+        "ExecMainCode=$(show "$U" ExecMainCode) (1 = exited), ExecMainStatus=$(show "$U" ExecMainStatus)"
+    notifications "$c" | note
+    [[ $(show "$U" Result) == success ]] || { WHY="Result=$(show "$U" Result)"; return 1; }
+    [[ $(show "$U" ExecMainCode) == 1 && $(show "$U" ExecMainStatus) == 0 ]] ||
+        { WHY="did not exit 0 (code $(show "$U" ExecMainCode), status $(show "$U" ExecMainStatus))"; return 1; }
+    notifications "$c" | grep -q 'STOPPING=1' || { WHY="no STOPPING=1 notification"; return 1; }
+}
+check_timer_once() {
+    local once=rdnscheck-once.service timer=rdnscheck.timer ok=0
+    mkdir -p "$MERGED/etc/systemd/system/$timer.d"
+    printf '[Timer]\nOnCalendar=\nOnActiveSec=1s\nRandomizedDelaySec=0\nAccuracySec=1ms\nPersistent=false\n' \
+        >"$MERGED/etc/systemd/system/$timer.d/50-test.conf"
+    daemon_reload
+    C systemctl start "$timer"
+    once_ran() { [[ $(show "$once" ExecMainExitTimestampMonotonic) =~ ^[1-9] ]]; }
+    waitfor 20 once_ran
+    echo "   $timer: LastTriggerUSec=$(show "$timer" LastTriggerUSec)"
+    echo "   $once: Result=$(show "$once" Result) ExecMainStatus=$(show "$once" ExecMainStatus)" \
+        "ran $(show "$once" ExecMainStartTimestamp) .. $(show "$once" ExecMainExitTimestamp)"
+    C journalctl -q --no-pager -u "$once" -o cat | grep -v -e 'Got notification' -e 'Changed ' -e cgroup -e 'Trying to enqueue' | tail -n 8 | note
+    [[ $(show "$once" ExecMainExitTimestampMonotonic) =~ ^[1-9] ]] || { WHY="$once did not run within 20 s"; ok=1; }
+    if ((ok == 0)) && [[ $(show "$once" Result) != success ]]; then
+        WHY="$once: Result=$(show "$once" Result), exit $(show "$once" ExecMainStatus)"
+        ok=1
+    fi
+    C systemctl stop "$timer"
+    rm -rf "$MERGED/etc/systemd/system/$timer.d"
+    daemon_reload
+    return $ok
+}
+WD_DROPIN=$MERGED/etc/systemd/system/rdnscheck.service.d/50-watchdog-test.conf
+watchdog_setup() {
+    cat >"$WD_DROPIN" <<EOF
+[Service]
+WatchdogSec=${TEST_WATCHDOG_SEC}s
+ExecStart=
+ExecStart=$DAEMON -c /etc/rdnscheck/blackhole.conf --state /var/lib/rdnscheck/blackhole-state.json
+EOF
+    daemon_reload
+    C systemctl start blackhole.socket
+}
+watchdog_teardown() {
+    C systemctl kill -s CONT "$U" 2>/dev/null
+    C systemctl stop "$U" blackhole.socket blackhole.service 2>/dev/null
+    rm -f "$WD_DROPIN"
+    daemon_reload
+    C systemctl reset-failed "$U" 2>/dev/null
+}
+check_watchdog_long_run() {
+    local c t pings
+    c=$(cursor)
+    fresh_start || true
+    require_active || return 1
+    t=$(now)
+    echo "   WatchdogUSec=$(show "$U" WatchdogUSec); one run against 127.0.0.1:$BLACKHOLE_PORT lasts 3s x 2 attempts"
+    # Watch for 7 s: longer than the run (6 s) and twice WatchdogSec.
+    while awk -v a="$t" -v b="$(now)" 'BEGIN { exit !(b - a < 7) }'; do
+        is_active || break
+        sleep 0.5
+    done
+    pings=$(notifications "$c" | grep -c 'WATCHDOG=1')
+    echo "   after $(dt "$t" "$(now)")s: $(show "$U" ActiveState)/$(show "$U" SubState), NRestarts=$(show "$U" NRestarts)," \
+        "WATCHDOG=1 pings: $pings, blackhole.service (a query arrived): $(show blackhole.service ActiveState)"
+    jsince "$c" -u "$U" -o cat | grep -a -v -e 'Got notification' -e 'Changed ' -e cgroup | head -n 8 | note
+    if jsince "$c" -u "$U" -o cat | grep -aq 'Watchdog timeout'; then WHY="the watchdog fired during a long run"; return 1; fi
+    is_active || { WHY="not active during the long run"; return 1; }
+    [[ $(show "$U" NRestarts) == 0 ]] || { WHY="restarted"; return 1; }
+    [[ $(show blackhole.service ActiveState) == active ]] || { WHY="no query reached the silent server"; return 1; }
+    ((pings >= 2)) || { WHY="$pings WATCHDOG=1 pings in 7 s with WatchdogSec=${TEST_WATCHDOG_SEC}s"; return 1; }
+}
+check_watchdog_sigstop() {
+    require_active || return 1
+    local c t main
+    c=$(cursor)
+    main=$(show "$U" MainPID)
+    t=$(now)
+    C systemctl kill -s STOP --kill-who=main "$U"
+    watchdog_fired() { jsince "$c" -u "$U" -o cat | grep -aq 'Watchdog timeout'; }
+    waitfor $((TEST_WATCHDOG_SEC + 7)) watchdog_fired
+    echo "   SIGSTOP to MainPID $main; after $(dt "$t" "$(now)")s:"
+    jsince "$c" -u "$U" -o cat | grep -a -e 'Watchdog' -e 'Main process exited' -e 'Failed with result' -e 'Scheduled restart' | note
+    jsince "$c" -u "$U" -o cat | grep -aq 'Watchdog timeout' && return 0
+    WHY="no 'Watchdog timeout' within $((TEST_WATCHDOG_SEC + 7)) s of SIGSTOP"
+    return 1
+}
+check_bad_config() {
+    local c rc ok=0
+    cp "$MERGED/etc/rdnscheck/rdnscheck.conf" "$RUN/config.good"
+    printf 'interval 5m\nno-such-directive yes\ncheck 192.0.2.10\n' >"$MERGED/etc/rdnscheck/rdnscheck.conf"
+    c=$(cursor)
+    fresh_start
+    rc=$?
+    sleep 2.5    # RestartSec=1s (test drop-in): a restart would have happened by now
+    echo "   systemctl start: exit $rc; $(show "$U" ActiveState)/$(show "$U" SubState), Result=$(show "$U" Result)," \
+        "ExecMainStatus=$(show "$U" ExecMainStatus), NRestarts=$(show "$U" NRestarts)"
+    jsince "$c" -u "$U" -o cat | grep -a -v -e 'Got notification' -e 'Changed ' -e cgroup | head -n 8 | note
+    if [[ $(show "$U" ExecMainStatus) != 6 ]]; then WHY="exit status $(show "$U" ExecMainStatus), not 6"; ok=1
+    elif [[ $(show "$U" Result) != exit-code ]]; then WHY="Result=$(show "$U" Result)"; ok=1
+    elif [[ $(show "$U" ActiveState) != failed ]]; then WHY="$(show "$U" ActiveState)/$(show "$U" SubState), not failed"; ok=1
+    elif [[ $(show "$U" NRestarts) != 0 ]]; then WHY="restarted $(show "$U" NRestarts) times"; ok=1
+    fi
+    cp "$RUN/config.good" "$MERGED/etc/rdnscheck/rdnscheck.conf"
+    C systemctl reset-failed "$U" 2>/dev/null
+    return $ok
+}
+
+phase "container checks"
+check check_boot "container boots: systemd 252 as PID 1, system running, no failed units"
+check check_nsd "NSD serves Tests/Zones on 127.0.0.1:$NSD_PORT inside the container"
+check check_verify_inside "systemd-analyze verify of the installed units inside the container"
+phase "daemon: start, status, reload"
+check check_start_ready "systemctl start: active only after READY=1 (Type=notify)"
+check check_status_line "systemctl status shows the daemon's STATUS= line"
+check check_reload "systemctl reload: same MainPID, RELOADING=1 + MONOTONIC_USEC then READY=1"
+phase "daemon: drift, stop"
+check check_drift_warning "a drift (zone changed, SIGUSR1) is logged at warning priority"
+check check_stop_clean "systemctl stop: STOPPING=1, exit 0, Result=success"
+phase "timer and one-shot service"
+check check_timer_once "rdnscheck.timer runs rdnscheck-once.service (sandboxed --once against NSD succeeds)"
+phase "watchdog"
+watchdog_setup
+check check_watchdog_long_run "a run longer than WatchdogSec (silent server) does not trip the watchdog"
+check check_watchdog_sigstop "a stopped process (SIGSTOP) trips the watchdog"
+watchdog_teardown
+phase "bad configuration"
+check check_bad_config "invalid configuration at start: exit 6, Result=exit-code, no restart loop"
+
+phase "collect logs"
+C journalctl -b --no-pager -o short-monotonic >"$OUT/journal.txt" 2>&1 || true
+C journalctl -b --no-pager -o short-monotonic -u "$U" -u rdnscheck-once.service -u rdnscheck.timer \
+    >"$OUT/journal-rdnscheck.txt" 2>&1 || true
+phase_end
+
+echo
+echo "== summary ($( ((FAKE)) && echo "fake daemon" || echo "$DAEMON"))"
+printf '   %s\n' "${RESULTS[@]}"
+echo "   timings:"
+printf '     %s\n' "${TIMINGS[@]}"
+echo "   total before container stop: $(dt "$T_ALL" "$(now)")s; logs in $OUT"
+echo "   $FAILED of ${#RESULTS[@]} checks failed"
+((FAILED == 0))
