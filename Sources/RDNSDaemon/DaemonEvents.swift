@@ -18,14 +18,31 @@ enum DaemonEvent: Sendable {
 }
 
 /// A queue of events with one waiter at a time (the loop), who may give up at a deadline.
-final class EventMailbox: Sendable {
+final class EventMailbox: @unchecked Sendable {
+    // @unchecked: `state` is a Mutex; `timer` is a Dispatch source, safe to use from any thread.
     private struct State {
         var pending: [DaemonEvent] = []
         var waiter: CheckedContinuation<DaemonEvent?, Never>? = nil
         var waiterID = 0
+        /// The waiter the timer is armed for, and its deadline.
+        var timedWaiterID = 0
+        var deadline = 0.0
     }
 
     private let state = Mutex(State())
+    /// One timer for all waits: a wait cut short by an event leaves nothing queued behind (a timer per wait would
+    /// pile up, one per SIGUSR1, until each fired).
+    private let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "rdnscheck.mailbox"))
+
+    init() {
+        timer.setEventHandler { [unowned self] in expire() }
+        timer.schedule(deadline: .distantFuture)
+        timer.resume()
+    }
+
+    deinit {
+        timer.cancel()
+    }
 
     func post(_ event: DaemonEvent) {
         let waiter: CheckedContinuation<DaemonEvent?, Never>? = state.withLock { state in
@@ -42,26 +59,31 @@ final class EventMailbox: Sendable {
     /// The next event, or nil when `deadline` (a `CLOCK_MONOTONIC` time in seconds) passes first.
     func next(until deadline: Double?) async -> DaemonEvent? {
         await withCheckedContinuation { continuation in
-            let id: Int? = state.withLock { state in
+            let waiting: Bool = state.withLock { state in
                 if !state.pending.isEmpty {
                     continuation.resume(returning: state.pending.removeFirst())
-                    return nil
+                    return false
                 }
                 state.waiterID += 1
                 state.waiter = continuation
-                return state.waiterID
+                state.timedWaiterID = deadline == nil ? 0 : state.waiterID
+                state.deadline = deadline ?? 0
+                return true
             }
-            guard let id, let deadline else { return }
-            let delay = max(0, deadline - MonotonicClock.seconds())
-            DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [self] in
-                let expired: CheckedContinuation<DaemonEvent?, Never>? = state.withLock { state in
-                    guard state.waiterID == id, let waiter = state.waiter else { return nil }
-                    state.waiter = nil
-                    return waiter
-                }
-                expired?.resume(returning: nil)
-            }
+            guard waiting, let deadline else { return }
+            timer.schedule(deadline: .now() + max(0, deadline - MonotonicClock.seconds()))
         }
+    }
+
+    private func expire() {
+        let expired: CheckedContinuation<DaemonEvent?, Never>? = state.withLock { state in
+            // A firing armed for an earlier wait must not end a later one early.
+            guard state.timedWaiterID == state.waiterID, MonotonicClock.seconds() >= state.deadline - 0.001,
+                  let waiter = state.waiter else { return nil }
+            state.waiter = nil
+            return waiter
+        }
+        expired?.resume(returning: nil)
     }
 }
 
