@@ -78,6 +78,42 @@ void cresolv_options_init(cresolv_options *options, int timeout_seconds, int att
     options->attempts = attempts;
 }
 
+int cresolv_options_add_system_nameservers(cresolv_options *options) {
+    struct __res_state state;
+    memset(&state, 0, sizeof state);
+    if (res_ninit(&state) != 0) {
+        res_nclose(&state);
+        return -1;
+    }
+    int added = 0;
+    for (int i = 0; i < state.nscount && options->nameserver_count < CRESOLV_MAX_NAMESERVERS; i++) {
+        int index = options->nameserver_count;
+        memset(&options->nameservers[index], 0, sizeof options->nameservers[index]);
+        if (state.nsaddr_list[i].sin_family == AF_INET) {
+            options->nameservers[index].family = AF_INET;
+            options->nameservers[index].port = ntohs(state.nsaddr_list[i].sin_port);
+            memcpy(options->nameservers[index].address, &state.nsaddr_list[i].sin_addr, 4);
+        } else if (state._u._ext.nsaddrs[i] != NULL) {
+            options->nameservers[index].family = AF_INET6;
+            options->nameservers[index].port = ntohs(state._u._ext.nsaddrs[i]->sin6_port);
+            memcpy(options->nameservers[index].address, &state._u._ext.nsaddrs[i]->sin6_addr, 16);
+        } else {
+            continue;
+        }
+        options->nameserver_count = index + 1;
+        added++;
+    }
+    res_nclose(&state);
+    return added;
+}
+
+void cresolv_options_nameserver(const cresolv_options *options, int index, int *family, uint8_t *address,
+                                uint16_t *port) {
+    *family = options->nameservers[index].family;
+    *port = options->nameservers[index].port;
+    memcpy(address, options->nameservers[index].address, 16);
+}
+
 int cresolv_options_add_nameserver(cresolv_options *options, const char *address, uint16_t port) {
     if (options->nameserver_count >= CRESOLV_MAX_NAMESERVERS) {
         return -1;
@@ -149,6 +185,9 @@ cresolv_resolver *cresolv_open(const cresolv_options *options, char *error, size
     resolver->state.retry = options->attempts;
     /* Queries go to the configured servers in order; rotation would make timing tests and logs unstable. */
     resolver->state.options &= ~(unsigned long)RES_ROTATE;
+    if (options->use_tcp) {
+        resolver->state.options |= RES_USEVC;
+    }
     if (options->nameserver_count > 0 && cresolv_set_nameservers(&resolver->state, options) != 0) {
         snprintf(error, error_size, "out of memory");
         res_nclose(&resolver->state);
@@ -197,11 +236,11 @@ long cresolv_deadline_ms(const cresolv_resolver *resolver) {
 }
 
 /* Arms the deadline, then every 50 ms after it: a signal that lands between two blocking calls is not lost. */
-static void cresolv_arm_deadline(cresolv_resolver *resolver) {
+static void cresolv_arm_deadline(cresolv_resolver *resolver, long deadline_ms) {
     struct itimerspec spec;
     memset(&spec, 0, sizeof spec);
-    spec.it_value.tv_sec = resolver->deadline_ms / 1000;
-    spec.it_value.tv_nsec = (resolver->deadline_ms % 1000) * 1000000L;
+    spec.it_value.tv_sec = deadline_ms / 1000;
+    spec.it_value.tv_nsec = (deadline_ms % 1000) * 1000000L;
     spec.it_interval.tv_nsec = 50 * 1000000L;
     timer_settime(resolver->deadline_timer, 0, &spec, NULL);
 }
@@ -249,7 +288,7 @@ static int cresolv_message_length(const uint8_t *message, int size) {
     return (int)(position - message);
 }
 
-cresolv_result cresolv_query(cresolv_resolver *resolver, const char *name, int type) {
+cresolv_result cresolv_query(cresolv_resolver *resolver, const char *name, int type, long deadline_ms) {
     cresolv_result result = {.length = -1, .h_errno_value = 0, .error_number = 0, .rcode = -1,
                              .deadline_expired = 0};
     uint8_t *answer = resolver->answer;
@@ -261,7 +300,8 @@ cresolv_result cresolv_query(cresolv_resolver *resolver, const char *name, int t
     resolver->deadline_expired = 0;
     resolver->state.res_h_errno = 0;
     cresolv_active = resolver;
-    cresolv_arm_deadline(resolver);
+    cresolv_arm_deadline(resolver, deadline_ms > 0 && deadline_ms < resolver->deadline_ms ? deadline_ms
+                                                                                          : resolver->deadline_ms);
 
     errno = 0;
     int length = res_nquery(&resolver->state, name, ns_c_in, type, answer, answer_size);

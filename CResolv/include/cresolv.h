@@ -30,6 +30,7 @@ typedef struct cresolv_options {
     int timeout_seconds;   /* per attempt, 1...30 (glibc's RES_MAXRETRANS) */
     int attempts;          /* tries per query and nameserver, 1...5 (RES_MAXRETRY) */
     int nameserver_count;  /* 0: use /etc/resolv.conf's nameservers */
+    int use_tcp;           /* 1: TCP only (RES_USEVC), for replies that came back truncated over UDP */
     struct {
         int family;        /* AF_INET or AF_INET6 */
         uint16_t port;     /* host byte order */
@@ -39,6 +40,15 @@ typedef struct cresolv_options {
 
 /* Sets timeout and attempts and clears the nameserver list. */
 void cresolv_options_init(cresolv_options *options, int timeout_seconds, int attempts);
+
+/* Fills the nameserver list from /etc/resolv.conf as glibc reads it (res_ninit), for callers that talk to the
+ * nameservers themselves. Returns the number found, or -1 when the resolver configuration cannot be read. */
+int cresolv_options_add_system_nameservers(cresolv_options *options);
+
+/* Copies nameserver index (0 <= index < nameserver_count): family (AF_INET or AF_INET6), its 4 or 16 address
+ * bytes into address (16 bytes of room) and its port. Why: Swift sees the fixed-size array as a tuple. */
+void cresolv_options_nameserver(const cresolv_options *options, int index, int *family, uint8_t *address,
+                                uint16_t *port);
 
 /* Adds a nameserver given as text (IPv4 dotted quad or IPv6, no brackets) and a port.
  * Returns 0, or -1 when the address does not parse or the list is full. */
@@ -62,9 +72,10 @@ typedef struct cresolv_result {
     int deadline_expired;  /* 1 when the overall deadline cut the lookup short */
 } cresolv_result;
 
-/* One query (class IN) through res_nquery, bounded by timeout x attempts x nameservers overall.
- * The reply, if any, is left in the resolver's answer buffer (see cresolv_reply) until the next query. */
-cresolv_result cresolv_query(cresolv_resolver *resolver, const char *name, int type);
+/* One query (class IN) through res_nquery, bounded by timeout x attempts x nameservers overall, or by
+ * deadline_ms when that is positive and shorter. The reply, if any, is left in the resolver's answer buffer
+ * (see cresolv_reply) until the next query. */
+cresolv_result cresolv_query(cresolv_resolver *resolver, const char *name, int type, long deadline_ms);
 
 /* The resolver's answer buffer (CRESOLV_ANSWER_BUFFER_SIZE bytes): the last reply is its first
  * cresolv_result.length bytes. */

@@ -13,6 +13,8 @@ public struct CommandLineOptions: Equatable, Sendable {
     public var timeoutSeconds: Int? = nil
     public var statePath: String? = nil
     public var textfilePath: String? = nil
+    /// The most DNS queries in flight at once (`--concurrency`); nil: the engine's default.
+    public var concurrency: Int? = nil
     /// From `ADDRESS[=NAME]` and `CIDR` arguments, in order, each address once.
     public var targets: [CheckTarget] = []
 
@@ -96,6 +98,13 @@ public struct CommandLineOptions: Equatable, Sendable {
                     throw UsageError(description: "timeout '\(text)' is not a whole number of seconds from 1s to 30s")
                 }
                 options.timeoutSeconds = seconds
+            case "--concurrency":
+                let text = try value(for: name, inline: inline)
+                guard let count = Int(text), (1...4096).contains(count), text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 })
+                else {
+                    throw UsageError(description: "concurrency '\(text)' is not a number of queries from 1 to 4096")
+                }
+                options.concurrency = count
             case "--state":
                 options.statePath = try absolutePath(value(for: name, inline: inline), option: name)
             case "--textfile":

@@ -15,6 +15,7 @@ enum HelpText {
                                   nameserver to ask (repeatable, at most 3; [IPv6]:PORT with a port);
                                   default: /etc/resolv.conf
               --timeout DURATION  per attempt, whole seconds from 1s to 30s (default 5s)
+              --concurrency N     at most N DNS queries in flight (1 to 4096, default 100)
               --state FILE        state file (daemon mode)
               --textfile FILE     Prometheus textfile (daemon mode)
           -h, --help              show this help

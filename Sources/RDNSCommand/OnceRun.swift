@@ -9,16 +9,10 @@ import Glibc
 
 /// `rdnscheck --once`: check every target, print the report, exit with the run's status.
 enum OnceRun {
-    /// Lookup threads; more only queue behind the nameserver.
-    static let resolverThreads = 16
-    /// Checks in flight: enough to keep every thread busy while others wait for a forward lookup.
-    static let checksInFlight = 32
-
-    static func run(_ configuration: Configuration, format: ReportFormat, quiet: Bool) async -> Int32 {
-        let resolver: LibresolvResolver
+    static func run(_ configuration: Configuration, format: ReportFormat, quiet: Bool, window: Int) async -> Int32 {
+        let resolver: PipelinedResolver
         do {
-            resolver = try LibresolvResolver(settings: ResolverSettings(configuration),
-                                             threads: min(resolverThreads, configuration.targets.count))
+            resolver = try PipelinedResolver(settings: ResolverSettings(configuration), window: window)
         } catch {
             Output.error("rdnscheck: UNKNOWN: \(error)")
             return Status.unknown.exitCode
@@ -29,12 +23,15 @@ enum OnceRun {
         // prints nothing at all, so the lines wait until that is known.
         let logLines = LogBuffer()
         let logger = Logger(journal: Logger.stderrIsJournal(), write: { logLines.append($0) })
-        let recorder = RunRecorder(configuration: configuration, logger: logger)
+        let recorder = RunRecorder(configuration: configuration, logger: logger, keepsStateInMemory: false)
         let checkedAt = Int(time(nil))
         let started = Clock.monotonicSeconds()
         let check = ForwardConfirmation(resolver: resolver, policy: configuration.policy)
-        let results = await check.check(configuration.targets, concurrency: checksInFlight,
-                                        previousTemporaryFailures: recorder.temporaryFailureCounts())
+        let targets = configuration.targets
+        let previous = recorder.temporaryFailureCounts()
+        let results = await resolver.run {
+            await check.check(targets, concurrency: resolver.checksInFlight, previousTemporaryFailures: previous)
+        }
         let duration = Clock.monotonicSeconds() - started
         let recorded = recorder.record(results, startedAt: checkedAt, durationSeconds: duration, nextRunInSeconds: nil)
         recorder.finishPendingWork()
@@ -45,7 +42,7 @@ enum OnceRun {
             for line in logLines.lines where !line.contains("run finished in ") {
                 Output.write(line, to: STDERR_FILENO)
             }
-            Output.write(format.render(report))
+            format.write(report) { Output.write($0) }
         }
         return report.status.exitCode
     }

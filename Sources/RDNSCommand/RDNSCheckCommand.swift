@@ -52,7 +52,8 @@ public enum RDNSCheckCommand {
             Output.error("rdnscheck: UNKNOWN: the configuration has \(errors.count) error\(errors.count == 1 ? "" : "s")")
             return Status.unknown.exitCode
         }
-        return await OnceRun.run(configuration, format: options.format, quiet: options.quiet)
+        return await OnceRun.run(configuration, format: options.format, quiet: options.quiet,
+                                 window: options.concurrency ?? PipelinedResolver.defaultWindow)
     }
 
     /// The configuration file (the one given with -c, or the default one when no addresses were given), with

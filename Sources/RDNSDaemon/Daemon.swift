@@ -26,7 +26,9 @@ public final class Daemon {
     private let mailbox = EventMailbox()
     private var configuration: Configuration
     private var recorder: RunRecorder
-    private var resolver: LibresolvResolver
+    private var resolver: PipelinedResolver
+    /// A resolver replaced by a reload while a run still used it: shut down when that run ends.
+    private var retiredResolver: PipelinedResolver?
 
     /// Exit codes: 0 after a requested stop, 6 for an invalid configuration at start, 1 for other fatal errors.
     public static let exitStopped: Int32 = 0
@@ -42,14 +44,14 @@ public final class Daemon {
             logger.error("invalid configuration (\(errors.count) error\(errors.count == 1 ? "" : "s")); not starting")
             return .failure(ExitCode(exitInvalidConfiguration))
         }
-        let resolver: LibresolvResolver
+        let resolver: PipelinedResolver
         do {
             resolver = try makeResolver(configuration)
         } catch {
             logger.error("\(error)")
             return .failure(ExitCode(exitFatal))
         }
-        let recorder = RunRecorder(configuration: configuration, logger: logger)
+        let recorder = RunRecorder(configuration: configuration, logger: logger, keepsStateInMemory: true)
         return .success(Daemon(configuration: configuration, resolver: resolver, recorder: recorder,
                                loadConfiguration: loadConfiguration, logger: logger, notifier: notifier))
     }
@@ -59,7 +61,7 @@ public final class Daemon {
         init(_ code: Int32) { self.code = code }
     }
 
-    private init(configuration: Configuration, resolver: LibresolvResolver, recorder: RunRecorder,
+    private init(configuration: Configuration, resolver: PipelinedResolver, recorder: RunRecorder,
                  loadConfiguration: @escaping ConfigurationLoader, logger: Logger, notifier: SystemdNotifier) {
         self.configuration = configuration
         self.resolver = resolver
@@ -69,9 +71,8 @@ public final class Daemon {
         self.notifier = notifier
     }
 
-    private static func makeResolver(_ configuration: Configuration) throws -> LibresolvResolver {
-        try LibresolvResolver(settings: ResolverSettings(configuration),
-                              threads: min(16, max(1, configuration.targets.count)))
+    private static func makeResolver(_ configuration: Configuration) throws -> PipelinedResolver {
+        try PipelinedResolver(settings: ResolverSettings(configuration))
     }
 
     /// Runs until stopped; returns the exit code.
@@ -103,7 +104,7 @@ public final class Daemon {
                     startRun()
                 }
             case .reload?:
-                reload()
+                reload(whileRunning: running)
             case .stop?:
                 // In-flight lookups are not waited for: the process ends now, and the state of the interrupted
                 // run is simply not recorded (the file on disk stays as the last completed run left it).
@@ -112,6 +113,8 @@ public final class Daemon {
                 return Daemon.exitStopped
             case .runFinished(let run)?:
                 running = false
+                retiredResolver?.shutdown()
+                retiredResolver = nil
                 let started = MonotonicClock.seconds() - run.durationSeconds
                 nextRun = started + Double(configuration.intervalSeconds)
                 if MonotonicClock.seconds() > nextRun {
@@ -130,21 +133,24 @@ public final class Daemon {
     }
 
     private func startRun() {
+        let resolver = self.resolver
         let check = ForwardConfirmation(resolver: resolver, policy: configuration.policy)
         let targets = configuration.targets
         let previousFailures = recorder.temporaryFailureCounts()
         let mailbox = self.mailbox
-        Task.detached {
+        // The checks run on the resolver's own thread (its task executor), beside its sockets.
+        Task(executorPreference: resolver) {
             let startedAt = Int(time(nil))
             let started = MonotonicClock.seconds()
-            let results = await check.check(targets, concurrency: 32, previousTemporaryFailures: previousFailures)
+            let results = await check.check(targets, concurrency: resolver.checksInFlight,
+                                            previousTemporaryFailures: previousFailures)
             mailbox.post(.runFinished(CompletedRun(results: results, startedAt: startedAt,
                                                    durationSeconds: MonotonicClock.seconds() - started)))
         }
     }
 
     /// SIGHUP: read the configuration again; an invalid one is logged with its errors and the old one kept.
-    private func reload() {
+    private func reload(whileRunning running: Bool) {
         notifier.send("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds())")
         defer { notifier.send("READY=1") }
         let (candidate, errors) = loadConfiguration()
@@ -156,6 +162,12 @@ public final class Daemon {
         }
         do {
             let newResolver = try Daemon.makeResolver(candidate)
+            if running {
+                retiredResolver?.shutdown()
+                retiredResolver = resolver
+            } else {
+                resolver.shutdown()
+            }
             resolver = newResolver
         } catch {
             logger.error("SIGHUP: \(error); keeping the old configuration")

@@ -13,10 +13,14 @@ public final class RunRecorder {
     private var onChange: OnChangeRunner?
     private var loadedStatePath: String?
     private var lastSuccessAt: Double?
+    /// The daemon remembers states between runs even without a state file; `--once` without one has nothing
+    /// to compare with and skips the bookkeeping.
+    private let keepsStateInMemory: Bool
 
-    public init(configuration: Configuration, logger: Logger) {
+    public init(configuration: Configuration, logger: Logger, keepsStateInMemory: Bool) {
         self.configuration = configuration
         self.logger = logger
+        self.keepsStateInMemory = keepsStateInMemory
         reconfigure(configuration)
     }
 
@@ -55,7 +59,7 @@ public final class RunRecorder {
                        nextRunInSeconds: Double?) -> Recorded {
         let finishedAt = startedAt + Int(durationSeconds.rounded(.up))
         var drifts: [IPAddress: Drift] = [:]
-        for result in results {
+        for result in results where keepsStateInMemory || configuration.statePath != nil {
             let previous = states[result.address]
             let next = AddressState(result: result, previous: previous, now: finishedAt)
             if let drift = Drift(address: result.address, previous: previous, next: next) {

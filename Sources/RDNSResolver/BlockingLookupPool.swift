@@ -15,6 +15,8 @@ final class BlockingLookupPool: @unchecked Sendable {
     struct Job {
         let name: DNSName
         let type: RecordType
+        /// At most this long overall (0: the resolver's own timeout x attempts x nameservers).
+        let deadlineMilliseconds: Int
         let continuation: CheckedContinuation<QueryOutcome, Never>
     }
 
@@ -44,8 +46,8 @@ final class BlockingLookupPool: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    /// Runs one query on a worker thread.
-    func run(_ name: DNSName, _ type: RecordType) async -> QueryOutcome {
+    /// Runs one query on a worker thread, within `deadlineMilliseconds` when that is positive.
+    func run(_ name: DNSName, _ type: RecordType, deadlineMilliseconds: Int = 0) async -> QueryOutcome {
         await withCheckedContinuation { continuation in
             pthread_mutex_lock(mutex)
             guard !stopping else {
@@ -53,7 +55,8 @@ final class BlockingLookupPool: @unchecked Sendable {
                 continuation.resume(returning: .failure(.localError("resolver is shut down")))
                 return
             }
-            queue.append(Job(name: name, type: type, continuation: continuation))
+            queue.append(Job(name: name, type: type, deadlineMilliseconds: deadlineMilliseconds,
+                             continuation: continuation))
             if idleWorkers == 0 && threads.count < width {
                 startWorker()
             }
@@ -121,7 +124,8 @@ final class BlockingLookupPool: @unchecked Sendable {
                 job.continuation.resume(returning: .failure(.localError(openError)))
                 continue
             }
-            let result = cresolv_query(resolver, job.name.description, Int32(job.type.rawValue))
+            let result = cresolv_query(resolver, job.name.description, Int32(job.type.rawValue),
+                                       job.deadlineMilliseconds)
             let reply = UnsafeBufferPointer(start: cresolv_reply(resolver), count: Int(CRESOLV_ANSWER_BUFFER_SIZE))
             let outcome = OutcomeClassifier.classify(result, reply: reply, name: job.name, type: job.type)
             job.continuation.resume(returning: outcome)

@@ -147,6 +147,28 @@ struct DaemonTests {
         #expect(await daemon.waitForExit() == 0)
     }
 
+    @Test("a run longer than the interval is followed at once by the next, with a warning")
+    func overrunningRun() async throws {
+        let server = try FaultServer(rules: [:], defaultBehaviour: .drop)
+        defer { server.stop() }
+        let config = try temporaryFile("""
+            nameserver 127.0.0.1:\(server.port)
+            timeout 2s
+            attempts 1
+            interval 1s
+            check 192.0.2.50
+
+            """)
+        let daemon = try DaemonProcess(["-c", config])
+        #expect(await daemon.waitForLog("longer than the interval (1s); the next run starts now", timeout: 6))
+        #expect(await daemon.waitForLog("run finished", timeout: 1))
+        let started = daemon.log.lines.filter { $0.contains("run finished") }.count
+        try await Task.sleep(for: .seconds(2.2))
+        #expect(daemon.log.lines.filter { $0.contains("run finished") }.count > started, "no pause between runs")
+        daemon.signal(SIGTERM)
+        #expect(await daemon.waitForExit() == 0)
+    }
+
     @Test("runs repeat every interval, with one summary line each")
     func intervalRepeats() async throws {
         let nsd = try standardNSD.get()

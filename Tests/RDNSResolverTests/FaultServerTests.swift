@@ -17,80 +17,83 @@ private func faultServer(_ behaviour: FaultBehaviour, more: [String: FaultBehavi
 /// Failures and hostile answers, through libresolv, against our own fault server.
 @Suite("LibresolvResolver against the fault server")
 struct FaultServerTests {
-    @Test("an RCODE failure is a temporary failure naming it, never no-ptr", arguments: [
+    @Test("an RCODE failure is a temporary failure naming it, never no-ptr", arguments: Engine.allCases, [
         (UInt8(2), "SERVFAIL"), (5, "REFUSED"), (1, "FORMERR"), (4, "REFUSED"),
     ])
-    func rcodeFailureIsTemporary(rcode: UInt8, word: String) async throws {
+    func rcodeFailureIsTemporary(engine: Engine, failure: (rcode: UInt8, word: String)) async throws {
+        let (rcode, word) = failure
         let server = try faultServer(.rcode(rcode))
         defer { server.stop() }
-        let (result, _) = await check(address, with: try resolver(port: server.port))
+        let (result, _) = await check(address, with: try resolver(engine, port: server.port))
         #expect(result.status == .warning)
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("failed: \(word)"), "\(result.problems[0].detail)")
     }
 
-    @Test("a server that never answers is a timeout after timeout x attempts, each attempt sent")
-    func silenceIsTimeout() async throws {
+    @Test("a server that never answers is a timeout after timeout x attempts, each attempt sent",
+          arguments: Engine.allCases)
+    func silenceIsTimeout(engine: Engine) async throws {
         let server = try faultServer(.drop)
         defer { server.stop() }
-        let (result, seconds) = await check(address, with: try resolver(port: server.port, timeout: 1, attempts: 2))
+        let (result, seconds) = await check(address, with: try resolver(engine, port: server.port, timeout: 1, attempts: 2))
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("timeout"))
         #expect(server.queryCount(for: reverseName) == 2)
         #expect(seconds >= 1.9 && seconds < 3.5, "took \(seconds) s")
     }
 
-    @Test("nothing listening is 'no nameserver reachable', quickly")
-    func nothingListeningIsUnreachable() async throws {
-        let (result, seconds) = await check(address, with: try resolver(port: try closedPort(), timeout: 2))
+    @Test("nothing listening is 'no nameserver reachable', quickly", arguments: Engine.allCases)
+    func nothingListeningIsUnreachable(engine: Engine) async throws {
+        let (result, seconds) = await check(address, with: try resolver(engine, port: try closedPort(), timeout: 2))
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("no nameserver reachable"), "\(result.problems[0].detail)")
         #expect(seconds < 2)
     }
 
-    @Test("a truncated UDP reply is retried over TCP and the TCP answer counts")
-    func truncationFallsBackToTCP() async throws {
+    @Test("a truncated UDP reply is retried over TCP and the TCP answer counts", arguments: Engine.allCases)
+    func truncationFallsBackToTCP(engine: Engine) async throws {
         let server = try faultServer(.truncatedThenTCP([.ptr("mail.example.test")]))
         defer { server.stop() }
-        let (result, _) = await check(address, with: try resolver(port: server.port))
+        let (result, _) = await check(address, with: try resolver(engine, port: server.port))
         #expect(result.status == .ok)
         #expect(server.queries.filter { $0.name == reverseName }.map(\.transport) == [.udp, .tcp])
     }
 
-    @Test("a TCP fallback that never answers ends at the deadline as a timeout")
-    func stalledTCPEndsAtDeadline() async throws {
+    @Test("a TCP fallback that never answers ends at the deadline as a timeout", arguments: Engine.allCases)
+    func stalledTCPEndsAtDeadline(engine: Engine) async throws {
         let server = try faultServer(.truncatedThenTCPStall)
         defer { server.stop() }
-        let (result, seconds) = await check(address, with: try resolver(port: server.port, timeout: 1, attempts: 2))
+        let (result, seconds) = await check(address, with: try resolver(engine, port: server.port, timeout: 1, attempts: 2))
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("timeout"), "\(result.problems[0].detail)")
         #expect(seconds < 3.5, "took \(seconds) s")
     }
 
-    @Test("a TCP fallback that resets is a temporary failure")
-    func resetTCPIsTemporary() async throws {
+    @Test("a TCP fallback that resets is a temporary failure", arguments: Engine.allCases)
+    func resetTCPIsTemporary(engine: Engine) async throws {
         let server = try faultServer(.truncatedThenTCPReset)
         defer { server.stop() }
-        let (result, seconds) = await check(address, with: try resolver(port: server.port, timeout: 1, attempts: 2))
+        let (result, seconds) = await check(address, with: try resolver(engine, port: server.port, timeout: 1, attempts: 2))
         #expect(result.status == .warning)
         #expect(codes(result) == ["temporary-failure"])
         #expect(seconds < 3.5)
     }
 
-    @Test("replies glibc cannot match to the query are ignored until the timeout", arguments: [
+    @Test("replies glibc cannot match to the query are ignored until the timeout", arguments: Engine.allCases, [
         FaultBehaviour.wrongID([.ptr("mail.example.test")]), .shortReply, .garbage,
     ])
-    func unmatchedRepliesTimeOut(behaviour: FaultBehaviour) async throws {
+    func unmatchedRepliesTimeOut(engine: Engine, behaviour: FaultBehaviour) async throws {
         let server = try faultServer(behaviour)
         defer { server.stop() }
-        let (result, seconds) = await check(address, with: try resolver(port: server.port, timeout: 1, attempts: 1))
+        let (result, seconds) = await check(address, with: try resolver(engine, port: server.port, timeout: 1, attempts: 1))
         #expect(result.status == .warning)
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("failed: timeout"), "\(result.problems[0].detail)")
         #expect(seconds < 2.5)
     }
 
-    @Test("malformed answer sections are malformed replies (temporary), not missing records", arguments: [
+    @Test("malformed answer sections are malformed replies (temporary), not missing records",
+          arguments: Engine.allCases, [
         // Answer data pointing to itself (offset 53 = header 12 + question 25 + 4 + owner 2 + fixed 10).
         [0xc0, 0x0c, 0, 12, 0, 1, 0, 0, 1, 44, 0, 2, 0xc0, 53] as [UInt8],
         // A record header cut short.
@@ -98,47 +101,47 @@ struct FaultServerTests {
         // A PTR name running past its data length.
         [0xc0, 0x0c, 0, 12, 0, 1, 0, 0, 1, 44, 0, 2, 4, 0x6d, 0x61, 0x69, 0x6c, 0],
     ])
-    func malformedAnswerIsTemporary(bytes: [UInt8]) async throws {
+    func malformedAnswerIsTemporary(engine: Engine, bytes: [UInt8]) async throws {
         let server = try faultServer(.rawAnswer(count: 1, bytes: bytes))
         defer { server.stop() }
-        let (result, _) = await check(address, with: try resolver(port: server.port))
+        let (result, _) = await check(address, with: try resolver(engine, port: server.port))
         #expect(result.status == .warning)
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("malformed reply"), "\(result.problems[0].detail)")
     }
 
-    @Test("an answer holding only the CNAME leads to a query for its target")
-    func cnameOnlyAnswerQueriesTarget() async throws {
+    @Test("an answer holding only the CNAME leads to a query for its target", arguments: Engine.allCases)
+    func cnameOnlyAnswerQueriesTarget(engine: Engine) async throws {
         let delegated = "40.32/27.2.0.192.in-addr.arpa"
         let server = try faultServer(.answer([.cname(FaultName(delegated))]), more: goodForward.merging([
             delegated: .answer([.ptr("mail.example.test")]),
         ]) { $1 })
         defer { server.stop() }
-        let (result, _) = await check(address, with: try resolver(port: server.port))
+        let (result, _) = await check(address, with: try resolver(engine, port: server.port))
         #expect(result.status == .ok)
         #expect(server.queryCount(for: delegated) == 1)
     }
 
-    @Test("a CNAME loop served by a misbehaving server is cname-loop")
-    func servedCNAMELoop() async throws {
+    @Test("a CNAME loop served by a misbehaving server is cname-loop", arguments: Engine.allCases)
+    func servedCNAMELoop(engine: Engine) async throws {
         let server = try faultServer(.answer([.cname("loop.example.test")]), more: [
             "loop.example.test": .answerAll([.cname(FaultName(reverseName))]),
         ])
         defer { server.stop() }
-        let (result, _) = await check(address, with: try resolver(port: server.port))
+        let (result, _) = await check(address, with: try resolver(engine, port: server.port))
         #expect(result.status == .critical)
         #expect(codes(result) == ["cname-loop"])
     }
 
-    @Test("a PTR record for another owner does not count")
-    func wrongOwnerIsNoPTR() async throws {
+    @Test("a PTR record for another owner does not count", arguments: Engine.allCases)
+    func wrongOwnerIsNoPTR(engine: Engine) async throws {
         let server = try faultServer(.answerAll([.ptr("mail.example.test", owner: "41.2.0.192.in-addr.arpa")]))
         defer { server.stop() }
-        let (result, _) = await check(address, with: try resolver(port: server.port))
+        let (result, _) = await check(address, with: try resolver(engine, port: server.port))
         #expect(codes(result) == ["no-ptr"])
     }
 
-    @Test("hostile PTR names are invalid hostnames, escaped, never looked up or executed", arguments: [
+    @Test("hostile PTR names are invalid hostnames, escaped, never looked up or executed", arguments: Engine.allCases, [
         FaultName(labels: [Array("$(touch /tmp/rdnscheck-pwned)".utf8), Array("example".utf8)]),
         FaultName(labels: [Array("`touch /tmp/rdnscheck-pwned`".utf8), Array("test".utf8)]),
         FaultName(labels: [Array("mail;touch /tmp/rdnscheck-pwned".utf8), Array("test".utf8)]),
@@ -146,11 +149,11 @@ struct FaultServerTests {
         FaultName(labels: [Array("mail".utf8) + [0xc3, 0xa9, 0xff], Array("test".utf8)]),
         FaultName(labels: [Array("a.b".utf8), Array("test".utf8)]),
     ])
-    func hostileNames(hostile: FaultName) async throws {
+    func hostileNames(engine: Engine, hostile: FaultName) async throws {
         unlink("/tmp/rdnscheck-pwned")
         let server = try faultServer(.answer([.ptr(hostile)]), more: [:], defaultBehaviour: .drop)
         defer { server.stop() }
-        let (result, _) = await check(address, with: try resolver(port: server.port))
+        let (result, _) = await check(address, with: try resolver(engine, port: server.port))
         #expect(result.status == .critical)
         #expect(codes(result) == ["invalid-hostname"])
         let message = result.problems[0].message(for: result.address)
@@ -160,23 +163,24 @@ struct FaultServerTests {
         #expect(access("/tmp/rdnscheck-pwned", F_OK) != 0)
     }
 
-    @Test("a PTR name of 255 octets on the wire (253 characters) is a valid hostname and is checked")
-    func longestName() async throws {
+    @Test("a PTR name of 255 octets on the wire (253 characters) is a valid hostname and is checked",
+          arguments: Engine.allCases)
+    func longestName(engine: Engine) async throws {
         let labels = [63, 63, 63, 61].enumerated().map { Array(repeating: UInt8(ascii: "a") + UInt8($0.offset), count: $0.element) }
         let server = try faultServer(.answer([.ptr(FaultName(labels: labels))]), more: [:],
                                      defaultBehaviour: .answer([.a(address)]))
         defer { server.stop() }
-        let (result, _) = await check(address, with: try resolver(port: server.port))
+        let (result, _) = await check(address, with: try resolver(engine, port: server.port))
         #expect(result.status == .ok, "\(result.problems)")
         #expect(result.ptrNames.first?.wire.count == 255)
     }
 
-    @Test("an answer with 1,000 PTR names arrives over TCP and every name is checked")
-    func thousandPTRs() async throws {
+    @Test("an answer with 1,000 PTR names arrives over TCP and every name is checked", arguments: Engine.allCases)
+    func thousandPTRs(engine: Engine) async throws {
         let records = (0..<1000).map { FaultRecord.ptr(FaultName("h\($0).example.test")) }
         let server = try faultServer(.truncatedThenTCP(records), more: [:], defaultBehaviour: .answer([.a(address)]))
         defer { server.stop() }
-        let (result, _) = await check(address, with: try resolver(port: server.port, threads: 8))
+        let (result, _) = await check(address, with: try resolver(engine, port: server.port))
         #expect(result.ptrNames.count == 1000)
         #expect(result.status == .warning)
         #expect(codes(result) == ["multiple-ptr"])

@@ -6,7 +6,7 @@ import TestSupport
 /// Every verdict of SPEC.md, through libresolv, against a real NSD serving Tests/Zones (see its README).
 @Suite("LibresolvResolver against NSD")
 struct NSDIntegrationTests {
-    @Test("each example address gets its verdict and problem codes", arguments: [
+    @Test("each example address gets its verdict and problem codes", arguments: Engine.allCases, [
         ("192.0.2.10", nil, Status.ok, [String]()),
         ("192.0.2.11", nil, .critical, ["forward-mismatch"]),
         ("192.0.2.12", nil, .critical, ["no-ptr"]),
@@ -34,51 +34,56 @@ struct NSDIntegrationTests {
         ("2001:db8::27", nil, .critical, ["no-ptr"]),
         ("2001:db8::28", nil, .critical, ["forward-mismatch"]),
     ] as [(String, String?, Status, [String])])
-    func exampleAddress(address: String, expected: String?, status: Status, expectedCodes: [String]) async throws {
+    func exampleAddress(engine: Engine, example: (address: String, expected: String?, status: Status, codes: [String]))
+        async throws {
+        let (address, expected, status, expectedCodes) = example
         let nsd = try standardNSD.get()
-        let (result, _) = await check(address, expected: expected, with: try resolver(port: nsd.port))
+        let (result, _) = await check(address, expected: expected, with: try resolver(engine, port: nsd.port))
         #expect(result.status == status, "\(result.problems)")
         #expect(codes(result) == expectedCodes)
     }
 
-    @Test("the forward answers and PTR names are reported as NSD serves them")
-    func recordsAreReported() async throws {
+    @Test("the forward answers and PTR names are reported as NSD serves them", arguments: Engine.allCases)
+    func recordsAreReported(engine: Engine) async throws {
         let nsd = try standardNSD.get()
-        let (result, _) = await check("192.0.2.19", with: try resolver(port: nsd.port))
+        let (result, _) = await check("192.0.2.19", with: try resolver(engine, port: nsd.port))
         #expect(result.ptrNames.map(\.description) == ["multi.example.test"])
         #expect(result.forward.first?.addresses.map(\.description) == ["192.0.2.19", "192.0.2.99", "198.51.100.19"])
     }
 
-    @Test("a whole /28 checks OK, in order")
-    func rangeChecksOK() async throws {
+    @Test("a whole /28 checks OK, in order", arguments: Engine.allCases)
+    func rangeChecksOK(engine: Engine) async throws {
         let nsd = try standardNSD.get()
         let targets = try AddressRange(parsing: "198.51.100.32/28").addresses.map { CheckTarget($0) }
-        let results = await ForwardConfirmation(resolver: try resolver(port: nsd.port)).check(targets, concurrency: 8)
+        let resolver = try resolver(engine, port: nsd.port)
+        defer { resolver.shutdown() }
+        let results = await ForwardConfirmation(resolver: resolver).check(targets, concurrency: 8)
         #expect(results.count == 16)
         #expect(results.allSatisfy { $0.status == .ok })
         #expect(results.map(\.address) == targets.map(\.address))
     }
 
-    @Test("an IPv6 nameserver with a port is used", .enabled(if: Loopback.hasIPv6))
-    func ipv6Nameserver() async throws {
+    @Test("an IPv6 nameserver with a port is used", .enabled(if: Loopback.hasIPv6), arguments: Engine.allCases)
+    func ipv6Nameserver(engine: Engine) async throws {
         let nsd = try standardNSD.get()
-        let (result, _) = await check("192.0.2.10", with: try resolver(port: nsd.port, address: loopbackV6))
+        let (result, _) = await check("192.0.2.10", with: try resolver(engine, port: nsd.port, address: loopbackV6))
         #expect(result.status == .ok)
     }
 
-    @Test("a dead first nameserver is skipped for the next one")
-    func secondNameserverAnswers() async throws {
+    @Test("a dead first nameserver is skipped for the next one", arguments: Engine.allCases)
+    func secondNameserverAnswers(engine: Engine) async throws {
         let nsd = try standardNSD.get()
         let settings = ResolverSettings(nameservers: [Nameserver(address: loopbackV4, port: try closedPort()),
                                                       Nameserver(address: loopbackV4, port: nsd.port)],
                                         timeoutSeconds: 1, attempts: 1)
-        let (result, _) = await check("192.0.2.10", with: try LibresolvResolver(settings: settings))
+        let (result, _) = await check("192.0.2.10", with: try resolver(engine, settings: settings))
         #expect(result.status == .ok)
     }
 
     @Test("the query deadline is timeout x attempts x nameservers")
     func deadlineFollowsSettings() throws {
-        #expect(try resolver(port: 53_000, timeout: 3, attempts: 2).deadlineMilliseconds == 6_000)
+        #expect(try LibresolvResolver(settings: ResolverSettings(nameservers: [Nameserver(address: loopbackV4, port: 1)],
+                                                                timeoutSeconds: 3, attempts: 2)).deadlineMilliseconds == 6_000)
         let two = ResolverSettings(nameservers: [Nameserver(address: loopbackV4, port: 1),
                                                  Nameserver(address: loopbackV6, port: 2)],
                                    timeoutSeconds: 2, attempts: 3)

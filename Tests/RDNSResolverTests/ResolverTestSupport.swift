@@ -15,17 +15,53 @@ let standardNSD: Result<NSDServer, any Error> = {
 let loopbackV4 = IPAddress("127.0.0.1")!
 let loopbackV6 = IPAddress("::1")!
 
-/// A libresolv resolver asking one server on loopback.
-func resolver(port: UInt16, address: IPAddress = loopbackV4, timeout: Int = 1, attempts: Int = 2,
-              threads: Int = 4) throws -> LibresolvResolver {
-    try LibresolvResolver(settings: ResolverSettings(nameservers: [Nameserver(address: address, port: port)],
-                                                     timeoutSeconds: timeout, attempts: attempts),
-                          threads: threads)
+/// The resolver implementations; every contract test runs against each.
+enum Engine: String, CaseIterable, Sendable, CustomStringConvertible {
+    /// Blocking res_nquery on a thread pool.
+    case libresolv
+    /// The pipelined UDP engine.
+    case pipelined
+
+    var description: String { rawValue }
+}
+
+/// Either implementation behind one concrete type, so tests can hold and check with any of them.
+struct TestResolver: DNSResolver {
+    let base: any DNSResolver
+    let stop: @Sendable () -> Void
+
+    func query(_ name: DNSName, type: RecordType) async -> QueryOutcome {
+        await base.query(name, type: type)
+    }
+
+    func shutdown() {
+        stop()
+    }
+}
+
+/// A resolver of `engine` asking the given servers.
+func resolver(_ engine: Engine, settings: ResolverSettings) throws -> TestResolver {
+    switch engine {
+    case .libresolv:
+        let resolver = try LibresolvResolver(settings: settings, threads: 4)
+        return TestResolver(base: resolver, stop: resolver.shutdown)
+    case .pipelined:
+        let resolver = try PipelinedResolver(settings: settings, window: 16)
+        return TestResolver(base: resolver, stop: resolver.shutdown)
+    }
+}
+
+/// A resolver of `engine` asking one server on loopback.
+func resolver(_ engine: Engine, port: UInt16, address: IPAddress = loopbackV4, timeout: Int = 1,
+              attempts: Int = 2) throws -> TestResolver {
+    try resolver(engine, settings: ResolverSettings(nameservers: [Nameserver(address: address, port: port)],
+                                                    timeoutSeconds: timeout, attempts: attempts))
 }
 
 /// Checks one address through `resolver` and returns the result and the seconds it took.
 func check(_ address: String, expected: String? = nil, policy: CheckPolicy = CheckPolicy(),
-           with resolver: LibresolvResolver) async -> (AddressResult, Double) {
+           with resolver: TestResolver) async -> (AddressResult, Double) {
+    defer { resolver.shutdown() }
     let started = monotonicSeconds()
     let target = CheckTarget(IPAddress(address)!, expectedName: expected.flatMap { DNSName($0) })
     let result = await ForwardConfirmation(resolver: resolver, policy: policy).check(target)

@@ -1,21 +1,27 @@
 /// Recognises generic PTR names: ones that embed the address (`203-0-113-25.dsl.example.net`,
-/// `25.113.0.203.static.example.net`) and the defaults large clouds give every address. Receivers such as
-/// SpamAssassin's RDNS_DYNAMIC and many blocklists treat these as "not a real mail server".
+/// `25.113.0.203.static.example.net`, `host-203000113025.example.net`, `c0a80001.example.net`) and the defaults
+/// large clouds give every address. Receivers such as SpamAssassin's RDNS_DYNAMIC and many blocklists treat these
+/// as "not a real mail server".
+///
+/// It runs once per PTR name of every address of a range, so it works on the name's bytes in one pass, without
+/// building strings.
 public enum GenericNameDetector {
     /// Why `name` is generic for `address`, or nil.
     public static func reason(_ name: DNSName, for address: IPAddress) -> String? {
-        let text = name.description.lowercased()
+        let text = dottedLowercase(name)
         if let provider = cloudProvider(of: text) {
             return "the \(provider) default name"
         }
-        if embedsAddress(text, address) {
-            return "a name that embeds the address"
+        let embeds: Bool
+        switch address {
+        case .v4(let value): embeds = embedsIPv4(text, value)
+        case .v6(let value): embeds = embedsIPv6(text, value)
         }
-        return nil
+        return embeds ? "a name that embeds the address" : nil
     }
 
     /// Suffixes (and the first label's prefix where the provider uses one) of cloud default PTR names.
-    private static let cloudDefaults: [(provider: String, suffix: String, firstLabelPrefix: String)] = [
+    private static let cloudDefaults: [(provider: String, suffix: [UInt8], firstLabelPrefix: [UInt8])] = [
         ("AWS EC2", ".compute.amazonaws.com", "ec2-"),
         ("AWS EC2", ".compute-1.amazonaws.com", "ec2-"),
         ("Google Cloud", ".bc.googleusercontent.com", ""),
@@ -27,77 +33,136 @@ public enum GenericNameDetector {
         ("Hetzner", ".clients.your-server.de", "static."),
         ("OVHcloud", ".vps.ovh.net", "vps-"),
         ("DigitalOcean", ".digitaloceanspaces.com", ""),
-    ]
+    ].map { ($0.0, Array($0.1.utf8), Array($0.2.utf8)) }
 
-    private static func cloudProvider(of text: String) -> String? {
-        for entry in cloudDefaults where text.hasSuffix(entry.suffix) && text.hasPrefix(entry.firstLabelPrefix) {
+    private static func cloudProvider(of text: [UInt8]) -> String? {
+        for entry in cloudDefaults where text.count > entry.suffix.count
+            && text.starts(with: entry.firstLabelPrefix) && text.suffix(entry.suffix.count).elementsEqual(entry.suffix) {
             return entry.provider
         }
         return nil
     }
 
-    /// The address written into the name in one of the usual ways, as a whole token (between dots, dashes
-    /// or the ends), so `h10012.example.net` is not taken for 10.0.1.2.
-    private static func embedsAddress(_ text: String, _ address: IPAddress) -> Bool {
-        patterns(for: address).contains { containsToken(text, $0) }
-    }
-
-    private static func patterns(for address: IPAddress) -> [String] {
-        switch address {
-        case .v4(let value):
-            let octets = (0..<4).map { Int((value >> (24 - 8 * UInt32($0))) & 0xff) }
-            let decimal = octets.map(String.init)
-            let padded = octets.map { String($0 + 1000).dropFirst() }.map(String.init)
-            let hex = octets.map { String($0 + 0x100, radix: 16).dropFirst() }.joined()
-            var result: [String] = []
-            for separator in ["-", ".", "_"] {
-                result.append(decimal.joined(separator: separator))
-                result.append(decimal.reversed().joined(separator: separator))
-                result.append(padded.joined(separator: separator))
-            }
-            result += [padded.joined(), hex]
-            return result
-        case .v6(let value):
-            let nibbles = (0..<32).map { String(UInt8((value >> UInt128(124 - 4 * $0)) & 0xf), radix: 16) }
-            let canonical = address.description
-            return [nibbles.joined(), nibbles.joined(separator: "-"), nibbles.reversed().joined(separator: "."),
-                    canonical.replacingColons(with: "-")]
+    /// The labels joined with dots, ASCII-lowercased (other bytes as they are).
+    private static func dottedLowercase(_ name: DNSName) -> [UInt8] {
+        var text: [UInt8] = []
+        text.reserveCapacity(name.wire.count)
+        var index = 0
+        let wire = name.wire
+        while index < wire.count, wire[index] != 0 {
+            let length = Int(wire[index])
+            if !text.isEmpty { text.append(UInt8(ascii: ".")) }
+            for byte in wire[(index + 1)..<(index + 1 + length)] { text.append(asciiLowercased(byte)) }
+            index += 1 + length
         }
+        return text
     }
 
-    private static func containsToken(_ text: String, _ token: String) -> Bool {
-        var searchStart = text.startIndex
-        while let range = text.range(of: token, from: searchStart) {
-            let before = range.lowerBound == text.startIndex ? nil : text[text.index(before: range.lowerBound)]
-            let after = range.upperBound == text.endIndex ? nil : text[range.upperBound]
-            if isBoundary(before) && isBoundary(after) { return true }
-            searchStart = text.index(after: range.lowerBound)
+    private static func isSeparator(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+    }
+
+    /// The four octets as 1-3 digit numbers joined by single separators, in order or reversed (`192-0-2-1`,
+    /// `1.2.0.192`, `192.000.002.001`); 12 digits of zero-padded octets; or 8 hex digits (`c0000201`). Digit and
+    /// hex runs are maximal, so `h10012` is not 10.0.1.2.
+    private static func embedsIPv4(_ text: [UInt8], _ value: UInt32) -> Bool {
+        let octets = (Int(value >> 24), Int(value >> 16 & 0xff), Int(value >> 8 & 0xff), Int(value & 0xff))
+        let reversed = (octets.3, octets.2, octets.1, octets.0)
+        var chain = (0, 0, 0, 0)
+        var chainLength = 0
+        var previousEnd = -2
+        var index = 0
+        while index < text.count {
+            guard isDecimalDigit(text[index]) else {
+                index += 1
+                continue
+            }
+            let start = index
+            var number = 0
+            while index < text.count, isDecimalDigit(text[index]) {
+                number = number &* 10 &+ Int(text[index] - UInt8(ascii: "0"))
+                index += 1
+            }
+            let joined = start == previousEnd + 1 && previousEnd >= 0 && isSeparator(text[previousEnd])
+            if !joined { chainLength = 0 }
+            previousEnd = index
+            if index - start == 12 && paddedOctets(text[start..<index]) == octets { return true }
+            guard index - start <= 3 else {
+                chainLength = 0
+                continue
+            }
+            chain = (chain.1, chain.2, chain.3, number)
+            chainLength += 1
+            if chainLength >= 4 && (chain == octets || chain == reversed) { return true }
+        }
+        index = 0
+        while index < text.count {
+            guard hexDigitValue(text[index]) != nil else {
+                index += 1
+                continue
+            }
+            let start = index
+            var number: UInt64 = 0
+            while index < text.count, let digit = hexDigitValue(text[index]) {
+                number = number << 4 | UInt64(digit)
+                index += 1
+            }
+            if index - start == 8 && number == UInt64(value) { return true }
         }
         return false
     }
 
-    /// Letters around the token still count as a boundary (`ip-10-0-1-2`, `host10-0-1-2`); digits do not.
-    private static func isBoundary(_ character: Character?) -> Bool {
-        guard let character else { return true }
-        return !character.isASCII || !character.isNumber
-    }
-}
-
-extension String {
-    /// The first occurrence of `needle` at or after `start` (plain character comparison, no Foundation).
-    func range(of needle: String, from start: Index) -> Range<Index>? {
-        guard !needle.isEmpty else { return nil }
-        var index = start
-        while index < endIndex {
-            if self[index...].hasPrefix(needle) {
-                return index..<self.index(index, offsetBy: needle.count)
+    /// Four 3-digit groups read from 12 digits.
+    private static func paddedOctets(_ digits: ArraySlice<UInt8>) -> (Int, Int, Int, Int) {
+        var values = (0, 0, 0, 0)
+        for (position, byte) in digits.enumerated() {
+            let digit = Int(byte - UInt8(ascii: "0"))
+            switch position / 3 {
+            case 0: values.0 = values.0 * 10 + digit
+            case 1: values.1 = values.1 * 10 + digit
+            case 2: values.2 = values.2 * 10 + digit
+            default: values.3 = values.3 * 10 + digit
             }
-            index = self.index(after: index)
         }
-        return nil
+        return values
     }
 
-    func replacingColons(with replacement: String) -> String {
-        split(separator: ":", omittingEmptySubsequences: false).joined(separator: replacement)
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        isDecimalDigit(byte) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+    }
+
+    /// The 32 nibbles in order (plain or separated by one separator each) or reversed, as ip6.arpa writes them.
+    private static func embedsIPv6(_ text: [UInt8], _ value: UInt128) -> Bool {
+        let nibbles = (0..<32).map { UInt8((value >> UInt128(124 - 4 * $0)) & 0xf) }
+        var run: [UInt8] = []
+        var index = 0
+        func check() -> Bool {
+            run.count >= 32 && (0...(run.count - 32)).contains { offset in
+                let window = run[offset..<(offset + 32)]
+                return window.elementsEqual(nibbles) || window.elementsEqual(nibbles.reversed())
+            }
+        }
+        while index < text.count {
+            if let nibble = hexDigitValue(text[index]) {
+                run.append(nibble)
+            } else if !(isSeparator(text[index]) && index + 1 < text.count && hexDigitValue(text[index + 1]) != nil) {
+                if check() { return true }
+                run.removeAll(keepingCapacity: true)
+            }
+            index += 1
+        }
+        return check() || embedsCompressedIPv6(text, value)
+    }
+
+    /// The RFC 5952 text with ':' as '-' (`2001-db8--25`).
+    private static func embedsCompressedIPv6(_ text: [UInt8], _ value: UInt128) -> Bool {
+        let pattern = Array(IPAddress.v6(value).description.utf8).map { $0 == UInt8(ascii: ":") ? UInt8(ascii: "-") : $0 }
+        guard pattern.count <= text.count else { return false }
+        for start in 0...(text.count - pattern.count) where text[start..<(start + pattern.count)].elementsEqual(pattern) {
+            let before = start == 0 ? nil : text[start - 1]
+            let after = start + pattern.count == text.count ? nil : text[start + pattern.count]
+            if (before.map { !isAlphanumeric($0) } ?? true) && (after.map { !isAlphanumeric($0) } ?? true) { return true }
+        }
+        return false
     }
 }

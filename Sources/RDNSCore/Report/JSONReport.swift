@@ -1,6 +1,11 @@
 /// The JSON output: one object, snake_case keys, documented in the README. Keys may be added, never renamed.
 public enum JSONReport {
     public static func render(_ report: RunReport) -> String {
+        ReportFormat.json.render(report)
+    }
+
+    static func write(_ report: RunReport, to sink: @escaping (String) -> Void) {
+        var output = ChunkedSink(sink)
         var out = "{"
         out += "\"status\": \(quoted(report.status.word)), \"exit_code\": \(report.status.rawValue), "
         out += "\"checked_at\": \(quoted(PlainFormat.iso8601(report.checkedAt))), "
@@ -8,9 +13,12 @@ public enum JSONReport {
         out += " \"counts\": {"
         out += Status.allCases.map { "\(quoted($0.word)): \(report.count($0))" }.joined(separator: ", ")
         out += "},\n \"results\": ["
-        out += report.results.map { result($0, changes: report.drifts[$0.address]?.changes ?? []) }.joined(separator: ",")
-        out += "]}\n"
-        return out
+        output.append(out)
+        for (index, entry) in report.results.enumerated() {
+            output.append((index == 0 ? "" : ",") + result(entry, changes: report.drifts[entry.address]?.changes ?? []))
+        }
+        output.append("]}\n")
+        output.flush()
     }
 
     private static func result(_ result: AddressResult, changes: [Change]) -> String {
@@ -31,6 +39,10 @@ public enum JSONReport {
 
     /// A JSON string literal: quotes, backslashes and control characters escaped.
     public static func quoted(_ text: String) -> String {
+        // Most strings (addresses, words, plain host names) need no escape at all.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -4,11 +4,44 @@ public enum ReportFormat: String, Sendable, CaseIterable {
 
     /// The whole output for a run, ending with a newline.
     public func render(_ report: RunReport) -> String {
+        let output = StringBox()
+        write(report) { output.text += $0 }
+        return output.text
+    }
+
+    /// The output in pieces of a few hundred addresses each, so a /16 is never held as one string.
+    public func write(_ report: RunReport, to sink: @escaping (String) -> Void) {
         switch self {
-        case .text: TextReport.render(report)
-        case .nagios: NagiosReport.render(report)
-        case .json: JSONReport.render(report)
+        case .text: TextReport.write(report, to: sink)
+        case .nagios: sink(NagiosReport.render(report))
+        case .json: JSONReport.write(report, to: sink)
         }
+    }
+}
+
+private final class StringBox {
+    var text = ""
+}
+
+/// Collects text and hands it on in chunks of about 64 KiB.
+struct ChunkedSink {
+    private var buffer = ""
+    private let sink: (String) -> Void
+
+    init(_ sink: @escaping (String) -> Void) {
+        self.sink = sink
+        buffer.reserveCapacity(70_000)
+    }
+
+    mutating func append(_ text: String) {
+        buffer += text
+        if buffer.utf8.count >= 65_536 { flush() }
+    }
+
+    mutating func flush() {
+        guard !buffer.isEmpty else { return }
+        sink(buffer)
+        buffer.removeAll(keepingCapacity: true)
     }
 }
 
@@ -16,30 +49,39 @@ public enum ReportFormat: String, Sendable, CaseIterable {
 /// that drifted since the last run, then a summary line.
 public enum TextReport {
     public static func render(_ report: RunReport) -> String {
-        let rows = report.results.map { result -> [String] in
-            let names = result.ptrNames.isEmpty ? "-" : result.ptrNames.map(\.description).joined(separator: ",")
+        ReportFormat.text.render(report)
+    }
+
+    /// Two passes over the results (column widths, then lines), so no table of rows is kept.
+    static func write(_ report: RunReport, to sink: @escaping (String) -> Void) {
+        var widths = (status: 0, address: 0, names: 0)
+        for result in report.results {
+            widths.status = max(widths.status, result.status.description.count)
+            widths.address = max(widths.address, result.address.description.count)
+            widths.names = max(widths.names, names(result).count)
+        }
+        var output = ChunkedSink(sink)
+        for result in report.results {
             let problems = result.problems.map { "\($0.code.rawValue): \($0.detail)" }.joined(separator: "; ")
-            return [result.status.description, result.address.description, names, problems]
-        }
-        var widths = [0, 0, 0]
-        for row in rows {
-            for column in 0..<3 { widths[column] = max(widths[column], row[column].count) }
-        }
-        var output = ""
-        for row in rows {
-            var line = ""
-            for column in 0..<3 {
-                let cell = row[column]
-                line += column == 2 && row[3].isEmpty ? cell : cell + String(repeating: " ", count: widths[column] - cell.count + 2)
-            }
-            output += line + row[3] + "\n"
+            var line = padded(result.status.description, widths.status) + padded(result.address.description, widths.address)
+            line += problems.isEmpty ? names(result) : padded(names(result), widths.names) + problems
+            output.append(line + "\n")
         }
         for result in report.results {
-            if let drift = report.drifts[result.address] { output += "changed: \(drift.description)\n" }
+            if let drift = report.drifts[result.address] { output.append("changed: \(drift.description)\n") }
         }
         let seconds = PlainFormat.decimal(report.durationSeconds, places: 3)
-        output += "\(report.status): \(report.summary) in \(seconds)s\n"
-        return output
+        output.append("\(report.status): \(report.summary) in \(seconds)s\n")
+        output.flush()
+    }
+
+    private static func names(_ result: AddressResult) -> String {
+        result.ptrNames.isEmpty ? "-" : result.ptrNames.map(\.description).joined(separator: ",")
+    }
+
+    /// The cell and two spaces past the column's width.
+    private static func padded(_ cell: String, _ width: Int) -> String {
+        cell + String(repeating: " ", count: width - cell.count + 2)
     }
 }
 

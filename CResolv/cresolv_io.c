@@ -1,0 +1,169 @@
+/*
+ * CResolv I/O: see include/cresolv_io.h for why these wrappers exist.
+ */
+#define _GNU_SOURCE
+#include "cresolv_io.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* The largest batch one call handles; callers pass at most this many. */
+#define CRESOLV_IO_BATCH 64
+
+int cresolv_udp_open(int family, const uint8_t *address, uint16_t port, int receive_buffer) {
+    int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    if (receive_buffer > 0 &&
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &receive_buffer, sizeof receive_buffer) != 0) {
+        /* Without CAP_NET_ADMIN: as much as net.core.rmem_max allows. */
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    }
+    struct sockaddr_storage storage;
+    socklen_t length;
+    memset(&storage, 0, sizeof storage);
+    if (family == AF_INET) {
+        struct sockaddr_in *v4 = (struct sockaddr_in *)&storage;
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        memcpy(&v4->sin_addr, address, 4);
+        length = sizeof *v4;
+    } else {
+        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&storage;
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        memcpy(&v6->sin6_addr, address, 16);
+        length = sizeof *v6;
+    }
+    if (connect(fd, (struct sockaddr *)&storage, length) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int cresolv_udp_receive_buffer(int socket) {
+    int size = 0;
+    socklen_t length = sizeof size;
+    return getsockopt(socket, SOL_SOCKET, SO_RCVBUF, &size, &length) == 0 ? size : -1;
+}
+
+int cresolv_udp_send_batch(int socket, const uint8_t *data, const uint32_t *offsets, const uint16_t *lengths,
+                           int count) {
+    struct mmsghdr messages[CRESOLV_IO_BATCH];
+    struct iovec vectors[CRESOLV_IO_BATCH];
+    if (count > CRESOLV_IO_BATCH) {
+        count = CRESOLV_IO_BATCH;
+    }
+    memset(messages, 0, sizeof(struct mmsghdr) * (size_t)count);
+    for (int i = 0; i < count; i++) {
+        vectors[i].iov_base = (void *)(data + offsets[i]);
+        vectors[i].iov_len = lengths[i];
+        messages[i].msg_hdr.msg_iov = &vectors[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    int sent;
+    do {
+        sent = sendmmsg(socket, messages, (unsigned int)count, MSG_DONTWAIT | MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        return 0;
+    }
+    return sent;
+}
+
+int cresolv_udp_receive_batch(int socket, uint8_t *buffer, int stride, uint16_t *lengths, int max) {
+    struct mmsghdr messages[CRESOLV_IO_BATCH];
+    struct iovec vectors[CRESOLV_IO_BATCH];
+    if (max > CRESOLV_IO_BATCH) {
+        max = CRESOLV_IO_BATCH;
+    }
+    memset(messages, 0, sizeof(struct mmsghdr) * (size_t)max);
+    for (int i = 0; i < max; i++) {
+        vectors[i].iov_base = buffer + (size_t)i * (size_t)stride;
+        vectors[i].iov_len = (size_t)stride;
+        messages[i].msg_hdr.msg_iov = &vectors[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    int received;
+    do {
+        received = recvmmsg(socket, messages, (unsigned int)max, MSG_DONTWAIT, NULL);
+    } while (received < 0 && errno == EINTR);
+    if (received < 0) {
+        return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    }
+    for (int i = 0; i < received; i++) {
+        int truncated = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+        lengths[i] = truncated ? (uint16_t)(stride + 1) : (uint16_t)messages[i].msg_len;
+    }
+    return received;
+}
+
+int cresolv_poll_create(void) {
+    return epoll_create1(EPOLL_CLOEXEC);
+}
+
+int cresolv_poll_add(int poller, int fd, uint64_t tag) {
+    struct epoll_event event;
+    memset(&event, 0, sizeof event);
+    event.events = EPOLLIN;
+    event.data.u64 = tag;
+    return epoll_ctl(poller, EPOLL_CTL_ADD, fd, &event);
+}
+
+int cresolv_poll_wait(int poller, uint64_t *tags, int max, int timeout_ms) {
+    struct epoll_event events[CRESOLV_IO_BATCH];
+    if (max > CRESOLV_IO_BATCH) {
+        max = CRESOLV_IO_BATCH;
+    }
+    int ready = epoll_wait(poller, events, max, timeout_ms);
+    if (ready < 0) {
+        return errno == EINTR ? 0 : -1;
+    }
+    for (int i = 0; i < ready; i++) {
+        tags[i] = events[i].data.u64;
+    }
+    return ready;
+}
+
+int cresolv_random_fill(void *buffer, size_t size) {
+    size_t filled = 0;
+    while (filled < size) {
+        ssize_t count = getrandom((uint8_t *)buffer + filled, size - filled, 0);
+        if (count < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -1;
+        }
+        filled += (size_t)count;
+    }
+    return 0;
+}
+
+int cresolv_wake_create(void) {
+    return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+void cresolv_wake_signal(int wake) {
+    uint64_t one = 1;
+    ssize_t written;
+    do {
+        written = write(wake, &one, sizeof one);
+    } while (written < 0 && errno == EINTR);
+}
+
+void cresolv_wake_drain(int wake) {
+    uint64_t value;
+    while (read(wake, &value, sizeof value) > 0) {
+    }
+}

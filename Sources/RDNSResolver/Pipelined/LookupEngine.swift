@@ -1,0 +1,396 @@
+import CResolv
+import RDNSCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The pipelined engine's state, used only on its thread: queries waiting for room in the window, the queries in
+/// flight (slots, indexed per nameserver socket by ID), their timeouts, and the executor's ready jobs.
+final class LookupEngine {
+    struct Request {
+        let name: DNSName
+        let type: RecordType
+        let continuation: UnsafeContinuation<QueryOutcome, Never>
+    }
+
+    private struct Slot {
+        var request: Request?
+        var query: QueryMessage
+        var server = 0
+        /// Attempts sent so far, over all nameservers.
+        var sends = 0
+        /// Number of the send now awaited (0: none), to tell stale timeouts apart.
+        var currentSend: UInt64 = 0
+        var started = 0.0
+        /// SERVFAIL or REFUSED from an earlier attempt: reported if no attempt gets an answer.
+        var lastFailure: LookupFailure?
+        /// Whether any attempt went unanswered (else every attempt was refused: no nameserver reachable).
+        var timedOut = false
+    }
+
+    /// Ready jobs of the executor; appended to while they run.
+    var jobs: [UnownedJob] = []
+    private var jobsHead = 0
+
+    private let sockets: [Int32]
+    private let poller: Int32
+    private let wake: Int32
+    private let timeout: Double
+    private let attemptsTotal: Int
+    /// The window: the most queries in flight, bounded by what the receive buffers hold.
+    let window: Int
+    private let tcpOptions: cresolv_options
+    /// libresolv over TCP for truncated replies; started on first use.
+    private var tcpFallback: BlockingLookupPool?
+
+    private var pending: [Request] = []
+    private var pendingHead = 0
+    private var slots: [Slot] = []
+    private var freeSlots: [Int] = []
+    private var inFlight = 0
+    /// Slot index + 1 per (server, ID), 0 when the ID is free there.
+    private var owners: [Int32]
+    private var timeouts: [(deadline: Double, slot: Int, send: UInt64)] = []
+    private var timeoutsHead = 0
+    private var sendCounter: UInt64 = 0
+    private var sendQueues: [[Int]]
+    /// Unpredictable query IDs (against spoofed replies), fetched from the kernel 2,048 at a time.
+    private var randomIDs = [UInt16](repeating: 0, count: 2048)
+    private var randomIDsLeft = 0
+
+    private static let batch = 64
+    private static let stride = 2048
+    private let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: LookupEngine.batch * LookupEngine.stride,
+                                                                       alignment: 16)
+    private var lengths = [UInt16](repeating: 0, count: LookupEngine.batch)
+    private var readyTags = [UInt64](repeating: 0, count: 8)
+    private var sendBuffer = [UInt8](repeating: 0, count: LookupEngine.batch * 512)
+    private var sendOffsets = [UInt32](repeating: 0, count: LookupEngine.batch)
+    private var sendLengths = [UInt16](repeating: 0, count: LookupEngine.batch)
+
+    /// Bytes of receive buffer one small datagram costs the kernel (its sk_buff), with room to spare.
+    private static let bufferPerDatagram = 2048
+
+    init(options: cresolv_options, settings: ResolverSettings, window: Int, wake: Int32) throws(ResolverSetupError) {
+        var options = options
+        if options.nameserver_count == 0 && cresolv_options_add_system_nameservers(&options) <= 0 {
+            throw ResolverSetupError(description: "cannot initialise the resolver: no nameserver configured "
+                                     + "(none given and none in /etc/resolv.conf)")
+        }
+        var sockets: [Int32] = []
+        var granted = Int.max
+        for index in 0..<options.nameserver_count {
+            var family: Int32 = 0
+            var port: UInt16 = 0
+            var address = [UInt8](repeating: 0, count: 16)
+            cresolv_options_nameserver(&options, index, &family, &address, &port)
+            let fd = cresolv_udp_open(family, address, port, Int32(window * LookupEngine.bufferPerDatagram))
+            guard fd >= 0 else {
+                let message = errorText()
+                sockets.forEach { close($0) }
+                throw ResolverSetupError(description: "cannot open a socket to a nameserver: \(message)")
+            }
+            sockets.append(fd)
+            granted = min(granted, Int(cresolv_udp_receive_buffer(fd)))
+        }
+        poller = cresolv_poll_create()
+        guard poller >= 0 else {
+            sockets.forEach { close($0) }
+            throw ResolverSetupError(description: "cannot create an epoll instance: \(errorText())")
+        }
+        cresolv_poll_add(poller, wake, 0)
+        for (index, fd) in sockets.enumerated() { cresolv_poll_add(poller, fd, UInt64(index + 1)) }
+        self.sockets = sockets
+        self.wake = wake
+        // A full window of replies must fit in each socket's receive buffer, or the kernel drops some.
+        self.window = max(1, min(window, granted / LookupEngine.bufferPerDatagram))
+        timeout = Double(settings.timeoutSeconds)
+        attemptsTotal = settings.attempts * sockets.count
+        owners = [Int32](repeating: 0, count: sockets.count * 65_536)
+        sendQueues = [[Int]](repeating: [], count: sockets.count)
+        var tcp = options
+        tcp.use_tcp = 1
+        tcpOptions = tcp
+    }
+
+    deinit {
+        receiveBuffer.deallocate()
+    }
+
+    func closeSockets() {
+        sockets.forEach { close($0) }
+        close(poller)
+        tcpFallback?.shutdown()
+    }
+
+    // MARK: Jobs
+
+    /// Runs ready jobs in order, at most `limit`, including jobs they make ready.
+    func runJobs(on executor: UnownedTaskExecutor, limit: Int) {
+        var ran = 0
+        while jobsHead < jobs.count && ran < limit {
+            let job = jobs[jobsHead]
+            jobsHead += 1
+            ran += 1
+            job.runSynchronously(on: executor)
+        }
+        if jobsHead == jobs.count {
+            jobs.removeAll(keepingCapacity: true)
+            jobsHead = 0
+        }
+    }
+
+    // MARK: Queries
+
+    func submit(_ request: Request) {
+        pending.append(request)
+    }
+
+    /// One turn of the loop: start what fits in the window, send, wait (only when nothing is ready), receive,
+    /// expire timeouts.
+    func turn() {
+        startPending()
+        let unsent = flushSends()
+        if jobsHead == jobs.count && !unsent {
+            let wait = inFlight > 0 ? max(0, Int32(((nextDeadline() - now()) * 1000).rounded(.up))) : -1
+            let ready = Int(cresolv_poll_wait(poller, &readyTags, Int32(readyTags.count), wait))
+            if readyTags.prefix(max(0, ready)).contains(0) {
+                cresolv_wake_drain(wake)
+            }
+        }
+        if inFlight > 0 {
+            for server in sockets.indices { receive(from: server) }
+            expireTimeouts()
+        }
+    }
+
+    private func startPending() {
+        let clock = now()
+        while inFlight < window && pendingHead < pending.count {
+            let request = pending[pendingHead]
+            pendingHead += 1
+            let index: Int
+            let slot = Slot(request: request, query: QueryMessage(name: request.name, type: request.type), started: clock)
+            if let free = freeSlots.popLast() {
+                index = free
+                slots[index] = slot
+            } else {
+                index = slots.count
+                slots.append(slot)
+            }
+            inFlight += 1
+            send(index, at: clock)
+        }
+        if pendingHead == pending.count {
+            pending.removeAll(keepingCapacity: true)
+            pendingHead = 0
+        }
+    }
+
+    /// Queues the slot's next attempt: the next nameserver in turn, a fresh random ID unused there.
+    private func send(_ index: Int, at clock: Double) {
+        let server = slots[index].sends % sockets.count
+        var id = nextRandomID()
+        while owners[server << 16 | Int(id)] != 0 { id = nextRandomID() }
+        owners[server << 16 | Int(id)] = Int32(index + 1)
+        sendCounter += 1
+        slots[index].query.id = id
+        slots[index].server = server
+        slots[index].sends += 1
+        slots[index].currentSend = sendCounter
+        sendQueues[server].append(index)
+        timeouts.append((clock + timeout, index, sendCounter))
+    }
+
+    private func nextRandomID() -> UInt16 {
+        if randomIDsLeft == 0 {
+            let filled = randomIDs.withUnsafeMutableBytes { cresolv_random_fill($0.baseAddress, $0.count) }
+            if filled != 0 {
+                var generator = SystemRandomNumberGenerator()
+                for index in randomIDs.indices { randomIDs[index] = generator.next() }
+            }
+            randomIDsLeft = randomIDs.count
+        }
+        randomIDsLeft -= 1
+        return randomIDs[randomIDsLeft]
+    }
+
+    /// Sends the queued attempts in batches; returns whether some could not be sent yet (socket buffer full).
+    private func flushSends() -> Bool {
+        var unsent = false
+        for server in sockets.indices where !sendQueues[server].isEmpty {
+            var queue = sendQueues[server]
+            var done = 0
+            while done < queue.count {
+                let count = min(LookupEngine.batch, queue.count - done)
+                var offset = 0
+                for position in 0..<count {
+                    let bytes = slots[queue[done + position]].query.bytes
+                    sendBuffer.withUnsafeMutableBufferPointer { buffer in
+                        _ = UnsafeMutableBufferPointer(rebasing: buffer[offset..<(offset + bytes.count)])
+                            .initialize(from: bytes)
+                    }
+                    sendOffsets[position] = UInt32(offset)
+                    sendLengths[position] = UInt16(bytes.count)
+                    offset += bytes.count
+                }
+                let sent = cresolv_udp_send_batch(sockets[server], sendBuffer, sendOffsets, sendLengths, Int32(count))
+                if sent < 0 {
+                    // ECONNREFUSED from an earlier datagram, or a local error: these attempts went nowhere.
+                    for position in 0..<count { failAttempt(queue[done + position], timedOut: false) }
+                    done += count
+                    continue
+                }
+                done += Int(sent)
+                if Int(sent) < count {
+                    unsent = true
+                    break
+                }
+            }
+            queue.removeFirst(done)
+            sendQueues[server] = queue
+        }
+        return unsent
+    }
+
+    // MARK: Replies
+
+    private func receive(from server: Int) {
+        while true {
+            let count = cresolv_udp_receive_batch(sockets[server], receiveBuffer.baseAddress, Int32(LookupEngine.stride),
+                                                  &lengths, Int32(LookupEngine.batch))
+            if count < 0 {
+                if errno == ECONNREFUSED { refused(server) }
+                return
+            }
+            for position in 0..<Int(count) {
+                let length = Int(lengths[position])
+                let start = receiveBuffer.baseAddress! + position * LookupEngine.stride
+                handleReply(UnsafeRawBufferPointer(start: start, count: min(length, LookupEngine.stride)),
+                            server: server, cut: length > LookupEngine.stride)
+            }
+            if Int(count) < LookupEngine.batch { return }
+        }
+    }
+
+    private func handleReply(_ reply: UnsafeRawBufferPointer, server: Int, cut: Bool) {
+        guard reply.count >= 12 else { return }
+        let id = UInt16(reply[0]) << 8 | UInt16(reply[1])
+        let owner = Int(owners[server << 16 | Int(id)])
+        guard owner > 0 else { return }
+        let index = owner - 1
+        guard slots[index].query.isAnswered(by: reply) else { return }
+        owners[server << 16 | Int(id)] = 0
+        slots[index].currentSend = 0
+        if cut || reply[2] & 0x02 != 0 {
+            retryOverTCP(index)
+            return
+        }
+        switch Int32(reply[3] & 0x0f) {
+        case OutcomeClassifier.rcodeServerFailure, OutcomeClassifier.rcodeRefused, OutcomeClassifier.rcodeNotImplemented:
+            // As glibc does: another attempt (the next nameserver) may answer.
+            slots[index].lastFailure = OutcomeClassifier.failure(rcode: Int32(reply[3] & 0x0f), errorNumber: 0)
+            retryOrFinish(index)
+        default:
+            let request = slots[index].request!
+            finish(index, OutcomeClassifier.parse(reply.assumingMemoryBound(to: UInt8.self), name: request.name,
+                                                  type: request.type))
+        }
+    }
+
+    /// An ICMP port unreachable came back on this socket: nothing listens there, so every attempt waiting on it
+    /// is over now.
+    private func refused(_ server: Int) {
+        for index in slots.indices where slots[index].request != nil && slots[index].currentSend != 0
+            && slots[index].server == server {
+            failAttempt(index, timedOut: false)
+        }
+    }
+
+    private func failAttempt(_ index: Int, timedOut: Bool) {
+        guard slots[index].request != nil, slots[index].currentSend != 0 else { return }
+        owners[slots[index].server << 16 | Int(slots[index].query.id)] = 0
+        slots[index].currentSend = 0
+        if timedOut { slots[index].timedOut = true }
+        retryOrFinish(index)
+    }
+
+    private func retryOrFinish(_ index: Int) {
+        if slots[index].sends < attemptsTotal {
+            send(index, at: now())
+        } else {
+            let slot = slots[index]
+            finish(index, .failure(slot.lastFailure ?? (slot.timedOut ? .timeout : .unreachable)))
+        }
+    }
+
+    /// Fails the attempts whose time is up, and drops entries of attempts already answered from the head, so
+    /// the head is always the next live deadline.
+    private func expireTimeouts() {
+        let clock = now()
+        while timeoutsHead < timeouts.count {
+            let entry = timeouts[timeoutsHead]
+            let live = slots[entry.slot].currentSend == entry.send
+            guard !live || entry.deadline <= clock else { break }
+            timeoutsHead += 1
+            if live { failAttempt(entry.slot, timedOut: true) }
+        }
+        if timeoutsHead > 4096 && timeoutsHead * 2 > timeouts.count {
+            timeouts.removeFirst(timeoutsHead)
+            timeoutsHead = 0
+        }
+    }
+
+    private func nextDeadline() -> Double {
+        expireTimeouts()
+        return timeoutsHead < timeouts.count ? timeouts[timeoutsHead].deadline : now() + 1
+    }
+
+    /// A truncated reply: the same question over TCP through libresolv, within what is left of the query's time.
+    private func retryOverTCP(_ index: Int) {
+        let slot = slots[index]
+        let request = slot.request!
+        let left = Int(((slot.started + timeout * Double(attemptsTotal) - now()) * 1000).rounded(.down))
+        release(index)
+        guard left > 0 else {
+            request.continuation.resume(returning: .failure(.timeout))
+            return
+        }
+        let pool = tcpFallback ?? BlockingLookupPool(options: tcpOptions, width: 4)
+        tcpFallback = pool
+        Task.detached {
+            request.continuation.resume(returning: await pool.run(request.name, request.type, deadlineMilliseconds: left))
+        }
+    }
+
+    private func finish(_ index: Int, _ outcome: QueryOutcome) {
+        let continuation = slots[index].request!.continuation
+        release(index)
+        continuation.resume(returning: outcome)
+    }
+
+    private func release(_ index: Int) {
+        slots[index].request = nil
+        slots[index].currentSend = 0
+        freeSlots.append(index)
+        inFlight -= 1
+    }
+
+    /// Resumes every waiting query with `failure` (shutdown).
+    func failEverything(_ failure: LookupFailure) {
+        for index in slots.indices where slots[index].request != nil { finish(index, .failure(failure)) }
+        while pendingHead < pending.count {
+            pending[pendingHead].continuation.resume(returning: .failure(failure))
+            pendingHead += 1
+        }
+        pending.removeAll()
+        pendingHead = 0
+    }
+
+    private func now() -> Double {
+        var clock = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &clock)
+        return Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
+    }
+}

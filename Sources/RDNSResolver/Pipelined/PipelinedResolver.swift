@@ -1,0 +1,169 @@
+import CResolv
+import RDNSCore
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `DNSResolver` for many addresses at once: one thread keeps a bounded window of UDP queries in flight on
+/// connected non-blocking sockets (one per nameserver), batching sends and receives (`sendmmsg`/`recvmmsg`) and
+/// sleeping in `epoll` only when there is nothing else to do, as adns does.
+///
+/// The same thread is also a Swift `TaskExecutor`: checks started through `run(_:)` execute on it, so a reply
+/// resumes its check without any hand-over between threads, and the check's next query is queued at once.
+/// Queries from other executors work too (through a lock and an eventfd).
+///
+/// Replies are matched on socket, ID and question; SERVFAIL and REFUSED are retried on the next attempt, a
+/// timeout after `timeout` seconds, `attempts` times per nameserver, like glibc; a truncated reply is asked again
+/// over TCP through libresolv within what is left of the query's time. Outcomes are classified by the same
+/// `OutcomeClassifier` as `LibresolvResolver`'s.
+public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Sendable {
+    // @unchecked: `engine` is touched only on the engine thread; `inbox` is a Mutex; the rest is immutable.
+
+    /// The most queries in flight at once, unless `--concurrency` says fewer.
+    public static let defaultWindow = 100
+
+    private let engine: LookupEngine
+    private let inbox = Mutex(Inbox())
+    private let wake: Int32
+    private var thread = pthread_t()
+    /// The engine thread's pthread_self, stored by the thread itself (pthread_create may store `thread` only
+    /// after the thread has started running).
+    private let engineThread = Atomic<UInt>(0)
+
+    /// Work handed in from other threads.
+    struct Inbox {
+        var jobs: [UnownedJob] = []
+        var requests: [LookupEngine.Request] = []
+        var stopping = false
+    }
+
+    public init(settings: ResolverSettings, window: Int = PipelinedResolver.defaultWindow)
+        throws(ResolverSetupError) {
+        let options = try settings.cresolvOptions()
+        wake = cresolv_wake_create()
+        guard wake >= 0 else { throw ResolverSetupError(description: "cannot create an eventfd: \(errorText())") }
+        do {
+            engine = try LookupEngine(options: options, settings: settings, window: max(1, window), wake: wake)
+        } catch {
+            close(wake)
+            throw error
+        }
+        let context = Unmanaged.passRetained(self).toOpaque()
+        guard pthread_create(&thread, nil, { context in
+            let resolver = Unmanaged<PipelinedResolver>.fromOpaque(context!).takeRetainedValue()
+            resolver.loop()
+            return nil
+        }, context) == 0 else {
+            Unmanaged<PipelinedResolver>.fromOpaque(context).release()
+            engine.closeSockets()
+            close(wake)
+            throw ResolverSetupError(description: "cannot start the lookup thread")
+        }
+    }
+
+    /// Checks to keep in flight so the window stays full: each check has at most one query out at a time.
+    public var checksInFlight: Int { engine.window * 2 }
+
+    /// Runs `body` with this resolver's thread as its task executor: the checks it starts (child tasks included)
+    /// run beside the sockets.
+    public func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T {
+        await withTaskExecutorPreference(self, operation: body)
+    }
+
+    public func query(_ name: DNSName, type: RecordType) async -> QueryOutcome {
+        await withUnsafeContinuation { continuation in
+            let request = LookupEngine.Request(name: name, type: type, continuation: continuation)
+            if onEngineThread {
+                engine.submit(request)
+            } else {
+                let accepted = inbox.withLock { inbox in
+                    guard !inbox.stopping else { return false }
+                    inbox.requests.append(request)
+                    return true
+                }
+                guard accepted else {
+                    continuation.resume(returning: .failure(.localError("resolver is shut down")))
+                    return
+                }
+                cresolv_wake_signal(wake)
+            }
+        }
+    }
+
+    /// Stops the thread after failing what is still queued or in flight, and waits for it (unless called on it).
+    public func shutdown() {
+        let first = inbox.withLock { inbox in
+            defer { inbox.stopping = true }
+            return !inbox.stopping
+        }
+        guard first else { return }
+        cresolv_wake_signal(wake)
+        if !onEngineThread { pthread_join(thread, nil) }
+    }
+
+    // MARK: TaskExecutor
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        if onEngineThread {
+            engine.jobs.append(job)
+        } else {
+            inbox.withLock { $0.jobs.append(job) }
+            cresolv_wake_signal(wake)
+        }
+    }
+
+    // MARK: The loop
+
+    private var onEngineThread: Bool {
+        engineThread.load(ordering: .relaxed) == UInt(pthread_self())
+    }
+
+    private func loop() {
+        engineThread.store(UInt(pthread_self()), ordering: .relaxed)
+        let executor = asUnownedTaskExecutor()
+        while true {
+            var stopping = false
+            let (jobs, requests) = inbox.withLock { inbox -> ([UnownedJob], [LookupEngine.Request]) in
+                stopping = inbox.stopping
+                defer {
+                    inbox.jobs.removeAll(keepingCapacity: true)
+                    inbox.requests.removeAll(keepingCapacity: true)
+                }
+                return (inbox.jobs, inbox.requests)
+            }
+            engine.jobs.append(contentsOf: jobs)
+            for request in requests { engine.submit(request) }
+            if stopping {
+                engine.failEverything(.localError("resolver is shut down"))
+                engine.runJobs(on: executor, limit: .max)
+                engine.closeSockets()
+                close(wake)
+                return
+            }
+            engine.runJobs(on: executor, limit: 1024)
+            engine.turn()
+        }
+    }
+}
+
+func errorText() -> String {
+    String(cString: strerror(errno))
+}
+
+extension ResolverSettings {
+    /// The shim's options: these settings, with /etc/resolv.conf's nameservers when none are given.
+    func cresolvOptions(useTCP: Bool = false) throws(ResolverSetupError) -> cresolv_options {
+        var options = cresolv_options()
+        cresolv_options_init(&options, Int32(timeoutSeconds), Int32(attempts))
+        options.use_tcp = useTCP ? 1 : 0
+        for nameserver in nameservers {
+            guard cresolv_options_add_nameserver(&options, nameserver.address.description, nameserver.port) == 0 else {
+                throw ResolverSetupError(description: "cannot use nameserver \(nameserver) (at most 3 are supported)")
+            }
+        }
+        return options
+    }
+}

@@ -1,0 +1,48 @@
+import RDNSCore
+
+/// A DNS query as sent by the pipelined engine: header with RD, one question (class IN) and an EDNS0 OPT record
+/// offering 1,232-byte UDP replies (the DNS Flag Day 2020 size), so fewer replies come back truncated.
+struct QueryMessage {
+    /// The whole message; bytes 0 and 1 are the ID, set per attempt.
+    private(set) var bytes: [UInt8]
+    /// Bytes 12..<questionEnd are the question (name, type, class) a reply must echo.
+    let questionEnd: Int
+
+    static let ednsPayloadSize: UInt16 = 1232
+
+    init(name: DNSName, type: RecordType) {
+        var bytes: [UInt8] = [0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1]
+        bytes.reserveCapacity(12 + name.wire.count + 4 + 11)
+        bytes += name.wire
+        bytes += [UInt8(type.rawValue >> 8), UInt8(type.rawValue & 0xff), 0, 1]
+        questionEnd = bytes.count
+        // OPT: root owner, type 41, class = payload size, TTL 0 (no extended RCODE, version 0, no DO), no data.
+        bytes += [0, 0, 41, UInt8(QueryMessage.ednsPayloadSize >> 8), UInt8(QueryMessage.ednsPayloadSize & 0xff),
+                  0, 0, 0, 0, 0, 0]
+        self.bytes = bytes
+    }
+
+    var id: UInt16 {
+        get { UInt16(bytes[0]) << 8 | UInt16(bytes[1]) }
+        set {
+            bytes[0] = UInt8(newValue >> 8)
+            bytes[1] = UInt8(newValue & 0xff)
+        }
+    }
+
+    /// Whether `reply` answers this query: a response with our ID and exactly our question (the name compared
+    /// ASCII case-insensitively, as servers may change its case). Anything else is ignored, as glibc does.
+    func isAnswered(by reply: UnsafeRawBufferPointer) -> Bool {
+        guard reply.count >= questionEnd, reply[0] == bytes[0], reply[1] == bytes[1], reply[2] & 0x80 != 0,
+              reply[4] == 0, reply[5] == 1 else { return false }
+        for index in 12..<questionEnd where asciiFolded(reply[index]) != asciiFolded(bytes[index]) {
+            return false
+        }
+        return true
+    }
+}
+
+@inline(__always)
+private func asciiFolded(_ byte: UInt8) -> UInt8 {
+    byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte
+}
