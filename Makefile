@@ -2,10 +2,14 @@
 # Both install what they need from Debian's packages (nsd) when it is missing.
 
 SWIFT ?= swift
+# The release binary carries the Swift runtime (it needs only glibc, libresolv and libstdc++ on the host), so
+# `make install` works on machines without the toolchain; it also starts with less memory.
+RELEASE_FLAGS ?= -c release --static-swift-stdlib
+RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/rdnscheck
 DEMO_DIR ?= $(CURDIR)/.build/demo
 DEMO_PORT ?= 5354
 
-.PHONY: all build release deps test demo clean
+.PHONY: all build release deps test demo bench clean
 
 all: build
 
@@ -13,7 +17,7 @@ build:
 	$(SWIFT) build
 
 release:
-	$(SWIFT) build -c release
+	$(SWIFT) build $(RELEASE_FLAGS)
 
 # NSD serves the test and demo zones. Tests start it themselves on free loopback ports (never port 53).
 deps:
@@ -21,16 +25,26 @@ deps:
 	    echo "installing nsd (Debian package)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nsd >/dev/null; }
 
+# Unit, parser, NSD, fault-server and end-to-end tests; then the shipped units (systemd-analyze) and the daemon
+# under a real systemd in a container (see Tests/Systemd/run.sh; needs root and, the first time, Debian's mirror).
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory units-check
+	$(MAKE) --no-print-directory systemd-test
+
+# rdnscheck (and adnslogres, when adns-tools is installed) on 10.0.0.0/24, /20 and /16 against a local NSD.
+bench: deps release
+	@command -v /usr/bin/time >/dev/null || [ -x /usr/bin/time ] || \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+	bench/run.sh "$(RELEASE_BIN)"
 
 # Starts NSD on 127.0.0.1:$(DEMO_PORT) with the zones in Tests/Zones, checks every example address with the
 # demo configuration, prints the text and nagios reports, and stops NSD again.
 demo: deps release
 	@Tests/Scripts/nsd-demo.sh start "$(DEMO_DIR)" $(DEMO_PORT)
 	@trap 'Tests/Scripts/nsd-demo.sh stop "$(DEMO_DIR)"' EXIT; \
-	    bin=$$($(SWIFT) build -c release --show-bin-path)/rdnscheck; \
+	    bin="$(RELEASE_BIN)"; \
 	    echo; echo "$$ rdnscheck --once -c config/demo.conf --nameserver 127.0.0.1:$(DEMO_PORT)"; \
 	    $$bin --once -c config/demo.conf --nameserver 127.0.0.1:$(DEMO_PORT); \
 	    echo "(exit status $$?)"; \
@@ -48,7 +62,7 @@ clean:
 # ---------------------------------------------------------------------------------------------------------------
 # Installation, systemd units, and the test under a real systemd.
 #
-#   make install [PREFIX=/usr/local] [DESTDIR=]   release binary, units, man page, example configuration
+#   make install [PREFIX=/usr/local] [DESTDIR=] [RDNSCHECK_BIN=]   release binary, units, man page, example config
 #   make uninstall                                 removes what install put there; keeps /etc/rdnscheck and the state
 #   make units-check                               systemd-analyze verify + security (exposure at most 1.5)
 #   make systemd-test                              Tests/Systemd/run.sh (root): systemd 252 in systemd-nspawn
@@ -66,13 +80,16 @@ DOCDIR ?= $(PREFIX)/share/doc/rdnscheck
 SYSTEMD_UNIT_DIR ?= $(if $(filter /usr /usr/,$(PREFIX)),/lib/systemd/system,/usr/local/lib/systemd/system)
 CONFDIR = /etc/rdnscheck
 UNITS = rdnscheck.service rdnscheck-once.service rdnscheck.timer
+# The binary to install: by default the release build, built first; RDNSCHECK_BIN=PATH installs PATH as it is
+# (Tests/Systemd/run.sh uses it, so it never waits for a SwiftPM build lock).
+RDNSCHECK_BIN ?=
 # systemctl is only called for a live install on a host booted with systemd.
 LIVE_SYSTEMD = [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]
 
 .PHONY: install uninstall units-check systemd-test
 
-install: release
-	@set -e; bin="$$($(SWIFT) build -c release --show-bin-path)/rdnscheck"; \
+install: $(if $(RDNSCHECK_BIN),,release)
+	@set -e; bin="$(RDNSCHECK_BIN)"; [ -n "$$bin" ] || bin="$(RELEASE_BIN)"; \
 	    install -d -m 0755 "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(SYSTEMD_UNIT_DIR)" "$(DESTDIR)$(MANDIR)/man8" \
 	        "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(CONFDIR)"; \
 	    install -m 0755 "$$bin" "$(DESTDIR)$(BINDIR)/rdnscheck"; \
@@ -115,7 +132,7 @@ units-check: release
 	@command -v systemd-analyze >/dev/null 2>&1 || { \
 	    echo "installing systemd (Debian package) for systemd-analyze"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null; }
-	@Tests/Systemd/units-check.sh "$$($(SWIFT) build -c release --show-bin-path)/rdnscheck"
+	@Tests/Systemd/units-check.sh "$(RELEASE_BIN)"
 
 # Boots Debian with systemd 252 in systemd-nspawn and checks the daemon through systemctl and journalctl (root;
 # the Debian tree is cached in /var/cache/rdnscheck-systemd-test). SYSTEMD_TEST_FLAGS=--keep leaves it running.

@@ -29,9 +29,12 @@ enum OnceRun {
         let check = ForwardConfirmation(resolver: resolver, policy: configuration.policy)
         let targets = configuration.targets
         let previous = recorder.temporaryFailureCounts()
+        let progress = ProgressDisplay.start(total: targets.count)
         let results = await resolver.run {
-            await check.check(targets, concurrency: resolver.checksInFlight, previousTemporaryFailures: previous)
+            await check.check(targets, concurrency: resolver.checksInFlight, previousTemporaryFailures: previous,
+                              progress: progress?.counter)
         }
+        progress?.finish()
         let duration = Clock.monotonicSeconds() - started
         let recorded = recorder.record(results, startedAt: checkedAt, durationSeconds: duration, nextRunInSeconds: nil)
         recorder.finishPendingWork()

@@ -17,6 +17,9 @@ public enum AtomicFile {
         unlink(temporary)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
         guard descriptor >= 0 else { throw failure("cannot create \(temporary)") }
+        // The mode is the file's contract (node_exporter must read the metrics), whatever the umask:
+        // the shipped unit runs with UMask=0077.
+        fchmod(descriptor, mode)
         var written = true
         var text = contents
         text.withUTF8 { bytes in

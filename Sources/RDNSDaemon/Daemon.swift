@@ -83,7 +83,8 @@ public final class Daemon {
             watchdog?.cancel()
             withExtendedLifetime(signals) {}
         }
-        logger.info("rdnscheck started: \(configuration.targets.count) addresses every \(configuration.intervalSeconds)s")
+        logger.info("rdnscheck started: \(Daemon.addresses(configuration.targets.count)) every "
+                    + "\(configuration.intervalSeconds)s")
         notifier.send("READY=1\nSTATUS=first run in progress")
 
         var nextRun = MonotonicClock.seconds()
@@ -175,8 +176,12 @@ public final class Daemon {
         }
         configuration = candidate
         recorder.reconfigure(candidate)
-        logger.info("SIGHUP: configuration reloaded: \(candidate.targets.count) addresses every "
+        logger.info("SIGHUP: configuration reloaded: \(Daemon.addresses(candidate.targets.count)) every "
                     + "\(candidate.intervalSeconds)s")
+    }
+
+    static func addresses(_ count: Int) -> String {
+        count == 1 ? "1 address" : "\(count) addresses"
     }
 
     /// Pings systemd's watchdog at half `WatchdogSec` from the async runtime, so pings continue during long runs

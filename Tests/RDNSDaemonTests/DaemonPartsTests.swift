@@ -92,6 +92,17 @@ struct AtomicFileTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["state.json"])
     }
 
+    @Test("the file gets its mode whatever the umask (the unit runs with UMask=0077)")
+    func modeSurvivesUmask() throws {
+        let path = try directory() + "/rdnscheck.prom"
+        let previous = umask(0o077)
+        defer { umask(previous) }
+        try AtomicFile.write("metrics", to: path, mode: 0o644)
+        var status = stat()
+        stat(path, &status)
+        #expect(status.st_mode & 0o777 == 0o644)
+    }
+
     @Test("a symlink at the target is replaced, not followed")
     func symlinkIsReplaced() throws {
         let folder = try directory()

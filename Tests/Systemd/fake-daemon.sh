@@ -24,7 +24,8 @@ done
 
 log() { echo "<$1>$2"; }
 notify() { systemd-notify "$@" || log 3 "systemd-notify $* failed"; }
-usec() { local t=$EPOCHREALTIME; echo "${t/./}"; }
+# The time in microseconds, in $US (no command substitution: a signal during one would lose its output).
+now_us() { local t=$EPOCHREALTIME; US=${t/./}; }
 
 # The watchdog period in microseconds, pinged at half of it.
 wd_half=0
@@ -34,11 +35,10 @@ fi
 wd_last=0
 ping_watchdog() {
     ((wd_half > 0)) || return 0
-    local now
-    now=$(usec)
-    if ((now - wd_last >= wd_half)); then
+    now_us
+    if ((US - wd_last >= wd_half)); then
         notify WATCHDOG=1
-        wd_last=$now
+        wd_last=$US
     fi
 }
 
@@ -76,8 +76,10 @@ trap 'rm -rf "$tmp"' EXIT
 # Sleeps up to $1 seconds in 0.25 s steps, pinging the watchdog, until a signal flag is set or $2 (a PID,
 # optional) exits.
 idle() {
-    local end=$(($(usec) + $1 * 1000000))
-    while (($(usec) < end)) && ((!stop && !reload && !now)); do
+    local end
+    now_us
+    end=$((US + $1 * 1000000))
+    while now_us && ((US < end && !stop && !reload && !now)); do
         [[ -n ${2:-} ]] && ! kill -0 "$2" 2>/dev/null && return 0
         ping_watchdog
         sleep 0.25 &
@@ -86,8 +88,9 @@ idle() {
 }
 
 run_checks() {
-    local start pid rc line addr status worse
-    start=$(usec)
+    local start pid rc line addr worse
+    now_us
+    start=$US
     "$RDNSCHECK" --once --format nagios -c "$conf" >"$tmp/out" 2>&1 &
     pid=$!
     while kill -0 "$pid" 2>/dev/null; do
@@ -106,7 +109,6 @@ run_checks() {
     if ((${#last[@]} + ${#cur[@]} > 0)) && [[ -n ${ran:-} ]]; then
         for addr in "${!cur[@]}" "${!last[@]}"; do
             [[ ${cur[$addr]:-OK} == "${last[$addr]:-OK}" ]] && continue
-            status=${cur[$addr]%% *}
             worse=4
             [[ -z ${cur[$addr]:-} ]] && worse=5
             log "$worse" "drift $addr: ${last[$addr]:-OK} -> ${cur[$addr]:-OK}"
@@ -117,7 +119,8 @@ run_checks() {
     for addr in "${!cur[@]}"; do last[$addr]=${cur[$addr]}; done
     ran=1
     line=$(head -n 1 "$tmp/out")
-    log 6 "run finished in $((($(usec) - start) / 1000)) ms (exit $rc): ${line%% |*}"
+    now_us
+    log 6 "run finished in $(((US - start) / 1000)) ms (exit $rc): ${line%% |*}"
     notify --status="${line%% |*}; next run in ${interval}s"
 }
 
@@ -128,7 +131,8 @@ while ((!stop)); do
     idle "$interval"
     if ((reload)); then
         reload=0
-        notify RELOADING=1 "MONOTONIC_USEC=$(usec)"
+        now_us
+        notify RELOADING=1 "MONOTONIC_USEC=$US"
         if valid "$conf"; then
             interval=$(interval_of "$conf")
             log 5 "configuration reloaded from $conf"
@@ -138,6 +142,6 @@ while ((!stop)); do
         notify --ready
     fi
 done
-notify --stopping
+notify STOPPING=1   # systemd-notify 252 has no --stopping
 log 6 "fake-daemon: stopping"
 exit 0

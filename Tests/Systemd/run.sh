@@ -5,18 +5,20 @@
 # checks the daemon through systemctl and journalctl. Each check prints PASS or FAIL; the script exits 0
 # when all pass, 1 when any fails, 2 when the harness itself could not run (no root, no tree, no boot).
 #
-#   Tests/Systemd/run.sh [--keep] [--fake-daemon] [--rebuild-tree] [--clear-cache]
+#   Tests/Systemd/run.sh [--keep] [--fake-daemon] [--binary=PATH] [--rebuild-tree] [--clear-cache]
 #
 #   --keep          leave the container running afterwards for debugging; prints how to enter and stop it
 #   --fake-daemon   run Tests/Systemd/fake-daemon.sh (a shell stand-in speaking the same protocol) instead
 #                   of the daemon, to prove the harness: every check must PASS with it
+#   --binary=PATH   install PATH as /usr/local/bin/rdnscheck instead of the release build (another build, an
+#                   older version: without a daemon mode every daemon check FAILs, the timer check still PASSes)
 #   --rebuild-tree  build the Debian tree again even when the cache holds one
 #   --clear-cache   delete the cached trees and exit
 #
 # Run as root on a Debian 12 host (`make systemd-test` builds the release binary first). The host's PID 1
 # need not be systemd: nspawn runs with --register=no --keep-unit, and commands go in with nsenter.
 #
-# Cache: the debootstrapped tree (about 230 MB) is kept in $RDNSCHECK_SYSTEMD_TEST_CACHE (default
+# Cache: the debootstrapped tree (about 165 MB) is kept in $RDNSCHECK_SYSTEMD_TEST_CACHE (default
 # /var/cache/rdnscheck-systemd-test), in a folder named after a hash of the suite, architecture and package
 # list; a changed list builds a new tree and removes the old ones. Each run boots an overlayfs on top of the
 # cached tree (a copy where overlayfs is missing), so runs never change the cache. Clear it with
@@ -26,6 +28,7 @@
 # $RDNSCHECK_SYSTEMD_TEST_OUT (default .build/systemd-test).
 #
 # Other environment: MIRROR (Debian mirror; default: the one apt uses), SUITE (bookworm), MAKE.
+# shellcheck disable=SC2317  # check functions and waitfor predicates are called indirectly
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -34,7 +37,6 @@ CACHE=${RDNSCHECK_SYSTEMD_TEST_CACHE:-/var/cache/rdnscheck-systemd-test}
 OUT=${RDNSCHECK_SYSTEMD_TEST_OUT:-$REPO/.build/systemd-test}
 SUITE=${SUITE:-bookworm}
 MAKE=${MAKE:-make}
-SWIFT=${SWIFT:-swift}
 # procps: /bin/kill for ExecReload; dbus: systemctl works as usual; nsd: the DNS server under test.
 PACKAGES=systemd,systemd-sysv,dbus,procps,nsd
 TREE_FORMAT=1    # bump when the tree preparation below changes
@@ -43,9 +45,12 @@ NSD_PORT=5353
 BLACKHOLE_PORT=5399
 TEST_WATCHDOG_SEC=3
 
-KEEP=0 FAKE=0 REBUILD=0
+KEEP=0 FAKE=0 REBUILD=0 BINARY=''
 for arg in "$@"; do
     case $arg in
+    --binary=*)
+        BINARY=$(realpath -e "${arg#--binary=}" 2>/dev/null) || { echo "run.sh: no such file: ${arg#--binary=}" >&2; exit 2; }
+        ;;
     --keep) KEEP=1 ;;
     --fake-daemon) FAKE=1 ;;
     --rebuild-tree) REBUILD=1 ;;
@@ -70,7 +75,7 @@ dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 T_ALL=$(now)
 
 # ------------------------------------------------------------------------------------------ phases, results
-PHASE= PHASE_T0= TIMINGS=() RESULTS=() FAILED=0
+PHASE='' PHASE_T0='' TIMINGS=() RESULTS=() FAILED=0
 phase_end() {
     [[ -n $PHASE ]] || return 0
     TIMINGS+=("$(printf '%-34s %6ss' "$PHASE" "$(dt "$PHASE_T0" "$(now)")")")
@@ -102,7 +107,7 @@ check() {
 note() { sed 's/^/   | /'; }
 
 # ------------------------------------------------------------------------------------------ cleanup
-RUN= MERGED= NSPAWN_PID= LEADER= MOUNTED=0
+RUN='' MERGED='' NSPAWN_PID='' LEADER='' MOUNTED=0 LOGS_COLLECTED=0
 stop_container() {
     if [[ -n $NSPAWN_PID ]] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
         kill -TERM "$NSPAWN_PID" 2>/dev/null || true   # nspawn halts the container cleanly on SIGTERM
@@ -122,7 +127,9 @@ stop_container() {
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    set +e
     phase_end
+    collect_logs
     if ((KEEP)) && [[ -n $NSPAWN_PID ]] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
         write_stop_script
         echo
@@ -142,6 +149,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# The container's journal, whatever happened (called again from cleanup; runs once).
+collect_logs() {
+    ((LOGS_COLLECTED == 0)) && [[ -n $LEADER ]] && kill -0 "$LEADER" 2>/dev/null || return 0
+    LOGS_COLLECTED=1
+    C journalctl -b --no-pager -o short-monotonic >"$OUT/journal.txt" 2>&1
+    C journalctl -b --no-pager -o short-monotonic -u rdnscheck.service -u rdnscheck-once.service \
+        -u rdnscheck.timer >"$OUT/journal-rdnscheck.txt" 2>&1
+    echo "   journal saved to $OUT/journal.txt and journal-rdnscheck.txt"
+}
 
 write_stop_script() {
     cat >"$RUN/stop.sh" <<EOF
@@ -230,14 +247,11 @@ else
 fi
 echo "$MACHINE" >"$MERGED/etc/hostname"
 
-# The Swift runtime: the binary's RUNPATH is /opt/swift/usr/lib/swift/linux, so the same libraries go to the
-# same place in the tree. Everything else it links (libc, libresolv, libstdc++, libgcc_s) is in minbase.
-BIN=$("$SWIFT" build -c release --show-bin-path 2>/dev/null)/rdnscheck || true
-[[ -x $BIN ]] || harness_error "no release binary at $BIN: run \`swift build -c release\` (make systemd-test does)"
-while read -r lib; do
-    mkdir -p "$MERGED$(dirname "$lib")"
-    cp -L "$lib" "$MERGED$lib"
-done < <(ldd "$BIN" | awk '$3 ~ /^\// { print $3 }' | grep -v -e '^/lib/' -e '^/usr/lib/' -e '^/lib64/' || true)
+# The binary under test: the release build (`make systemd-test` builds it; the SwiftPM layout's
+# .build/release, so no swift command runs here) or --binary.
+BIN=${BINARY:-$REPO/.build/release/rdnscheck}
+[[ -x $BIN ]] || harness_error "no binary at $BIN: run \`make release\` (make systemd-test does) or give --binary="
+echo "   binary under test: $(realpath "$BIN")"
 
 # An operator's configuration that `make install` must keep: the test configuration itself.
 mkdir -p "$MERGED/etc/rdnscheck"
@@ -248,12 +262,21 @@ timeout 2s
 attempts 1
 nameserver 127.0.0.1:$NSD_PORT
 fail-after 3
+on-change /usr/local/libexec/rdnscheck-test-on-change
+textfile /var/lib/prometheus/node-exporter/rdnscheck.prom
 check 192.0.2.10 mail.example.test
 check 198.51.100.32/30
 check 2001:db8::25 mail6.example.test
 check 192.0.2.65
 EOF
 cp "$MERGED/etc/rdnscheck/rdnscheck.conf" "$RUN/config.orig"
+# The on-change program: prints what it got (the daemon logs its output) and what the sandbox lets it be.
+mkdir -p "$MERGED/usr/local/libexec"
+cat >"$MERGED/usr/local/libexec/rdnscheck-test-on-change" <<'EOF'
+#!/bin/sh
+echo "got $RDNSCHECK_ADDRESS $RDNSCHECK_OLD_STATUS -> $RDNSCHECK_NEW_STATUS problems=[$RDNSCHECK_PROBLEMS] names=[$RDNSCHECK_PTR_NAMES] uid=$(id -u)"
+EOF
+chmod 0755 "$MERGED/usr/local/libexec/rdnscheck-test-on-change"
 # One run against a server that never answers lasts timeout x attempts = 6 s, twice WatchdogSec.
 cat >"$MERGED/etc/rdnscheck/blackhole.conf" <<EOF
 # A nameserver that never answers (blackhole.socket: bound, never read): one run lasts 6 s.
@@ -265,14 +288,22 @@ check 192.0.2.10
 EOF
 sed 's/^/   /' "$MERGED/etc/rdnscheck/rdnscheck.conf" | grep -v '^   #'
 
-"$MAKE" -C "$REPO" --no-print-directory -s install DESTDIR="$MERGED" PREFIX=/usr/local >"$OUT/install.log" 2>&1 ||
-    { cat "$OUT/install.log" >&2; harness_error "make install DESTDIR=$MERGED failed"; }
+"$MAKE" -C "$REPO" --no-print-directory -s install DESTDIR="$MERGED" PREFIX=/usr/local RDNSCHECK_BIN="$BIN" \
+    >"$OUT/install.log" 2>&1 || { cat "$OUT/install.log" >&2; harness_error "make install DESTDIR=$MERGED failed"; }
 note <"$OUT/install.log"
+# The Swift runtime: the binary's RUNPATH is /opt/swift/usr/lib/swift/linux, so the same libraries go to the
+# same place in the tree. Everything else it links (libc, libresolv, libstdc++, libgcc_s) is in minbase.
+while read -r lib; do
+    mkdir -p "$MERGED$(dirname "$lib")"
+    cp -L "$lib" "$MERGED$lib"
+done < <(ldd "$MERGED/usr/local/bin/rdnscheck" 2>/dev/null | awk '$3 ~ /^\// { print $3 }' |
+    grep -v -e '^/lib/' -e '^/usr/lib/' -e '^/lib64/' || true)
 DAEMON=/usr/local/bin/rdnscheck
 if ((FAKE)); then
     DAEMON=/usr/local/libexec/rdnscheck-fake-daemon
     install -D -m 0755 "$HERE/fake-daemon.sh" "$MERGED$DAEMON"
 fi
+IDENT=$(basename "$DAEMON")   # the journal's SYSLOG_IDENTIFIER of the daemon's own lines
 
 # NSD: the packaged nsd.service with our configuration, serving a copy of Tests/Zones on 127.0.0.1:5353.
 mkdir -p "$MERGED/etc/nsd/zones"
@@ -282,11 +313,22 @@ cp "$REPO"/Tests/Zones/*.zone "$MERGED/etc/nsd/zones/"
     printf '    zonesdir: "/etc/nsd/zones"\n    database: ""\n    rrl-ratelimit: 0\n    verbosity: 1\n'
     printf 'remote-control:\n    control-enable: no\n'
     for f in "$REPO"/Tests/Zones/*.zone; do
+        # shellcheck disable=SC2016  # a literal $ORIGIN
         zone=$(sed -n 's/^\$ORIGIN[[:space:]]\{1,\}\([^[:space:]]*\)\.[[:space:]]*$/\1/p' "$f" | head -n 1)
         printf 'zone:\n    name: "%s"\n    zonefile: "%s"\n' "$zone" "$(basename "$f")"
     done
 } >"$MERGED/etc/nsd/nsd.conf"
 ln -sf /lib/systemd/system/nsd.service "$MERGED/etc/systemd/system/multi-user.target.wants/nsd.service"
+
+# node_exporter's textfile directory, set up as rdnscheck(8) and the unit's comment tell operators to: owned by a
+# prometheus group that may write it, and the documented drop-in (ReadWritePaths=, SupplementaryGroups=).
+chroot "$MERGED" /usr/sbin/groupadd --system prometheus
+chroot "$MERGED" /usr/sbin/useradd --system --gid prometheus --no-create-home --shell /usr/sbin/nologin prometheus
+install -d -m 0775 -g "$(awk -F: '$1 == "prometheus" { print $3 }' "$MERGED/etc/group")" \
+    "$MERGED/var/lib/prometheus/node-exporter"
+mkdir -p "$MERGED/etc/systemd/system/rdnscheck.service.d"
+printf '[Service]\nReadWritePaths=/var/lib/prometheus/node-exporter\nSupplementaryGroups=prometheus\n' \
+    >"$MERGED/etc/systemd/system/rdnscheck.service.d/30-textfile.conf"
 
 # A DNS server that never answers: systemd holds the UDP socket, the service behind it never reads.
 cat >"$MERGED/etc/systemd/system/blackhole.socket" <<EOF
@@ -346,17 +388,18 @@ check_install_paths() {
     [[ $ok == 0 ]] || WHY=${WHY:-"files missing"}
     return $ok
 }
-check_binary_runs() {
-    local v
-    v=$(chroot "$MERGED" /usr/local/bin/rdnscheck --version 2>&1 | head -n 1)
-    echo "   chroot tree rdnscheck --version: $v"
-    [[ $v == "rdnscheck "* ]] && return 0
-    WHY="the installed binary does not run in the tree (shared libraries?)"
+check_binary_libraries() {
+    # ldd inside the tree (not running the binary: without /proc in a bare chroot, Swift sees no arguments).
+    local out
+    out=$(chroot "$MERGED" /usr/bin/ldd /usr/local/bin/rdnscheck 2>&1)
+    note <<<"$out"
+    grep -q 'not found' <<<"$out" || return 0
+    WHY="shared libraries missing in the tree"
     return 1
 }
 check check_install_paths "make install DESTDIR=tree installs binary, units, man page; ExecStart= is the installed path"
 check check_install_kept_config "make install keeps an existing configuration"
-check check_binary_runs "the installed binary finds its libraries in the tree"
+check check_binary_libraries "the installed binary finds its shared libraries in the tree (ldd)"
 
 # ------------------------------------------------------------------------------------------ boot
 phase "boot container"
@@ -391,16 +434,34 @@ echo "   container PID 1 = host PID $LEADER, system '$state'"
 C systemd-analyze time 2>/dev/null | head -n 1 | note || true
 # PID 1 at debug level logs every sd_notify message it gets ("Got notification message from PID ...").
 C systemctl log-level debug
+# The newest PID 1 line about the daemon that matches a pattern, after a cursor.
 
 # ------------------------------------------------------------------------------------------ helpers
+# From here on a failing command is a check's business, not a reason to abort the run.
+set +e
 U=rdnscheck.service
 show() { C systemctl show -P "$2" "${1:-$U}"; }
-# The cursor of the newest journal entry; `jsince CURSOR ARGS` shows entries after it.
-cursor() { C journalctl -q -n 1 -o export 2>/dev/null | sed -n 's/^__CURSOR=//p'; }
+# cursor: writes a marker line to the journal and prints its cursor; `jsince CURSOR ARGS` shows the entries from
+# there on. journalctl 252 with --after-cursor and a match (-u, FIELD=, -p) skips the first matching entry when
+# the cursor's own entry does not match, so the checks use --cursor= on a marker that no filter of theirs
+# matches (identifier rdnscheck-test, priority info, outside the units under test).
+MARKS=0
+cursor() {
+    local mark c
+    MARKS=$((MARKS + 1))
+    mark="rdnscheck-test mark $MARKS of run $$"
+    echo "$mark" | C systemd-cat -t rdnscheck-test -p info
+    for _ in $(seq 50); do
+        c=$(C journalctl -q -o export SYSLOG_IDENTIFIER=rdnscheck-test MESSAGE="$mark" | sed -n 's/^__CURSOR=//p')
+        [[ -n $c ]] && { echo "$c"; return 0; }
+        sleep 0.05
+    done
+    echo "run.sh: marker $MARKS did not reach the journal" >&2
+}
 jsince() {
     local c=$1
     shift
-    C journalctl -q --no-pager --after-cursor="$c" "$@"
+    C journalctl -q --no-pager --cursor="$c" "$@"
 }
 # waitfor SECONDS CMD...: true as soon as CMD succeeds (polled every 0.2 s), false after SECONDS.
 waitfor() {
@@ -415,9 +476,39 @@ waitfor() {
 }
 is_active() { [[ $(show "${1:-$U}" ActiveState) == active ]]; }
 # PID 1's notification log lines for the unit after a cursor: "(READY=1, STATUS=...)".
-notifications() { jsince "$1" -u "$U" -o cat | grep -a 'Got notification message' || true; }
+notifications() { jsince "$1" UNIT="$U" -o cat | grep -a 'Got notification message'; }
+# What the daemon (the unit's main program, by its syslog identifier: not PID 1's lines about the unit, nor the
+# sandbox set-up messages of PID 1's forked child) logged after a cursor; more journalctl arguments may follow.
+daemon_log() {
+    local c=$1 unit=$2
+    shift 2
+    jsince "$c" _SYSTEMD_UNIT="$unit" SYSLOG_IDENTIFIER="$IDENT" -o cat "$@"
+}
+# The same, each line with its journal priority: "<4> message".
+daemon_log_priorities() {
+    jsince "$1" _SYSTEMD_UNIT="$2" SYSLOG_IDENTIFIER="$IDENT" -o export | awk '
+        /^PRIORITY=/ { p = substr($0, 10) }
+        /^MESSAGE=/ { m = substr($0, 9) }
+        /^$/ { if (m != "") print "<" p "> " m; p = ""; m = "" }'
+}
+# PID 1's lines about a unit after a cursor, without its debug chatter.
+pid1_log() {
+    jsince "$1" UNIT="${2:-$U}" -o cat | grep -a -v -e 'Got notification' -e 'Failed to parse system call' \
+        -e '[Jj]ob ' -e cgroup -e Collecting -e 'Changed ' -e 'enqueue' -e 'Will spawn' -e 'About to execute' \
+        -e 'Forked ' -e 'Kernel keyring' -e 'belongs to' -e 'bind-dev' -e 'RLIMIT_NOFILE' -e 'Passing [0-9]* fds' \
+        -e 'Skipping' -e 'Control group' -e 'New main PID' -e 'Supervising process'
+}
+# evidence CURSOR [UNIT]: what the unit and PID 1 said since the cursor, indented.
+evidence() {
+    local unit=${2:-$U}
+    daemon_log "$1" "$unit" | sed 's/^/daemon: /' | tail -n 12 | note
+    pid1_log "$1" "$unit" | sed 's/^/pid 1:  /' | tail -n 8 | note
+}
+# The sender expected of a notification: the main PID, or with --fake-daemon any PID (its systemd-notify
+# children send them, with NotifyAccess=all).
+from_pid() { if ((FAKE)); then echo '[0-9]*'; else echo "$1"; fi; }
 daemon_reload() { C systemctl daemon-reload; }
-snapshot() { C systemctl status "${2:-$U}" --no-pager -l -n 0 >"$OUT/status-$1.txt" 2>&1 || true; }
+snapshot() { C systemctl status "${2:-$U}" --no-pager -l -n 0 >"$OUT/status-$1.txt" 2>&1; }
 require_active() {
     is_active && return 0
     WHY="rdnscheck.service is not active ($(show "$U" ActiveState)/$(show "$U" SubState), Result=$(show "$U" Result), exit $(show "$U" ExecMainStatus))"
@@ -427,6 +518,10 @@ fresh_start() {   # stop, clear failure state, start; returns start's status
     C systemctl stop "$U" 2>/dev/null
     C systemctl reset-failed "$U" 2>/dev/null
     C timeout 30 systemctl start "$U"
+}
+set_mail_address() {   # set_mail_address OLD NEW: edit mail.example.test's A record and restart NSD
+    C sed -i "s/^mail\([[:space:]]\{1,\}\)A\([[:space:]]\{1,\}\)${1//./\\.}\$/mail\1A\2$2/" /etc/nsd/zones/example.test.zone
+    C systemctl restart nsd.service
 }
 
 # ------------------------------------------------------------------------------------------ checks
@@ -453,26 +548,27 @@ check_verify_inside() {
     return 1
 }
 check_start_ready() {
-    local c rc t j ready started main
+    local c rc t n ready started main
     c=$(cursor)
     t=$(now)
-    fresh_start
-    rc=$?
+    fresh_start 2>&1 | note
+    rc=${PIPESTATUS[0]}
     echo "   systemctl start: exit $rc after $(dt "$t" "$(now)")s; $(show "$U" ActiveState)/$(show "$U" SubState)," \
         "Type=$(show "$U" Type), MainPID=$(show "$U" MainPID)"
     snapshot start
-    j=$(jsince "$c" -u "$U" -o cat)
-    note <<<"$(grep -a -v -e 'Got notification' -e 'Changed ' -e 'cgroup' <<<"$j" | head -n 15)"
+    evidence "$c"
     if [[ $rc != 0 ]] || ! is_active; then
         WHY="start failed: Result=$(show "$U" Result), ExecMainCode=$(show "$U" ExecMainCode) ExecMainStatus=$(show "$U" ExecMainStatus)"
         return 1
     fi
     main=$(show "$U" MainPID)
     # READY=1 from the main PID, then PID 1's "start -> running" transition: active only after READY.
-    ready=$(grep -a -n "Got notification message from PID $main (.*READY=1" <<<"$j" | head -n 1 | cut -d: -f1)
-    started=$(grep -a -n 'Changed start -> running' <<<"$j" | head -n 1 | cut -d: -f1)
-    echo "   READY=1 from main PID at journal line ${ready:-none}, start -> running at line ${started:-none}"
-    if grep -aq 'reception only permitted for main PID' <<<"$j"; then
+    n=$(jsince "$c" UNIT="$U" -o cat)
+    ready=$(grep -a -n "Got notification message from PID $(from_pid "$main") (.*READY=1" <<<"$n" | head -n 1 | cut -d: -f1)
+    started=$(grep -a -n 'Changed start -> running' <<<"$n" | head -n 1 | cut -d: -f1)
+    grep -a -m 1 "Got notification message from PID $(from_pid "$main") (.*READY=1" <<<"$n" | note
+    echo "   READY=1 from the main PID at PID 1's line ${ready:-none}, start -> running at line ${started:-none}"
+    if grep -aq 'reception only permitted for main PID' <<<"$n"; then
         WHY="notifications from a process other than the main PID were refused"
         return 1
     fi
@@ -504,14 +600,14 @@ check_reload() {
     pid2=$(show "$U" MainPID)
     n=$(notifications "$c")
     note <<<"$n"
-    jsince "$c" -u "$U" -o cat | grep -a -v -e 'Got notification' -e 'Changed ' -e cgroup | head -n 8 | note
+    evidence "$c"
     echo "   systemctl reload: exit $rc; MainPID $pid1 -> $pid2; $(show "$U" ActiveState)/$(show "$U" SubState)"
-    r1=$(grep -a -n "from PID $pid1 (.*RELOADING=1" <<<"$n" | head -n 1 | cut -d: -f1)
-    r2=$(grep -a -n "from PID $pid1 (.*READY=1" <<<"$n" | tail -n 1 | cut -d: -f1)
+    r1=$(grep -a -n "from PID $(from_pid "$pid1") (.*RELOADING=1" <<<"$n" | head -n 1 | cut -d: -f1)
+    r2=$(grep -a -n "from PID $(from_pid "$pid1") (.*READY=1" <<<"$n" | tail -n 1 | cut -d: -f1)
     [[ $rc == 0 ]] || { WHY="systemctl reload failed"; return 1; }
     [[ $pid1 == "$pid2" ]] || { WHY="MainPID changed ($pid1 -> $pid2)"; return 1; }
     [[ -n $r1 ]] || { WHY="no RELOADING=1 notification"; return 1; }
-    grep -a "from PID $pid1 (.*RELOADING=1" <<<"$n" | grep -q 'MONOTONIC_USEC=' || { WHY="RELOADING=1 without MONOTONIC_USEC="; return 1; }
+    grep -a "from PID $(from_pid "$pid1") (.*RELOADING=1" <<<"$n" | grep -q 'MONOTONIC_USEC=' || { WHY="RELOADING=1 without MONOTONIC_USEC="; return 1; }
     [[ -n $r2 && $r2 -gt $r1 ]] || { WHY="no READY=1 after RELOADING=1"; return 1; }
     is_active || { WHY="not active after reload"; return 1; }
 }
@@ -519,51 +615,88 @@ check_drift_warning() {
     require_active || return 1
     local c w
     # mail.example.test (192.0.2.10) now points elsewhere: a forward-mismatch, a drift for the worse.
-    C sed -i 's/^mail\([[:space:]]\{1,\}\)A\([[:space:]]\{1,\}\)192\.0\.2\.10$/mail\1A\2192.0.2.99/' /etc/nsd/zones/example.test.zone
+    set_mail_address 192.0.2.10 192.0.2.99
     C grep -a '^mail[[:space:]]' /etc/nsd/zones/example.test.zone | note
-    C systemctl restart nsd.service
     c=$(cursor)
+    DRIFT_CURSOR=$c
     C systemctl kill -s USR1 --kill-who=main "$U"
-    drift_logged() { jsince "$c" -u "$U" -p warning..warning -o cat | grep -aq '192\.0\.2\.10'; }
+    drift_logged() { daemon_log "$c" "$U" -p warning..warning | grep -aq '192\.0\.2\.10'; }
     waitfor 15 drift_logged
-    w=$(jsince "$c" -u "$U" -p warning..warning -o cat)
-    echo "   journalctl -u $U -p warning..warning after SIGUSR1:"
+    w=$(daemon_log "$c" "$U" -p warning..warning)
+    echo "   journalctl _SYSTEMD_UNIT=$U SYSLOG_IDENTIFIER=$IDENT -p warning..warning after SIGUSR1:"
     note <<<"$w"
-    # Back to the original zone for the checks that follow.
-    C sed -i 's/^mail\([[:space:]]\{1,\}\)A\([[:space:]]\{1,\}\)192\.0\.2\.99$/mail\1A\2192.0.2.10/' /etc/nsd/zones/example.test.zone
-    C systemctl restart nsd.service
+    echo "   everything the daemon logged after SIGUSR1, with journal priorities:"
+    daemon_log_priorities "$c" "$U" | note
+    set_mail_address 192.0.2.99 192.0.2.10   # back to the original zone for the checks that follow
     grep -aq '192\.0\.2\.10' <<<"$w" && return 0
-    WHY="no warning-priority journal line naming 192.0.2.10 within 15 s of SIGUSR1"
+    WHY="no warning-priority line naming 192.0.2.10 from the daemon within 15 s of SIGUSR1"
+    return 1
+}
+check_textfile() {
+    require_active || return 1
+    local f=/var/lib/prometheus/node-exporter/rdnscheck.prom m
+    written() { C test -s "$f"; }
+    waitfor 5 written
+    C ls -l "$f" 2>&1 | note
+    m=$(C cat "$f" 2>/dev/null)
+    grep -a -e '^# TYPE rdnscheck_address_status' -e '^rdnscheck_addresses' -e '^rdnscheck_last_run' <<<"$m" | note
+    if ! grep -aq '^# TYPE rdnscheck_address_status gauge' <<<"$m" ||
+        ! grep -aq '^rdnscheck_address_status{address="192.0.2.10"} 0' <<<"$m" ||
+        ! grep -aq '^rdnscheck_addresses{status="ok"} 7' <<<"$m"; then
+        C journalctl -q --no-pager _SYSTEMD_UNIT="$U" SYSLOG_IDENTIFIER="$IDENT" -p warning -o cat | tail -n 5 | note
+        WHY="no complete $f (the documented ReadWritePaths=/SupplementaryGroups= drop-in is in place)"
+        return 1
+    fi
+    # node_exporter runs as its own user (prometheus): the metrics are no use if it cannot read them.
+    if ! C runuser -u prometheus -- cat "$f" >/dev/null 2>&1; then
+        WHY="node_exporter's user (prometheus) cannot read $f: mode $(C stat -c %A "$f") (the unit's UMask=0077 applies unless the daemon sets the mode)"
+        return 1
+    fi
+}
+DRIFT_CURSOR=''
+check_on_change() {
+    [[ -n $DRIFT_CURSOR ]] || { WHY="no drift to look at"; return 1; }
+    local out
+    on_change_logged() { daemon_log "$DRIFT_CURSOR" "$U" | grep -aq 'on-change.*got 192\.0\.2\.10 ok -> critical'; }
+    waitfor 5 on_change_logged
+    out=$(daemon_log "$DRIFT_CURSOR" "$U" | grep -a 'on-change')
+    note <<<"$out"
+    grep -aq 'got 192\.0\.2\.10 ok -> critical problems=\[forward-mismatch\] names=\[mail\.example\.test\]' <<<"$out" && return 0
+    WHY="no on-change output with RDNSCHECK_ADDRESS 192.0.2.10, ok -> critical, forward-mismatch"
     return 1
 }
 check_stop_clean() {
     require_active || return 1
-    local c t rc
+    local c t rc p main
     c=$(cursor)
+    main=$(show "$U" MainPID)
     t=$(now)
     C timeout 60 systemctl stop "$U"
     rc=$?
-    echo "   systemctl stop: exit $rc after $(dt "$t" "$(now)")s; Result=$(show "$U" Result)," \
-        "ExecMainCode=$(show "$U" ExecMainCode) (1 = exited), ExecMainStatus=$(show "$U" ExecMainStatus)"
-    notifications "$c" | note
-    [[ $(show "$U" Result) == success ]] || { WHY="Result=$(show "$U" Result)"; return 1; }
-    [[ $(show "$U" ExecMainCode) == 1 && $(show "$U" ExecMainStatus) == 0 ]] ||
-        { WHY="did not exit 0 (code $(show "$U" ExecMainCode), status $(show "$U" ExecMainStatus))"; return 1; }
-    notifications "$c" | grep -q 'STOPPING=1' || { WHY="no STOPPING=1 notification"; return 1; }
+    echo "   systemctl stop: exit $rc after $(dt "$t" "$(now)")s"
+    # An inactive unit is unloaded at once (its properties reset), so the evidence is PID 1's log.
+    p=$(jsince "$c" UNIT="$U" -o cat)
+    grep -a -e 'STOPPING=1' -e 'Main process exited' -e 'Deactivated' -e 'Failed with result' -e 'Killing' <<<"$p" | note
+    daemon_log "$c" "$U" | tail -n 5 | sed 's/^/daemon: /' | note
+    grep -aq "from PID $(from_pid "$main") (.*STOPPING=1" <<<"$p" || { WHY="no STOPPING=1 notification"; return 1; }
+    grep -aq 'Main process exited, code=exited, status=0/SUCCESS' <<<"$p" || { WHY="the main process did not exit 0"; return 1; }
+    grep -aq 'Deactivated successfully' <<<"$p" || { WHY="not 'Deactivated successfully' (Result=success)"; return 1; }
+    [[ $rc == 0 ]] || { WHY="systemctl stop failed"; return 1; }
 }
 check_timer_once() {
-    local once=rdnscheck-once.service timer=rdnscheck.timer ok=0
+    local once=rdnscheck-once.service timer=rdnscheck.timer ok=0 c
     mkdir -p "$MERGED/etc/systemd/system/$timer.d"
     printf '[Timer]\nOnCalendar=\nOnActiveSec=1s\nRandomizedDelaySec=0\nAccuracySec=1ms\nPersistent=false\n' \
         >"$MERGED/etc/systemd/system/$timer.d/50-test.conf"
     daemon_reload
+    c=$(cursor)
     C systemctl start "$timer"
     once_ran() { [[ $(show "$once" ExecMainExitTimestampMonotonic) =~ ^[1-9] ]]; }
     waitfor 20 once_ran
     echo "   $timer: LastTriggerUSec=$(show "$timer" LastTriggerUSec)"
     echo "   $once: Result=$(show "$once" Result) ExecMainStatus=$(show "$once" ExecMainStatus)" \
         "ran $(show "$once" ExecMainStartTimestamp) .. $(show "$once" ExecMainExitTimestamp)"
-    C journalctl -q --no-pager -u "$once" -o cat | grep -v -e 'Got notification' -e 'Changed ' -e cgroup -e 'Trying to enqueue' | tail -n 8 | note
+    evidence "$c" "$once"
     [[ $(show "$once" ExecMainExitTimestampMonotonic) =~ ^[1-9] ]] || { WHY="$once did not run within 20 s"; ok=1; }
     if ((ok == 0)) && [[ $(show "$once" Result) != success ]]; then
         WHY="$once: Result=$(show "$once" Result), exit $(show "$once" ExecMainStatus)"
@@ -576,12 +709,8 @@ check_timer_once() {
 }
 WD_DROPIN=$MERGED/etc/systemd/system/rdnscheck.service.d/50-watchdog-test.conf
 watchdog_setup() {
-    cat >"$WD_DROPIN" <<EOF
-[Service]
-WatchdogSec=${TEST_WATCHDOG_SEC}s
-ExecStart=
-ExecStart=$DAEMON -c /etc/rdnscheck/blackhole.conf --state /var/lib/rdnscheck/blackhole-state.json
-EOF
+    printf '[Service]\nWatchdogSec=%ss\nExecStart=\nExecStart=%s -c /etc/rdnscheck/blackhole.conf --state /var/lib/rdnscheck/blackhole-state.json\n' \
+        "$TEST_WATCHDOG_SEC" "$DAEMON" >"$WD_DROPIN"
     daemon_reload
     C systemctl start blackhole.socket
 }
@@ -595,7 +724,7 @@ watchdog_teardown() {
 check_watchdog_long_run() {
     local c t pings
     c=$(cursor)
-    fresh_start || true
+    fresh_start
     require_active || return 1
     t=$(now)
     echo "   WatchdogUSec=$(show "$U" WatchdogUSec); one run against 127.0.0.1:$BLACKHOLE_PORT lasts 3s x 2 attempts"
@@ -607,8 +736,8 @@ check_watchdog_long_run() {
     pings=$(notifications "$c" | grep -c 'WATCHDOG=1')
     echo "   after $(dt "$t" "$(now)")s: $(show "$U" ActiveState)/$(show "$U" SubState), NRestarts=$(show "$U" NRestarts)," \
         "WATCHDOG=1 pings: $pings, blackhole.service (a query arrived): $(show blackhole.service ActiveState)"
-    jsince "$c" -u "$U" -o cat | grep -a -v -e 'Got notification' -e 'Changed ' -e cgroup | head -n 8 | note
-    if jsince "$c" -u "$U" -o cat | grep -aq 'Watchdog timeout'; then WHY="the watchdog fired during a long run"; return 1; fi
+    evidence "$c"
+    if jsince "$c" UNIT="$U" -o cat | grep -aq 'Watchdog timeout'; then WHY="the watchdog fired during a long run"; return 1; fi
     is_active || { WHY="not active during the long run"; return 1; }
     [[ $(show "$U" NRestarts) == 0 ]] || { WHY="restarted"; return 1; }
     [[ $(show blackhole.service ActiveState) == active ]] || { WHY="no query reached the silent server"; return 1; }
@@ -621,11 +750,11 @@ check_watchdog_sigstop() {
     main=$(show "$U" MainPID)
     t=$(now)
     C systemctl kill -s STOP --kill-who=main "$U"
-    watchdog_fired() { jsince "$c" -u "$U" -o cat | grep -aq 'Watchdog timeout'; }
+    watchdog_fired() { jsince "$c" UNIT="$U" -o cat | grep -aq 'Watchdog timeout'; }
     waitfor $((TEST_WATCHDOG_SEC + 7)) watchdog_fired
     echo "   SIGSTOP to MainPID $main; after $(dt "$t" "$(now)")s:"
-    jsince "$c" -u "$U" -o cat | grep -a -e 'Watchdog' -e 'Main process exited' -e 'Failed with result' -e 'Scheduled restart' | note
-    jsince "$c" -u "$U" -o cat | grep -aq 'Watchdog timeout' && return 0
+    jsince "$c" UNIT="$U" -o cat | grep -a -e 'Watchdog' -e 'Main process exited' -e 'Failed with result' -e 'Scheduled restart' | note
+    jsince "$c" UNIT="$U" -o cat | grep -aq 'Watchdog timeout' && return 0
     WHY="no 'Watchdog timeout' within $((TEST_WATCHDOG_SEC + 7)) s of SIGSTOP"
     return 1
 }
@@ -634,12 +763,12 @@ check_bad_config() {
     cp "$MERGED/etc/rdnscheck/rdnscheck.conf" "$RUN/config.good"
     printf 'interval 5m\nno-such-directive yes\ncheck 192.0.2.10\n' >"$MERGED/etc/rdnscheck/rdnscheck.conf"
     c=$(cursor)
-    fresh_start
-    rc=$?
+    fresh_start 2>&1 | note
+    rc=${PIPESTATUS[0]}
     sleep 2.5    # RestartSec=1s (test drop-in): a restart would have happened by now
     echo "   systemctl start: exit $rc; $(show "$U" ActiveState)/$(show "$U" SubState), Result=$(show "$U" Result)," \
         "ExecMainStatus=$(show "$U" ExecMainStatus), NRestarts=$(show "$U" NRestarts)"
-    jsince "$c" -u "$U" -o cat | grep -a -v -e 'Got notification' -e 'Changed ' -e cgroup | head -n 8 | note
+    evidence "$c"
     if [[ $(show "$U" ExecMainStatus) != 6 ]]; then WHY="exit status $(show "$U" ExecMainStatus), not 6"; ok=1
     elif [[ $(show "$U" Result) != exit-code ]]; then WHY="Result=$(show "$U" Result)"; ok=1
     elif [[ $(show "$U" ActiveState) != failed ]]; then WHY="$(show "$U" ActiveState)/$(show "$U" SubState), not failed"; ok=1
@@ -657,9 +786,13 @@ check check_verify_inside "systemd-analyze verify of the installed units inside 
 phase "daemon: start, status, reload"
 check check_start_ready "systemctl start: active only after READY=1 (Type=notify)"
 check check_status_line "systemctl status shows the daemon's STATUS= line"
+# The stand-in writes no metrics.
+((FAKE)) || check check_textfile "textfile metrics written to node_exporter's directory through the documented drop-in"
 check check_reload "systemctl reload: same MainPID, RELOADING=1 + MONOTONIC_USEC then READY=1"
 phase "daemon: drift, stop"
 check check_drift_warning "a drift (zone changed, SIGUSR1) is logged at warning priority"
+# The stand-in has no on-change.
+((FAKE)) || check check_on_change "on-change runs inside the sandbox with the drift in RDNSCHECK_* variables"
 check check_stop_clean "systemctl stop: STOPPING=1, exit 0, Result=success"
 phase "timer and one-shot service"
 check check_timer_once "rdnscheck.timer runs rdnscheck-once.service (sandboxed --once against NSD succeeds)"
@@ -672,13 +805,11 @@ phase "bad configuration"
 check check_bad_config "invalid configuration at start: exit 6, Result=exit-code, no restart loop"
 
 phase "collect logs"
-C journalctl -b --no-pager -o short-monotonic >"$OUT/journal.txt" 2>&1 || true
-C journalctl -b --no-pager -o short-monotonic -u "$U" -u rdnscheck-once.service -u rdnscheck.timer \
-    >"$OUT/journal-rdnscheck.txt" 2>&1 || true
+collect_logs
 phase_end
 
 echo
-echo "== summary ($( ((FAKE)) && echo "fake daemon" || echo "$DAEMON"))"
+echo "== summary ($( ((FAKE)) && echo "fake daemon around $BIN" || echo "$BIN"))"
 printf '   %s\n' "${RESULTS[@]}"
 echo "   timings:"
 printf '     %s\n' "${TIMINGS[@]}"

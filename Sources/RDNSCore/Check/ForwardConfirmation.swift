@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The FCrDNS check of SPEC.md: PTR names of the address, then A/AAAA of each name, which must contain it.
 public struct ForwardConfirmation<Resolver: DNSResolver>: Sendable {
     public let resolver: Resolver
@@ -10,25 +12,26 @@ public struct ForwardConfirmation<Resolver: DNSResolver>: Sendable {
 
     /// Checks every target with at most `concurrency` checks in flight; results come back in target order.
     /// `previousTemporaryFailures` holds, per address, the temporary failures in a row before this run.
+    /// `progress`, if given, counts the addresses done (for a progress display).
     public func check(_ targets: [CheckTarget], concurrency: Int,
-                      previousTemporaryFailures: [IPAddress: Int] = [:]) async -> [AddressResult] {
-        var results = [AddressResult?](repeating: nil, count: targets.count)
-        await withTaskGroup(of: (Int, AddressResult).self) { group in
-            var next = 0
-            func addNext() {
-                let index = next
-                let target = targets[index]
-                let previous = previousTemporaryFailures[target.address] ?? 0
-                group.addTask { (index, await self.check(target, previousTemporaryFailures: previous)) }
-                next += 1
-            }
-            while next < min(max(concurrency, 1), targets.count) { addNext() }
-            while let (index, result) = await group.next() {
-                results[index] = result
-                if next < targets.count { addNext() }
+                      previousTemporaryFailures: [IPAddress: Int] = [:],
+                      progress: CheckProgress? = nil) async -> [AddressResult] {
+        // A fixed set of workers, each taking the next target when it is done: a /16 costs `concurrency` tasks,
+        // not 65,536.
+        let work = SharedWork(count: targets.count)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<min(max(concurrency, 1), targets.count) {
+                group.addTask {
+                    while let index = work.claim() {
+                        let target = targets[index]
+                        let previous = previousTemporaryFailures[target.address] ?? 0
+                        work.store(await self.check(target, previousTemporaryFailures: previous), at: index)
+                        progress?.done.add(1, ordering: .relaxed)
+                    }
+                }
             }
         }
-        return results.map { $0! }
+        return work.results()
     }
 
     /// Checks one address. `previousTemporaryFailures` is how many runs in a row ended in a temporary failure
@@ -139,6 +142,45 @@ public struct ForwardConfirmation<Resolver: DNSResolver>: Sendable {
             findings.temporary("\(type) lookup for PTR \(name) failed: \(failure)")
             return .undecided
         }
+    }
+}
+
+/// How many addresses of a run are done, readable from any thread while the run goes on.
+public final class CheckProgress: Sendable {
+    public let done = Atomic<Int>(0)
+
+    public init() {}
+}
+
+/// The next target to check and the results so far, shared by the workers of one run.
+private final class SharedWork: Sendable {
+    private struct State {
+        var next = 0
+        var results: [AddressResult?]
+    }
+
+    private let state: Mutex<State>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        state = Mutex(State(results: [AddressResult?](repeating: nil, count: count)))
+    }
+
+    func claim() -> Int? {
+        state.withLock { state in
+            guard state.next < count else { return nil }
+            defer { state.next += 1 }
+            return state.next
+        }
+    }
+
+    func store(_ result: AddressResult, at index: Int) {
+        state.withLock { $0.results[index] = result }
+    }
+
+    func results() -> [AddressResult] {
+        state.withLock { $0.results.map { $0! } }
     }
 }
 

@@ -107,20 +107,27 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// The reverse-lookup name of an address: `d.c.b.a.in-addr.arpa` or 32 nibbles under `ip6.arpa`.
     public static func reverse(of address: IPAddress) -> DNSName {
-        var labels: [[UInt8]] = []
+        var wire: [UInt8] = []
         switch address {
         case .v4(let value):
+            wire.reserveCapacity(30)
             for shift in stride(from: 0, through: 24, by: 8) {
-                labels.append(Array(String((value >> UInt32(shift)) & 0xff).utf8))
+                let octet = UInt8(truncatingIfNeeded: value >> UInt32(shift))
+                let digits: [UInt8] = octet >= 100 ? [octet / 100, octet / 10 % 10, octet % 10]
+                    : octet >= 10 ? [octet / 10, octet % 10] : [octet]
+                wire.append(UInt8(digits.count))
+                for digit in digits { wire.append(UInt8(ascii: "0") + digit) }
             }
-            labels += [Array("in-addr".utf8), Array("arpa".utf8)]
+            wire += [7] + Array("in-addr".utf8) + [4] + Array("arpa".utf8) + [0]
         case .v6(let value):
+            wire.reserveCapacity(74)
             for shift in stride(from: 0, through: 124, by: 4) {
-                labels.append(Array(String(UInt8((value >> UInt128(shift)) & 0xf), radix: 16).utf8))
+                let nibble = UInt8(truncatingIfNeeded: value >> UInt128(shift)) & 0xf
+                wire += [1, nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10]
             }
-            labels += [Array("ip6".utf8), Array("arpa".utf8)]
+            wire += [3] + Array("ip6".utf8) + [4] + Array("arpa".utf8) + [0]
         }
-        return DNSName(labels: labels)!
+        return DNSName(uncheckedWire: wire)
     }
 }
 

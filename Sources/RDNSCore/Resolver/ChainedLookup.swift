@@ -29,7 +29,6 @@ public struct ChainedLookup: Sendable, Equatable {
     public static func resolve(_ name: DNSName, type: RecordType, using resolver: some DNSResolver) async
         -> ChainedLookup {
         var chain: [DNSName] = []
-        var seen: Set<DNSName> = [name]
         var current = name
         while true {
             let answers: [ResourceRecord]
@@ -44,11 +43,11 @@ public struct ChainedLookup: Sendable, Equatable {
             let hopsBefore = chain.count
             // Follow the chain inside this answer.
             while let target = cnameTarget(of: current, in: answers) {
-                guard chain.count < maximumCNAMEs, !seen.contains(target) else {
+                // At most eight names: a linear search is cheaper than hashing them.
+                guard chain.count < maximumCNAMEs, target != name, !chain.contains(target) else {
                     return ChainedLookup(chain: chain, outcome: .cnameLoop(at: target))
                 }
                 chain.append(target)
-                seen.insert(target)
                 current = target
             }
             let records = answers.filter {
