@@ -36,7 +36,17 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .v4(let value):
-            return (0..<4).map { String((value >> (24 - 8 * UInt32($0))) & 0xff) }.joined(separator: ".")
+            // Written byte by byte: this runs for every address of a range, several times.
+            var text: [UInt8] = []
+            text.reserveCapacity(15)
+            for shift in stride(from: 24, through: 0, by: -8) {
+                let octet = UInt8(truncatingIfNeeded: value >> UInt32(shift))
+                if shift != 24 { text.append(UInt8(ascii: ".")) }
+                if octet >= 100 { text.append(UInt8(ascii: "0") + octet / 100) }
+                if octet >= 10 { text.append(UInt8(ascii: "0") + octet / 10 % 10) }
+                text.append(UInt8(ascii: "0") + octet % 10)
+            }
+            return String(decoding: text, as: UTF8.self)
         case .v6(let value):
             return IPAddress.formatIPv6(value)
         }
