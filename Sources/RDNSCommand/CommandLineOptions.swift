@@ -116,7 +116,8 @@ public struct CommandLineOptions: Equatable, Sendable {
         return options
     }
 
-    /// Adds each address once; the same address with two different expected names is an error.
+    /// Adds each address once, as the configuration file does: an expected name given for an address listed
+    /// without one (in a range, say) applies to it; two different expected names are an error.
     private mutating func addTargets(_ argument: String, seen: inout [IPAddress: Int]) throws(UsageError) {
         switch TargetParser.parseArgument(argument) {
         case .failure(let error):
@@ -124,9 +125,11 @@ public struct CommandLineOptions: Equatable, Sendable {
         case .success(let parsed):
             for target in parsed {
                 if let index = seen[target.address] {
-                    guard target.expectedName == nil || targets[index].expectedName == target.expectedName else {
+                    guard let expected = target.expectedName, targets[index].expectedName != expected else { continue }
+                    guard targets[index].expectedName == nil else {
                         throw UsageError(description: "\(target.address) is given twice with different expected names")
                     }
+                    targets[index] = target
                     continue
                 }
                 seen[target.address] = targets.count

@@ -16,8 +16,8 @@ enum HelpText {
                                   default: /etc/resolv.conf
               --timeout DURATION  per attempt, whole seconds from 1s to 30s (default 5s)
               --concurrency N     at most N DNS queries in flight (1 to 4096, default 100)
-              --state FILE        state file (daemon mode)
-              --textfile FILE     Prometheus textfile (daemon mode)
+              --state FILE        state file: drift since the last run, fail-after (also with --once)
+              --textfile FILE     Prometheus textfile for node_exporter, written after each run
           -h, --help              show this help
           -V, --version           show the version
 

@@ -32,7 +32,8 @@ public enum RDNSCheckCommand {
         }
 
         guard options.once || options.checkConfig else {
-            let daemon = Daemon.start(loadConfiguration: { loadConfiguration(options) })
+            let daemon = Daemon.start(loadConfiguration: { loadConfiguration(options) },
+                                      window: options.concurrency ?? PipelinedResolver.defaultWindow)
             switch daemon {
             case .success(let daemon): return await daemon.run()
             case .failure(let exit): return exit.code

@@ -27,8 +27,10 @@ public final class Daemon {
     private var configuration: Configuration
     private var recorder: RunRecorder
     private var resolver: PipelinedResolver
-    /// A resolver replaced by a reload while a run still used it: shut down when that run ends.
-    private var retiredResolver: PipelinedResolver?
+    /// The resolver of the run in progress; after a reload it may no longer be `resolver`, and is shut down
+    /// when its run ends.
+    private var runResolver: PipelinedResolver?
+    private let window: Int
 
     /// Exit codes: 0 after a requested stop, 6 for an invalid configuration at start, 1 for other fatal errors.
     public static let exitStopped: Int32 = 0
@@ -36,7 +38,8 @@ public final class Daemon {
     public static let exitFatal: Int32 = 1
 
     /// Loads the configuration and sets up the resolver; nil and the exit code when that fails (errors logged).
-    public static func start(loadConfiguration: @escaping ConfigurationLoader, logger: Logger = Logger(),
+    public static func start(loadConfiguration: @escaping ConfigurationLoader,
+                             window: Int = PipelinedResolver.defaultWindow, logger: Logger = Logger(),
                              notifier: SystemdNotifier = SystemdNotifier()) -> Result<Daemon, ExitCode> {
         let (configuration, errors) = loadConfiguration()
         guard errors.isEmpty else {
@@ -46,13 +49,13 @@ public final class Daemon {
         }
         let resolver: PipelinedResolver
         do {
-            resolver = try makeResolver(configuration)
+            resolver = try makeResolver(configuration, window: window)
         } catch {
             logger.error("\(error)")
             return .failure(ExitCode(exitFatal))
         }
         let recorder = RunRecorder(configuration: configuration, logger: logger, keepsStateInMemory: true)
-        return .success(Daemon(configuration: configuration, resolver: resolver, recorder: recorder,
+        return .success(Daemon(configuration: configuration, resolver: resolver, window: window, recorder: recorder,
                                loadConfiguration: loadConfiguration, logger: logger, notifier: notifier))
     }
 
@@ -61,18 +64,19 @@ public final class Daemon {
         init(_ code: Int32) { self.code = code }
     }
 
-    private init(configuration: Configuration, resolver: PipelinedResolver, recorder: RunRecorder,
+    private init(configuration: Configuration, resolver: PipelinedResolver, window: Int, recorder: RunRecorder,
                  loadConfiguration: @escaping ConfigurationLoader, logger: Logger, notifier: SystemdNotifier) {
         self.configuration = configuration
         self.resolver = resolver
+        self.window = window
         self.recorder = recorder
         self.loadConfiguration = loadConfiguration
         self.logger = logger
         self.notifier = notifier
     }
 
-    private static func makeResolver(_ configuration: Configuration) throws -> PipelinedResolver {
-        try PipelinedResolver(settings: ResolverSettings(configuration))
+    private static func makeResolver(_ configuration: Configuration, window: Int) throws -> PipelinedResolver {
+        try PipelinedResolver(settings: ResolverSettings(configuration), window: window)
     }
 
     /// Runs until stopped; returns the exit code.
@@ -105,17 +109,19 @@ public final class Daemon {
                     startRun()
                 }
             case .reload?:
-                reload(whileRunning: running)
+                reload()
             case .stop?:
                 // In-flight lookups are not waited for: the process ends now, and the state of the interrupted
                 // run is simply not recorded (the file on disk stays as the last completed run left it).
                 notifier.send("STOPPING=1")
                 logger.info("stopping\(running ? " (interrupting a run)" : "")")
                 return Daemon.exitStopped
+            case .watchdog?:
+                notifier.send("WATCHDOG=1")
             case .runFinished(let run)?:
                 running = false
-                retiredResolver?.shutdown()
-                retiredResolver = nil
+                if let finished = runResolver, finished !== resolver { finished.shutdown() }
+                runResolver = nil
                 let started = MonotonicClock.seconds() - run.durationSeconds
                 nextRun = started + Double(configuration.intervalSeconds)
                 if MonotonicClock.seconds() > nextRun {
@@ -135,6 +141,7 @@ public final class Daemon {
 
     private func startRun() {
         let resolver = self.resolver
+        runResolver = resolver
         let check = ForwardConfirmation(resolver: resolver, policy: configuration.policy)
         let targets = configuration.targets
         let previousFailures = recorder.temporaryFailureCounts()
@@ -151,7 +158,7 @@ public final class Daemon {
     }
 
     /// SIGHUP: read the configuration again; an invalid one is logged with its errors and the old one kept.
-    private func reload(whileRunning running: Bool) {
+    private func reload() {
         notifier.send("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds())")
         defer { notifier.send("READY=1") }
         let (candidate, errors) = loadConfiguration()
@@ -162,13 +169,9 @@ public final class Daemon {
             return
         }
         do {
-            let newResolver = try Daemon.makeResolver(candidate)
-            if running {
-                retiredResolver?.shutdown()
-                retiredResolver = resolver
-            } else {
-                resolver.shutdown()
-            }
+            let newResolver = try Daemon.makeResolver(candidate, window: window)
+            // The replaced resolver stops now, unless a run still uses it (then it stops when that run ends).
+            if resolver !== runResolver { resolver.shutdown() }
             resolver = newResolver
         } catch {
             logger.error("SIGHUP: \(error); keeping the old configuration")
@@ -184,14 +187,14 @@ public final class Daemon {
         count == 1 ? "1 address" : "\(count) addresses"
     }
 
-    /// Pings systemd's watchdog at half `WatchdogSec` from the async runtime, so pings continue during long runs
-    /// (lookups wait on their own threads) but stop when the process is stopped or its executor is stuck.
+    /// At half `WatchdogSec`, asks the loop to ping systemd's watchdog: the ping comes from the loop itself, so it
+    /// goes on during long runs (the loop waits for events then) and stops when the loop or the process is stuck.
     private func startWatchdog() -> Task<Void, Never>? {
         guard let microseconds = notifier.watchdogMicroseconds else { return nil }
-        let notifier = self.notifier
+        let mailbox = self.mailbox
         return Task.detached {
             while !Task.isCancelled {
-                notifier.send("WATCHDOG=1")
+                mailbox.post(.watchdog)
                 try? await Task.sleep(nanoseconds: microseconds * 1_000 / 2)
             }
         }

@@ -15,6 +15,8 @@ enum DaemonEvent: Sendable {
     case runNow
     /// A run of the checks ended.
     case runFinished(CompletedRun)
+    /// Time to tell systemd's watchdog the loop is alive.
+    case watchdog
 }
 
 /// A queue of events with one waiter at a time (the loop), who may give up at a deadline.

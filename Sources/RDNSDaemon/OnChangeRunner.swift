@@ -46,7 +46,9 @@ public final class OnChangeRunner: Sendable {
             logger.error("on-change \(program): cannot create a pipe: \(String(cString: strerror(errno)))")
             return
         }
+        // Both ends close-on-exec (posix_spawn's dup2 gives the child its own copy of the write end).
         fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC)
+        fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC)
         defer { close(pipeEnds[0]) }
 
         var actions = posix_spawn_file_actions_t()
@@ -83,9 +85,23 @@ public final class OnChangeRunner: Sendable {
             return
         }
         let address = variables["RDNSCHECK_ADDRESS"] ?? "?"
-        let timedOut = collectOutput(from: pipeEnds[0], pid: pid)
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeLimitSeconds) * 1_000_000_000
+        var timedOut = collectOutput(from: pipeEnds[0], pid: pid, deadline: deadline)
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // The program may close its output and go on running: the time limit holds for it too.
+        while !timedOut {
+            let waited = waitpid(pid, &status, WNOHANG)
+            if waited == pid || (waited < 0 && errno != EINTR) { break }
+            if DispatchTime.now().uptimeNanoseconds >= deadline {
+                kill(-pid, SIGKILL)
+                timedOut = true
+                break
+            }
+            usleep(10_000)
+        }
+        if timedOut {
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
         if timedOut {
             logger.warning("on-change \(program) for \(address) was stopped after \(timeLimitSeconds)s")
         } else if status & 0x7f != 0 {
@@ -97,8 +113,7 @@ public final class OnChangeRunner: Sendable {
 
     /// Logs the program's output line by line until it closes the pipe or the time limit passes (then its
     /// process group is killed). Returns whether it timed out.
-    private func collectOutput(from descriptor: Int32, pid: pid_t) -> Bool {
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeLimitSeconds) * 1_000_000_000
+    private func collectOutput(from descriptor: Int32, pid: pid_t, deadline: UInt64) -> Bool {
         var pending: [UInt8] = []
         var kept = 0
         var buffer = [UInt8](repeating: 0, count: 4096)

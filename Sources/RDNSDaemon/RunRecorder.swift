@@ -59,7 +59,10 @@ public final class RunRecorder {
                        nextRunInSeconds: Double?) -> Recorded {
         let finishedAt = startedAt + Int(durationSeconds.rounded(.up))
         var drifts: [IPAddress: Drift] = [:]
-        for result in results where keepsStateInMemory || configuration.statePath != nil {
+        // A run that began before a reload may hold addresses the new configuration dropped: not recorded.
+        let checked = Set(configuration.targets.map(\.address))
+        for result in results where (keepsStateInMemory || configuration.statePath != nil)
+            && checked.contains(result.address) {
             let previous = states[result.address]
             let next = AddressState(result: result, previous: previous, now: finishedAt)
             if let drift = Drift(address: result.address, previous: previous, next: next) {

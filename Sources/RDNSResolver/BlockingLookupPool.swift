@@ -15,8 +15,9 @@ final class BlockingLookupPool: @unchecked Sendable {
     struct Job {
         let name: DNSName
         let type: RecordType
-        /// At most this long overall (0: the resolver's own timeout x attempts x nameservers).
-        let deadlineMilliseconds: Int
+        /// The CLOCK_MONOTONIC second by which the lookup must end, waiting for a worker included (nil: the
+        /// resolver's own timeout x attempts x nameservers, from when a worker takes it).
+        let deadline: Double?
         let continuation: CheckedContinuation<QueryOutcome, Never>
     }
 
@@ -46,8 +47,8 @@ final class BlockingLookupPool: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    /// Runs one query on a worker thread, within `deadlineMilliseconds` when that is positive.
-    func run(_ name: DNSName, _ type: RecordType, deadlineMilliseconds: Int = 0) async -> QueryOutcome {
+    /// Runs one query on a worker thread, ending by `deadline` (CLOCK_MONOTONIC seconds) when one is given.
+    func run(_ name: DNSName, _ type: RecordType, deadline: Double? = nil) async -> QueryOutcome {
         await withCheckedContinuation { continuation in
             pthread_mutex_lock(mutex)
             guard !stopping else {
@@ -55,8 +56,7 @@ final class BlockingLookupPool: @unchecked Sendable {
                 continuation.resume(returning: .failure(.localError("resolver is shut down")))
                 return
             }
-            queue.append(Job(name: name, type: type, deadlineMilliseconds: deadlineMilliseconds,
-                             continuation: continuation))
+            queue.append(Job(name: name, type: type, deadline: deadline, continuation: continuation))
             if idleWorkers == 0 && threads.count < width {
                 startWorker()
             }
@@ -124,11 +124,25 @@ final class BlockingLookupPool: @unchecked Sendable {
                 job.continuation.resume(returning: .failure(.localError(openError)))
                 continue
             }
-            let result = cresolv_query(resolver, job.name.description, Int32(job.type.rawValue),
-                                       job.deadlineMilliseconds)
+            var left = 0
+            if let deadline = job.deadline {
+                left = Int(((deadline - monotonicSeconds()) * 1000).rounded(.down))
+                guard left > 0 else {
+                    job.continuation.resume(returning: .failure(.timeout))
+                    continue
+                }
+            }
+            let result = cresolv_query(resolver, job.name.description, Int32(job.type.rawValue), left)
             let reply = UnsafeBufferPointer(start: cresolv_reply(resolver), count: Int(CRESOLV_ANSWER_BUFFER_SIZE))
             let outcome = OutcomeClassifier.classify(result, reply: reply, name: job.name, type: job.type)
             job.continuation.resume(returning: outcome)
         }
     }
+}
+
+/// CLOCK_MONOTONIC in seconds: the clock of every deadline in the resolvers.
+func monotonicSeconds() -> Double {
+    var clock = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &clock)
+    return Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
 }

@@ -135,6 +135,35 @@ struct DaemonTests {
         #expect(await daemon.waitForExit() == 0)
     }
 
+    @Test("two reloads during one run: the run ends, and later runs still happen")
+    func reloadsDuringARun() async throws {
+        let server = try FaultServer(rules: [:], defaultBehaviour: .delayed(seconds: 0.5, .nxdomain))
+        defer { server.stop() }
+        let config = try temporaryFile("""
+            nameserver 127.0.0.1:\(server.port)
+            timeout 2s
+            attempts 1
+            check 192.0.2.48/30
+
+            """)
+        let daemon = try DaemonProcess(["-c", config, "--concurrency", "1"])
+        #expect(await daemon.waitForLog("started"))
+        daemon.signal(SIGHUP)
+        try await Task.sleep(for: .milliseconds(200))
+        daemon.signal(SIGHUP)
+        #expect(await daemon.waitForLog("run finished", timeout: 10), "\(daemon.log)")
+        daemon.signal(SIGUSR1)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await daemon.waitForLog("SIGUSR1: running the checks now"))
+        let deadline = Date().addingTimeInterval(10)
+        while daemon.log.lines.filter({ $0.contains("run finished") }).count < 2 && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(daemon.log.lines.filter { $0.contains("run finished") }.count >= 2, "\(daemon.log)")
+        daemon.signal(SIGTERM)
+        #expect(await daemon.waitForExit() == 0)
+    }
+
     @Test("a valid configuration on SIGHUP takes effect for the next run")
     func reloadTakesEffect() async throws {
         let nsd = try standardNSD.get()

@@ -146,3 +146,15 @@ struct DriftTests {
         #expect(!text.contains("\n"))
     }
 }
+
+@Suite("Drift: names compare case-insensitively")
+struct CaseOnlyDriftTests {
+    @Test("a PTR name that only changes case is no drift")
+    func caseOnlyChangeIsNoDrift() {
+        let first = AddressState(result: StateSamples.confirmed("192.0.2.10", "Mail.Example.COM"), previous: nil,
+                                 now: StateSamples.start)
+        let second = AddressState(result: StateSamples.confirmed("192.0.2.10", "mail.example.com"), previous: first,
+                                  now: StateSamples.start + 60)
+        #expect(Drift(address: IPAddress("192.0.2.10")!, previous: first, next: second) == nil)
+    }
+}

@@ -279,6 +279,14 @@ struct ForwardConfirmationTests {
         #expect(result.temporaryFailures == runs)
     }
 
+    @Test("the failure count saturates instead of overflowing, whatever the state file said")
+    func failureCountSaturates() async {
+        let result = await check("203.0.113.25", previousFailures: Int.max,
+                                 [(reverse("203.0.113.25"), .ptr, .failure(.timeout))])
+        #expect(result.temporaryFailures == Int.max)
+        #expect(result.status == .critical)
+    }
+
     @Test("a successful check resets the temporary failure count")
     func successResetsFailureCount() async {
         let result = await check("203.0.113.25", previousFailures: 5, mailHost)

@@ -115,11 +115,14 @@ private let corruptFields: [(key: String, value: String, message: String)] = [
      "address \"192.0.2.10\": forward answer for \"mail.example.com\" holds an object, "
         + "not an address in canonical form"),
     ("temporary_failures", "-1",
-     "address \"192.0.2.10\": \"temporary_failures\" is not a non-negative integer"),
+     "address \"192.0.2.10\": \"temporary_failures\" is not an integer from 0 to 4000000000"),
     ("temporary_failures", "1.5",
-     "address \"192.0.2.10\": \"temporary_failures\" is not a non-negative integer"),
+     "address \"192.0.2.10\": \"temporary_failures\" is not an integer from 0 to 4000000000"),
     ("temporary_failures", "null",
-     "address \"192.0.2.10\": \"temporary_failures\" is not a non-negative integer"),
+     "address \"192.0.2.10\": \"temporary_failures\" is not an integer from 0 to 4000000000"),
+    // Found in review: this count, plus one more failure, overflowed and killed the process.
+    ("temporary_failures", "9223372036854775807",
+     "address \"192.0.2.10\": \"temporary_failures\" is not an integer from 0 to 4000000000"),
     ("since", "\"1795428000\"", "address \"192.0.2.10\": \"since\" is not a non-negative integer"),
     ("since", "1e20", "address \"192.0.2.10\": \"since\" is not a non-negative integer"),
     ("checked_at", "-1795428000",

@@ -110,6 +110,15 @@ struct FaultServerTests {
         #expect(result.problems[0].detail.contains("malformed reply"), "\(result.problems[0].detail)")
     }
 
+    @Test("a FORMERR to the EDNS query is asked again without EDNS (pipelined engine)")
+    func formatErrorToEDNSIsRetriedWithout() async throws {
+        let server = try faultServer(.sequence([.rcode(1), .answer([.ptr("mail.example.test")])]))
+        defer { server.stop() }
+        let (result, _) = await check(address, with: try resolver(.pipelined, port: server.port))
+        #expect(result.status == .ok, "\(result.problems)")
+        #expect(server.queryCount(for: reverseName) == 2)
+    }
+
     @Test("an answer holding only the CNAME leads to a query for its target", arguments: Engine.allCases)
     func cnameOnlyAnswerQueriesTarget(engine: Engine) async throws {
         let delegated = "40.32/27.2.0.192.in-addr.arpa"

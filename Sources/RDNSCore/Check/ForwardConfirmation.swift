@@ -203,7 +203,8 @@ private struct Findings {
         var problems = problems
         var failures = 0
         if !temporaryDetails.isEmpty {
-            failures = previousTemporaryFailures + 1
+            // Saturating: the count comes from the state file, which is input like any other.
+            failures = previousTemporaryFailures >= Int.max - 1 ? Int.max : max(0, previousTemporaryFailures) + 1
             let lasting = failures >= policy.failAfter
             let runs = "\(failures) consecutive run\(failures == 1 ? "" : "s")"
             let suffix = lasting ? "; failing for \(runs)" : " (temporary, \(runs) of \(policy.failAfter))"

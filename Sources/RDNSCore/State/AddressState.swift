@@ -40,10 +40,11 @@ public struct AddressState: Equatable, Sendable {
             ptrNames = previous.ptrNames
             forward = previous.forward
         } else {
-            ptrNames = result.ptrNames.map(\.description)
-            // Distinct names have distinct presentation texts, so nothing is merged; the closure only keeps
-            // a malformed result from trapping.
-            forward = Dictionary(result.forward.map { ($0.name.description, $0.addresses.map(\.description)) },
+            // Names are stored lowercased: names compare case-insensitively (SPEC.md), so a PTR that only changes
+            // case is no drift.
+            ptrNames = result.ptrNames.map { $0.description.lowercased() }
+            // Names that differ only in case are one name; the closure keeps the first.
+            forward = Dictionary(result.forward.map { ($0.name.description.lowercased(), $0.addresses.map(\.description)) },
                                  uniquingKeysWith: { first, _ in first })
         }
         status = result.status

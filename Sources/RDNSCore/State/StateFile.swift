@@ -99,7 +99,8 @@ public enum StateFile {
             guard ptrNames.contains(answer.key) else { throw StateFileError("\(answerPlace): not a PTR name") }
             forward[answer.key] = try addresses(answer.value, answerPlace)
         }
-        let temporaryFailures = try count(fields[Key.temporaryFailures], "\(place): \"temporary_failures\"")
+        let temporaryFailures = try count(fields[Key.temporaryFailures], "\(place): \"temporary_failures\"",
+                                          maximum: maximumTemporaryFailures)
         let since = try count(fields[Key.since], "\(place): \"since\"")
         let checkedAt = try count(fields[Key.checkedAt], "\(place): \"checked_at\"")
         return AddressState(status: status, ptrNames: ptrNames, forward: forward, temporaryFailures: temporaryFailures,
@@ -130,9 +131,13 @@ public enum StateFile {
         return addresses
     }
 
-    private static func count(_ value: JSONValue?, _ place: String) throws(StateFileError) -> Int {
-        guard case .integer(let number) = value, number >= 0 else {
-            throw StateFileError("\(place) is not a non-negative integer")
+    /// More consecutive failures than runs fit in a century at one run a second: a larger count is corruption.
+    static let maximumTemporaryFailures = 4_000_000_000
+
+    private static func count(_ value: JSONValue?, _ place: String, maximum: Int = .max) throws(StateFileError) -> Int {
+        guard case .integer(let number) = value, number >= 0, number <= maximum else {
+            throw StateFileError("\(place) is not " + (maximum == .max ? "a non-negative integer"
+                                                                       : "an integer from 0 to \(maximum)"))
         }
         return number
     }

@@ -143,25 +143,37 @@ final class LookupEngine {
 
     // MARK: Queries
 
+    /// Set when the resolver shuts down: later queries fail at once.
+    var stopped = false
+
     func submit(_ request: Request) {
+        guard !stopped else {
+            request.continuation.resume(returning: .failure(.localError("resolver is shut down")))
+            return
+        }
         pending.append(request)
     }
 
     /// One turn of the loop: start what fits in the window, send, wait (only when nothing is ready), receive,
     /// expire timeouts.
     func turn() {
+        expireTimeouts()
         startPending()
         let unsent = flushSends()
-        if jobsHead == jobs.count && !unsent {
+        var receiveFrom: [Bool]? = nil
+        if jobsHead == jobs.count && !unsent && pendingHead == pending.count {
             let wait = inFlight > 0 ? max(0, Int32(((nextDeadline() - now()) * 1000).rounded(.up))) : -1
             let ready = Int(cresolv_poll_wait(poller, &readyTags, Int32(readyTags.count), wait))
-            if readyTags.prefix(max(0, ready)).contains(0) {
-                cresolv_wake_drain(wake)
+            var readable = [Bool](repeating: false, count: sockets.count)
+            for tag in readyTags.prefix(max(0, ready)) {
+                if tag == 0 { cresolv_wake_drain(wake) } else { readable[Int(tag) - 1] = true }
             }
+            receiveFrom = readable
         }
-        if inFlight > 0 {
-            for server in sockets.indices { receive(from: server) }
-            expireTimeouts()
+        // Every socket epoll reports is drained, even with nothing in flight: a late duplicate reply or an ICMP
+        // error left unread would make the level-triggered epoll return at once forever.
+        for server in sockets.indices where inFlight > 0 || receiveFrom?[server] == true {
+            receive(from: server)
         }
     }
 
@@ -220,8 +232,11 @@ final class LookupEngine {
     private func flushSends() -> Bool {
         var unsent = false
         for server in sockets.indices where !sendQueues[server].isEmpty {
-            var queue = sendQueues[server]
+            // Attempts queued while this batch goes out (retries after a refused send) join the queue's end.
+            let queue = sendQueues[server]
+            sendQueues[server] = []
             var done = 0
+            var retriedRefused = false
             while done < queue.count {
                 let count = min(LookupEngine.batch, queue.count - done)
                 var offset = 0
@@ -236,6 +251,12 @@ final class LookupEngine {
                     offset += bytes.count
                 }
                 let sent = cresolv_udp_send_batch(sockets[server], sendBuffer, sendOffsets, sendLengths, Int32(count))
+                if sent < 0 && errno == ECONNREFUSED && !retriedRefused {
+                    // The error belongs to an earlier datagram (an ICMP unreachable) and is now consumed: this batch
+                    // was not sent, so send it once more rather than spend an attempt of each of its queries.
+                    retriedRefused = true
+                    continue
+                }
                 if sent < 0 {
                     // ECONNREFUSED from an earlier datagram, or a local error: these attempts went nowhere.
                     for position in 0..<count { failAttempt(queue[done + position], timedOut: false) }
@@ -248,8 +269,7 @@ final class LookupEngine {
                     break
                 }
             }
-            queue.removeFirst(done)
-            sendQueues[server] = queue
+            sendQueues[server] = Array(queue[done...]) + sendQueues[server]
         }
         return unsent
     }
@@ -288,6 +308,12 @@ final class LookupEngine {
             return
         }
         switch Int32(reply[3] & 0x0f) {
+        case OutcomeClassifier.rcodeFormatError where slots[index].query.usesEDNS:
+            // A server (or a middlebox) that does not know EDNS: ask again without the OPT record, as glibc does.
+            let request = slots[index].request!
+            slots[index].query = QueryMessage(name: request.name, type: request.type, edns: false)
+            slots[index].lastFailure = .formatError
+            retryOrFinish(index)
         case OutcomeClassifier.rcodeServerFailure, OutcomeClassifier.rcodeRefused, OutcomeClassifier.rcodeNotImplemented:
             // As glibc does: another attempt (the next nameserver) may answer.
             slots[index].lastFailure = OutcomeClassifier.failure(rcode: Int32(reply[3] & 0x0f), errorNumber: 0)
@@ -342,25 +368,21 @@ final class LookupEngine {
         }
     }
 
+    /// The next live deadline (`expireTimeouts` keeps the head live).
     private func nextDeadline() -> Double {
-        expireTimeouts()
-        return timeoutsHead < timeouts.count ? timeouts[timeoutsHead].deadline : now() + 1
+        timeoutsHead < timeouts.count ? timeouts[timeoutsHead].deadline : now() + 1
     }
 
     /// A truncated reply: the same question over TCP through libresolv, within what is left of the query's time.
     private func retryOverTCP(_ index: Int) {
         let slot = slots[index]
         let request = slot.request!
-        let left = Int(((slot.started + timeout * Double(attemptsTotal) - now()) * 1000).rounded(.down))
+        let deadline = slot.started + timeout * Double(attemptsTotal)
         release(index)
-        guard left > 0 else {
-            request.continuation.resume(returning: .failure(.timeout))
-            return
-        }
         let pool = tcpFallback ?? BlockingLookupPool(options: tcpOptions, width: 4)
         tcpFallback = pool
         Task.detached {
-            request.continuation.resume(returning: await pool.run(request.name, request.type, deadlineMilliseconds: left))
+            request.continuation.resume(returning: await pool.run(request.name, request.type, deadline: deadline))
         }
     }
 
@@ -377,8 +399,9 @@ final class LookupEngine {
         inFlight -= 1
     }
 
-    /// Resumes every waiting query with `failure` (shutdown).
+    /// Resumes every waiting query with `failure` (shutdown); queries asked after this fail at once.
     func failEverything(_ failure: LookupFailure) {
+        stopped = true
         for index in slots.indices where slots[index].request != nil { finish(index, .failure(failure)) }
         while pendingHead < pending.count {
             pending[pendingHead].continuation.resume(returning: .failure(failure))
@@ -389,8 +412,6 @@ final class LookupEngine {
     }
 
     private func now() -> Double {
-        var clock = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &clock)
-        return Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
+        monotonicSeconds()
     }
 }

@@ -1,4 +1,5 @@
 import CResolv
+import Dispatch
 import RDNSCore
 import Synchronization
 
@@ -37,6 +38,8 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
         var jobs: [UnownedJob] = []
         var requests: [LookupEngine.Request] = []
         var stopping = false
+        /// The loop has ended: jobs can no longer run on its thread.
+        var exited = false
     }
 
     public init(settings: ResolverSettings, window: Int = PipelinedResolver.defaultWindow)
@@ -58,13 +61,18 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
         }, context) == 0 else {
             Unmanaged<PipelinedResolver>.fromOpaque(context).release()
             engine.closeSockets()
-            close(wake)
-            throw ResolverSetupError(description: "cannot start the lookup thread")
+            throw ResolverSetupError(description: "cannot start the lookup thread")  // deinit closes `wake`
         }
     }
 
     /// Checks to keep in flight so the window stays full: each check has at most one query out at a time.
     public var checksInFlight: Int { engine.window * 2 }
+
+    deinit {
+        // Closed only now: another thread may still signal it after the loop ended, and a closed number could be
+        // reused by an unrelated file.
+        close(wake)
+    }
 
     /// Runs `body` with this resolver's thread as its task executor: the checks it starts (child tasks included)
     /// run beside the sockets.
@@ -109,10 +117,25 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
         let job = UnownedJob(job)
         if onEngineThread {
             engine.jobs.append(job)
-        } else {
-            inbox.withLock { $0.jobs.append(job) }
-            cresolv_wake_signal(wake)
+            return
         }
+        let queued = inbox.withLock { inbox in
+            guard !inbox.exited else { return false }
+            inbox.jobs.append(job)
+            return true
+        }
+        if queued {
+            cresolv_wake_signal(wake)
+        } else {
+            runElsewhere(job)
+        }
+    }
+
+    /// A task that still prefers this executor after its thread ended (its queries now fail at once) must still
+    /// run to its end: on a Dispatch thread.
+    private func runElsewhere(_ job: UnownedJob) {
+        let executor = asUnownedTaskExecutor()
+        DispatchQueue.global().async { job.runSynchronously(on: executor) }
     }
 
     // MARK: The loop
@@ -140,7 +163,11 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
                 engine.failEverything(.localError("resolver is shut down"))
                 engine.runJobs(on: executor, limit: .max)
                 engine.closeSockets()
-                close(wake)
+                let late = inbox.withLock { inbox in
+                    inbox.exited = true
+                    return inbox.jobs
+                }
+                late.forEach(runElsewhere)
                 return
             }
             engine.runJobs(on: executor, limit: 1024)

@@ -1,24 +1,29 @@
 import RDNSCore
 
-/// A DNS query as sent by the pipelined engine: header with RD, one question (class IN) and an EDNS0 OPT record
-/// offering 1,232-byte UDP replies (the DNS Flag Day 2020 size), so fewer replies come back truncated.
+/// A DNS query as sent by the pipelined engine: header with RD, one question (class IN) and, unless the server
+/// refused it, an EDNS0 OPT record offering 1,232-byte UDP replies (the DNS Flag Day 2020 size), so fewer replies
+/// come back truncated.
 struct QueryMessage {
     /// The whole message; bytes 0 and 1 are the ID, set per attempt.
     private(set) var bytes: [UInt8]
     /// Bytes 12..<questionEnd are the question (name, type, class) a reply must echo.
     let questionEnd: Int
+    let usesEDNS: Bool
 
     static let ednsPayloadSize: UInt16 = 1232
 
-    init(name: DNSName, type: RecordType) {
-        var bytes: [UInt8] = [0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1]
+    init(name: DNSName, type: RecordType, edns: Bool = true) {
+        usesEDNS = edns
+        var bytes: [UInt8] = [0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, edns ? 1 : 0]
         bytes.reserveCapacity(12 + name.wire.count + 4 + 11)
         bytes += name.wire
         bytes += [UInt8(type.rawValue >> 8), UInt8(type.rawValue & 0xff), 0, 1]
         questionEnd = bytes.count
-        // OPT: root owner, type 41, class = payload size, TTL 0 (no extended RCODE, version 0, no DO), no data.
-        bytes += [0, 0, 41, UInt8(QueryMessage.ednsPayloadSize >> 8), UInt8(QueryMessage.ednsPayloadSize & 0xff),
-                  0, 0, 0, 0, 0, 0]
+        if edns {
+            // OPT: root owner, type 41, class = payload size, TTL 0 (no extended RCODE, version 0, no DO), no data.
+            bytes += [0, 0, 41, UInt8(QueryMessage.ednsPayloadSize >> 8),
+                      UInt8(QueryMessage.ednsPayloadSize & 0xff), 0, 0, 0, 0, 0, 0]
+        }
         self.bytes = bytes
     }
 
