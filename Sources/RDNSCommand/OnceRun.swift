@@ -80,9 +80,9 @@ enum Output {
         writeAll(text, to: descriptor)
     }
 
-    /// One line on stderr.
+    /// One line on stderr: control characters in it (from arguments or file names) are escaped.
     static func error(_ line: String) {
-        writeAll(line + "\n", to: STDERR_FILENO)
+        writeAll(Logger.oneLine(line) + "\n", to: STDERR_FILENO)
     }
 
     private static func writeAll(_ text: String, to descriptor: Int32) {

@@ -53,7 +53,7 @@ public struct Logger: Sendable {
     public func info(_ message: String) { log(.info, message) }
 
     /// Control characters (newlines included) as `\DDD`, so one message is one line.
-    static func oneLine(_ message: String) -> String {
+    public static func oneLine(_ message: String) -> String {
         guard message.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return message }
         var result = ""
         for scalar in message.unicodeScalars {

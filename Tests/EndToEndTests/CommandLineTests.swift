@@ -44,6 +44,15 @@ struct CommandLineTests {
         #expect(result.stderrText.contains("--help"))
     }
 
+    @Test("a bad argument holding a newline and escape codes is reported on one escaped line (found by fuzzing)")
+    func hostileArgument() async throws {
+        let result = try await rdnscheck(["--once", "192.0.2.1\n\u{1b}[31mCRITICAL"])
+        #expect(result.exitStatus == 3)
+        #expect(result.stderrText.lines.count == 1)
+        #expect(!result.stderrText.hasRawControlBytes)
+        #expect(result.stderrText.contains("192.0.2.1\\010\\027[31mCRITICAL"))
+    }
+
     @Test("--check-config prints 'configuration OK' for a valid file")
     func checkConfigValid() async throws {
         let result = try await rdnscheck(["--check-config", "-c", repositoryRoot + "/config/demo.conf"])

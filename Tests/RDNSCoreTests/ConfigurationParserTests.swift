@@ -581,3 +581,18 @@ struct ConfigurationParserTests {
         #expect(configuration == Configuration())
     }
 }
+
+@Suite("ConfigurationParser: bounded work")
+struct ConfigurationParserBoundsTests {
+    @Test("files included four times at every level stop after 1,000 reads with one error (found by fuzzing)")
+    func repeatedIncludesAreBounded() {
+        var files = [mainFile: String(repeating: "include conf.d/1.conf\n", count: 4)]
+        for level in 1..<8 {
+            files["/etc/rdnscheck/conf.d/\(level).conf"] = String(repeating: "include \(level + 1).conf\n", count: 4)
+        }
+        files["/etc/rdnscheck/conf.d/8.conf"] = "check 192.0.2.1\n"
+        let (configuration, errors) = parse(files)
+        #expect(errors.filter { $0.contains("more than 1000 files read through includes") }.count == 1)
+        #expect(configuration.targets.map(\.address) == [IPAddress("192.0.2.1")!])
+    }
+}

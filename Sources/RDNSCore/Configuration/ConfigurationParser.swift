@@ -26,6 +26,10 @@ public struct ConfigurationParser {
 
     /// Nested includes beyond this depth are an error (and catch include cycles through different spellings).
     public static let maximumIncludeDepth = 16
+    /// Files read in all, includes counted each time: a file included twice by each of 16 nested files would
+    /// otherwise be read 65,536 times.
+    public static let maximumFilesRead = 1_000
+    private var filesRead = 0
 
     public init(source: any ConfigurationSource) {
         self.source = source
@@ -48,6 +52,14 @@ public struct ConfigurationParser {
         }
         guard includeStack.count < ConfigurationParser.maximumIncludeDepth else {
             fail(place.file, place.line, "includes nested more than \(ConfigurationParser.maximumIncludeDepth) deep")
+            return
+        }
+        filesRead += 1
+        guard filesRead <= ConfigurationParser.maximumFilesRead else {
+            if filesRead == ConfigurationParser.maximumFilesRead + 1 {
+                fail(place.file, place.line, "more than \(ConfigurationParser.maximumFilesRead) files read through "
+                     + "includes; is a file included over and over?")
+            }
             return
         }
         let bytes: [UInt8]
