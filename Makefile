@@ -9,7 +9,7 @@ RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/rdnscheck
 DEMO_DIR ?= $(CURDIR)/.build/demo
 DEMO_PORT ?= 5354
 
-.PHONY: all build release deps test demo bench clean
+.PHONY: all build release deps test demo bench fuzz soak valgrind sanitize clean
 
 all: build
 
@@ -32,6 +32,26 @@ test: deps
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory units-check
 	$(MAKE) --no-print-directory systemd-test
+
+# Hostile input (see Tests/Fuzz, Tests/Soak and Tests/Sanitizers): libFuzzer on every parser of untrusted input
+# (FUZZ_SECONDS each, after the saved regressions), the daemon over many runs against good, failing and hostile
+# DNS watching its memory and descriptors (SOAK_RUNS), valgrind on the C shim, and the suite under ASan or TSan.
+FUZZ_SECONDS ?= 60
+SOAK_RUNS ?= 2000
+SANITIZER ?= address
+
+fuzz: deps
+	Tests/Fuzz/run.sh $(FUZZ_SECONDS)
+
+soak: deps release
+	Tests/Soak/soak.sh $(SOAK_RUNS) "$(RELEASE_BIN)"
+
+valgrind: deps
+	@command -v valgrind >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null
+	Tests/Sanitizers/valgrind.sh
+
+sanitize: deps
+	Tests/Sanitizers/sanitize.sh $(SANITIZER)
 
 # rdnscheck (and adnslogres, when adns-tools is installed) on 10.0.0.0/24, /20 and /16 against a local NSD.
 bench: deps release

@@ -32,8 +32,9 @@ struct cresolv_resolver {
     uint8_t answer[CRESOLV_ANSWER_BUFFER_SIZE];
 };
 
-/* The resolver whose lookup is in progress on this thread, for the deadline signal handler. */
-static __thread cresolv_resolver *cresolv_active;
+/* The resolver whose lookup is in progress on this thread, for the deadline signal handler. volatile: only the
+ * handler reads it, so without it an optimiser may drop the stores around res_nquery (GCC -O1 does). */
+static __thread cresolv_resolver *volatile cresolv_active;
 
 static pthread_once_t cresolv_process_setup_once = PTHREAD_ONCE_INIT;
 

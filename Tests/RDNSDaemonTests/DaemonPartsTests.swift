@@ -30,6 +30,12 @@ struct LoggerTests {
         #expect(capture(journal: false) { $0.info("a\nb\u{1b}[2J\tc\u{7f}") } == ["a\\010b\\027[2J\\009c\\127\n"])
     }
 
+    @Test("C1 controls and line separators are escaped too (found by fuzzing)")
+    func c1Controls() {
+        #expect(capture(journal: false) { $0.info("a\u{9b}31mb\u{85}c\u{2028}d") }
+            == ["a\\194\\15531mb\\194\\133c\\226\\128\\168d\n"])
+    }
+
     @Test("JOURNAL_STREAM counts only when it names stderr's device and inode", arguments: [
         nil, "", "garbage", "1:2:3", "0:0",
     ])

@@ -38,6 +38,28 @@ public indirect enum FaultBehaviour: Sendable, Hashable {
     /// element repeats. For example `.sequence([.rcode(2), .answer(records)])` fails once, then answers.
     /// Remember that `.truncatedThenTCP` costs two queries (one UDP, one TCP). An empty list is `.drop`.
     case sequence([FaultBehaviour])
+    /// UDP: the inner behaviour's reply is sent from another source than the address and port queried (a
+    /// spoofing attempt, or a multi-homed server answering from the wrong address); a resolver must ignore it.
+    /// TCP: the inner behaviour as is (a connection has only one source).
+    case fromOtherSource(FaultSource, FaultBehaviour)
+    /// Every behaviour's reply to the one query, in order: for example
+    /// `.replies([.fromOtherSource(.otherPort, .answer(spoofed)), .delayed(seconds: 0.2, .answer(real))])`
+    /// sends a spoofed answer first and the real one 0.2 s later. An empty list is `.drop`.
+    case replies([FaultBehaviour])
+    /// A reply with the query's ID that answers another question: the question section names `name` (nil: the
+    /// query's name) with type `type` (nil: the query's type), and the records (owner nil = that name) follow.
+    /// A resolver must not take it as the answer to the question it asked.
+    case otherQuestion(name: FaultName?, type: UInt16?, [FaultRecord])
+}
+
+/// Where a `.fromOtherSource` reply comes from. Both are on loopback, so the reply does reach the resolver's
+/// socket unless the kernel or the resolver filters it.
+public enum FaultSource: Sendable, Hashable {
+    /// The server's address, another (ephemeral) port.
+    case otherPort
+    /// Another loopback address (127.0.0.2 for IPv4; IPv6 has only ::1, so over IPv6 this is `.otherPort`),
+    /// the server's port.
+    case otherAddress
 }
 
 /// The transport a query arrived on.

@@ -8,6 +8,10 @@ indirect enum FaultAction: Equatable {
     case reset
     /// Do the inner action after a delay in seconds.
     case later(Double, FaultAction)
+    /// UDP: send these bytes from another source than the queried address and port. TCP: like `.reply`.
+    case replyFrom(FaultSource, [UInt8])
+    /// Do every action, in order.
+    case all([FaultAction])
 }
 
 /// Turns a query and a behaviour into an action. Pure (no sockets), so the reply logic stays readable.
@@ -55,6 +59,34 @@ enum FaultResponder {
         case .sequence(let steps):
             guard let step = steps.isEmpty ? nil : steps[min(index, steps.count - 1)] else { return .silence }
             return action(query: query, question: question, behaviour: step, transport: transport, index: index)
+        case .fromOtherSource(let source, let inner):
+            let action = action(query: query, question: question, behaviour: inner, transport: transport,
+                                index: index)
+            return udp ? fromSource(source, action) : action
+        case .replies(let behaviours):
+            guard !behaviours.isEmpty else { return .silence }
+            return .all(behaviours.map {
+                action(query: query, question: question, behaviour: $0, transport: transport, index: index)
+            })
+        case .otherQuestion(let name, let type, let records):
+            // Rebuild the query as if it had asked the other question, then answer that.
+            var other = Array(query[0 ..< DNSWire.headerSize])
+            DNSWire.append(name: name?.labels ?? question.labels, to: &other)
+            DNSWire.append(type ?? question.type, to: &other)
+            DNSWire.append(question.qclass, to: &other)
+            other.append(contentsOf: query[question.end...])
+            guard let otherQuestion = DNSWire.question(of: other) else { return .silence }
+            return .reply(sized(other, otherQuestion, matching(records, otherQuestion.type), transport))
+        }
+    }
+
+    /// Moves every reply in `action` to another source (UDP only).
+    private static func fromSource(_ source: FaultSource, _ action: FaultAction) -> FaultAction {
+        switch action {
+        case .reply(let bytes), .replyFrom(_, let bytes): return .replyFrom(source, bytes)
+        case .later(let seconds, let inner): return .later(seconds, fromSource(source, inner))
+        case .all(let actions): return .all(actions.map { fromSource(source, $0) })
+        case .silence, .reset: return action
         }
     }
 

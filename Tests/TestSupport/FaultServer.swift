@@ -59,6 +59,12 @@ public final class FaultServer: Sendable {
         core.queryLog
     }
 
+    /// Empties the list `queries` returns (the per-name counts that `queryCount(for:)` and `.sequence` use stay),
+    /// so a long-running test does not grow its own memory with every query it makes.
+    public func clearQueryLog() {
+        core.clearLog()
+    }
+
     /// Replaces (or with nil removes) the rule for a name while the server runs.
     public func setBehaviour(_ behaviour: FaultBehaviour?, for name: String) {
         core.setRule(behaviour, for: Self.key(name))

@@ -47,6 +47,10 @@ final class FaultServerCore: @unchecked Sendable {
         lock.withLock { counts[key, default: 0] }
     }
 
+    func clearLog() {
+        lock.withLock { log.removeAll() }
+    }
+
     func setRule(_ behaviour: FaultBehaviour?, for key: String) {
         lock.withLock { rules[key] = behaviour }
     }

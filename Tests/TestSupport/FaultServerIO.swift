@@ -53,6 +53,45 @@ extension FaultServerCore {
             later.due = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, seconds) * 1e9)
             later.action = inner
             pending.append(later)
+        case .replyFrom(let source, let bytes):
+            sendFromOtherSource(source, bytes, to: reply.address, length: reply.addressLength, via: reply.fd)
+        case .all(let actions):
+            for action in actions { perform(action, udp: reply, into: &pending) }
+        }
+    }
+
+    /// Sends a UDP reply from a socket of its own: the server's address and another port, or (IPv4) 127.0.0.2
+    /// and the server's port. The socket is closed at once.
+    private func sendFromOtherSource(_ source: FaultSource, _ bytes: [UInt8], to address: sockaddr_storage,
+                                     length: socklen_t, via serverFD: Int32) {
+        let ipv4 = Int32(address.ss_family) == AF_INET
+        let kind = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        let fd = socket(ipv4 ? AF_INET : AF_INET6, kind, 0)
+        guard fd >= 0 else { return }
+        defer { _ = close(fd) }
+        let serverPort = Loopback.localPort(serverFD)
+        let bound: Int32
+        if ipv4 && source == .otherAddress {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_port = serverPort.bigEndian
+            local.sin_addr.s_addr = UInt32(0x7F00_0002).bigEndian
+            bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        } else {
+            bound = -1
+        }
+        // Port 0: the kernel picks a free port, never the server's own (it is taken). Also the fallback for
+        // 127.0.0.2 when the server's port is taken there.
+        guard bound == 0 || Loopback.bind(fd, ipv4 ? .ipv4 : .ipv6, port: 0) == 0 else { return }
+        var destination = address
+        _ = withUnsafePointer(to: &destination) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(fd, bytes, bytes.count, Int32(MSG_DONTWAIT), $0, length)
+            }
         }
     }
 
@@ -81,24 +120,43 @@ extension FaultServerCore {
         while let prefix = read(fd, exactly: 2) {
             let length = Int(DNSWire.uint16(prefix, at: 0))
             guard let query = read(fd, exactly: length) else { return }
-            guard var action = handle(query, transport: .tcp) else { continue }
-            while case .later(let seconds, let inner) = action {
-                guard wait(for: [], events: 0, timeout: Int32(clamping: Int(seconds * 1000))) != nil else { return }
-                action = inner
-            }
-            switch action {
-            case .reply(let bytes):
-                let body = bytes.prefix(65_535)
-                guard send(fd, [UInt8(body.count >> 8), UInt8(body.count & 0xFF)] + body) else { return }
-            case .silence:
-                holdOpen(fd)
-                return
+            guard let action = handle(query, transport: .tcp) else { continue }
+            switch perform(action, tcp: fd) {
+            case .next: continue
+            case .close: return
             case .reset:
                 reset = true
                 return
-            case .later:
-                return  // unreachable: unwrapped above
             }
+        }
+    }
+
+    private enum TCPNext {
+        case next
+        case close
+        case reset
+    }
+
+    /// Carries out one action on a TCP connection and says what to do with the connection next.
+    private func perform(_ action: FaultAction, tcp fd: Int32) -> TCPNext {
+        switch action {
+        case .reply(let bytes), .replyFrom(_, let bytes):
+            let body = bytes.prefix(65_535)
+            return send(fd, [UInt8(body.count >> 8), UInt8(body.count & 0xFF)] + body) ? .next : .close
+        case .silence:
+            holdOpen(fd)
+            return .close
+        case .reset:
+            return .reset
+        case .later(let seconds, let inner):
+            guard wait(for: [], events: 0, timeout: Int32(clamping: Int(seconds * 1000))) != nil else { return .close }
+            return perform(inner, tcp: fd)
+        case .all(let actions):
+            for action in actions {
+                let next = perform(action, tcp: fd)
+                guard case .next = next else { return next }
+            }
+            return .next
         }
     }
 

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# valgrind memcheck on the C shim (CResolv/cresolv.c over glibc's libresolv), for `make valgrind`.
+#
+#   Tests/Sanitizers/valgrind.sh [ROUNDS]      (default 20; CI can use the default)
+#
+# Builds Tests/Sanitizers/cresolv_leakcheck.c with CResolv/cresolv.c and -lresolv into .build-valgrind/, starts
+# NSD on the zones in Tests/Zones (Tests/Scripts/nsd-demo.sh) and the fault server Tests/Soak/faultdns.py on free
+# loopback ports (127.0.0.1 and ::1 when the host has IPv6 loopback), and runs the program under
+#   valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1
+# It looks up through IPv4 and IPv6 nameservers, with one resolver per phase and with open/close per round,
+# NXDOMAIN/NODATA/answers, SERVFAIL, REFUSED, nothing listening, UDP timeouts, truncation then TCP answers,
+# a 4.8 kB TCP answer, TCP resets, a stalled TCP connection cut by the deadline, garbage, and 4 threads at once,
+# and prints per phase the bytes lost and the descriptors left open (see the program's header). Fails on any
+# memcheck error, any definitely or indirectly lost byte, a descriptor left open, or a lookup of the wrong kind.
+# Needs gcc (or $CC), valgrind, python3 and nsd; the log is .build-valgrind/valgrind.log.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+rounds=${1:-20}
+[[ $rounds =~ ^[0-9]+$ ]] || { echo "usage: $0 [ROUNDS]" >&2; exit 2; }
+build=${VALGRIND_BUILD_DIR:-$root/.build-valgrind}
+# clang, as SwiftPM builds CResolv (GCC at -O1 and above drops the store to cresolv_active that the deadline
+# signal handler reads: see the report in Tests/Sanitizers/README.md), unless CC says otherwise.
+cc=${CC:-$(command -v clang || echo cc)}
+mkdir -p "$build"
+
+for tool in valgrind python3 "$cc"; do
+    command -v "$tool" >/dev/null || { echo "valgrind.sh: $tool is not installed" >&2; exit 2; }
+done
+[[ -f /usr/include/valgrind/memcheck.h ]] || { echo "valgrind.sh: valgrind's headers are missing" >&2; exit 2; }
+
+# DWARF 4: valgrind 3.19 cannot read the DWARF 5 that recent clang writes by default.
+"$cc" -std=gnu11 -g -gdwarf-4 -O1 -Wall -Wextra -Wno-missing-field-initializers -I "$root/CResolv/include" \
+    "$root/CResolv/cresolv.c" "$root/Tests/Sanitizers/cresolv_leakcheck.c" -lresolv -lpthread \
+    -o "$build/cresolv_leakcheck"
+
+ipv6=0
+if grep -qi '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then ipv6=1; fi
+
+# A port free for UDP and TCP on 127.0.0.1 (and ::1), released again: NSD binds it next; or left closed.
+free_port() {
+    python3 - "$ipv6" <<'EOF'
+import socket, sys
+ipv6 = sys.argv[1] == "1"
+for _ in range(100):
+    sockets = []
+    try:
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sockets.append(probe)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        wanted = [(socket.AF_INET, socket.SOCK_STREAM, "127.0.0.1")]
+        if ipv6:
+            wanted += [(socket.AF_INET6, kind, "::1") for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM)]
+        for family, kind, host in wanted:
+            sock = socket.socket(family, kind)
+            sockets.append(sock)
+            sock.bind((host, port))
+        print(port)
+        break
+    except OSError:
+        continue
+    finally:
+        for sock in sockets:
+            sock.close()
+EOF
+}
+
+nsd_dir="$build/nsd"
+fault_pid=""
+cleanup() {
+    if [[ -n $fault_pid ]]; then kill "$fault_pid" 2>/dev/null || true; wait "$fault_pid" 2>/dev/null || true; fi
+    "$root/Tests/Scripts/nsd-demo.sh" stop "$nsd_dir" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+nsd_port=$(free_port)
+"$root/Tests/Scripts/nsd-demo.sh" start "$nsd_dir" "$nsd_port" >/dev/null
+
+rm -f "$build/fault.port"
+fault_args=(--port-file "$build/fault.port" --upstream "127.0.0.1:$nsd_port")
+((ipv6)) && fault_args+=(--ipv6)
+python3 "$root/Tests/Soak/faultdns.py" "${fault_args[@]}" &
+fault_pid=$!
+for _ in $(seq 100); do [[ -s $build/fault.port ]] && break; sleep 0.1; done
+[[ -s $build/fault.port ]] || { echo "valgrind.sh: the fault server did not start" >&2; exit 1; }
+fault_port=$(cat "$build/fault.port")
+closed_port=$(free_port)
+
+echo "valgrind.sh: NSD on port $nsd_port, fault server on $fault_port, nothing on $closed_port$( ((ipv6)) || echo ", no IPv6")"
+program_args=("$nsd_port" "$fault_port" "$closed_port" "$rounds")
+((ipv6)) || program_args+=(--no-ipv6)
+started=$(date +%s.%N)
+status=0
+# The program prints one line per phase (see its header); valgrind's own report goes to the log, of which the
+# final summary is shown (the per-phase leak checks in between are the program's figures).
+# A time limit, so a lookup that never ends (a deadline that does not fire) fails the run instead of hanging CI.
+timeout "${VALGRIND_TIME_LIMIT:-600}" \
+    valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect,possible \
+    --errors-for-leak-kinds=definite,indirect --error-exitcode=1 --track-fds=yes \
+    --log-file="$build/valgrind.log" "$build/cresolv_leakcheck" "${program_args[@]}" || status=$?
+elapsed=$(echo "$(date +%s.%N) - $started" | bc 2>/dev/null || echo "?")
+
+echo
+# Everything after the program's last phase: the exit report (leak summary, open descriptors, error summary).
+awk '/FILE DESCRIPTORS|HEAP SUMMARY/ { keep = 1 } keep' "$build/valgrind.log" | grep -vE "^==[0-9]+== *$" \
+    | sed 's/^==[0-9]*== */valgrind: /' \
+    | grep -E "in use at exit|total heap|freed|lost|reachable|FILE DESCRIPTORS|Open|inherited|ERROR SUMMARY|at 0x|by 0x" \
+    | head -40 || true
+echo "valgrind.sh: ${elapsed%.*} s; full log: $build/valgrind.log"
+if ((status != 0)); then
+    echo "valgrind.sh: FAILED (exit $status): see the lines above and the log" >&2
+    exit 1
+fi
+echo "valgrind.sh: OK: no memcheck errors, nothing lost, no descriptor left open"
