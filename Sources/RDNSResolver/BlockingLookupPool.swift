@@ -18,7 +18,8 @@ final class BlockingLookupPool: @unchecked Sendable {
         /// The CLOCK_MONOTONIC second by which the lookup must end, waiting for a worker included (nil: the
         /// resolver's own timeout x attempts x nameservers, from when a worker takes it).
         let deadline: Double?
-        let continuation: CheckedContinuation<QueryOutcome, Never>
+        /// Called once, on the worker thread, with the outcome.
+        let complete: @Sendable (QueryOutcome) -> Void
     }
 
     private let options: cresolv_options
@@ -50,15 +51,33 @@ final class BlockingLookupPool: @unchecked Sendable {
     /// Runs one query on a worker thread, ending by `deadline` (CLOCK_MONOTONIC seconds) when one is given.
     func run(_ name: DNSName, _ type: RecordType, deadline: Double? = nil) async -> QueryOutcome {
         await withCheckedContinuation { continuation in
+            submit(name, type, deadline: deadline) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Queues one query; `complete` is called on a worker thread. No Swift task is involved, so a caller on its
+    /// own thread (the pipelined engine) does not depend on the cooperative pool being free.
+    func submit(_ name: DNSName, _ type: RecordType, deadline: Double?,
+                complete: @escaping @Sendable (QueryOutcome) -> Void) {
+        do {
             pthread_mutex_lock(mutex)
             guard !stopping else {
                 pthread_mutex_unlock(mutex)
-                continuation.resume(returning: .failure(.localError("resolver is shut down")))
+                complete(.failure(.localError("resolver is shut down")))
                 return
             }
-            queue.append(Job(name: name, type: type, deadline: deadline, continuation: continuation))
-            if idleWorkers == 0 && threads.count < width {
+            queue.append(Job(name: name, type: type, deadline: deadline, complete: complete))
+            // More jobs waiting than idle workers to take them (an idle worker signalled but not yet awake still
+            // counts as idle): another thread, up to the width.
+            if queue.count - queueHead > idleWorkers && threads.count < width {
                 startWorker()
+            }
+            if threads.isEmpty {
+                // Not even one thread could be started: fail rather than wait for ever.
+                queue.removeLast()
+                pthread_mutex_unlock(mutex)
+                complete(.failure(.localError("cannot start a lookup thread")))
+                return
             }
             pthread_cond_signal(jobAvailable)
             pthread_mutex_unlock(mutex)
@@ -121,21 +140,21 @@ final class BlockingLookupPool: @unchecked Sendable {
         defer { cresolv_close(resolver) }
         while let job = nextJob() {
             guard let resolver else {
-                job.continuation.resume(returning: .failure(.localError(openError)))
+                job.complete(.failure(.localError(openError)))
                 continue
             }
             var left = 0
             if let deadline = job.deadline {
                 left = Int(((deadline - monotonicSeconds()) * 1000).rounded(.down))
                 guard left > 0 else {
-                    job.continuation.resume(returning: .failure(.timeout))
+                    job.complete(.failure(.timeout))
                     continue
                 }
             }
             let result = cresolv_query(resolver, job.name.description, Int32(job.type.rawValue), left)
             let reply = UnsafeBufferPointer(start: cresolv_reply(resolver), count: Int(CRESOLV_ANSWER_BUFFER_SIZE))
             let outcome = OutcomeClassifier.classify(result, reply: reply, name: job.name, type: job.type)
-            job.continuation.resume(returning: outcome)
+            job.complete(outcome)
         }
     }
 }

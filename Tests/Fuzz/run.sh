@@ -131,7 +131,7 @@ main() {
     report_excerpt() {
         local first
         local errors='(Fatal error|==[0-9]+== ?ERROR|ERROR: libFuzzer|ALARM|SUMMARY)'
-        first=$(grep -n -m1 -E "$errors" "$1" | cut -d: -f1) || true
+        first=$(grep -a -n -m1 -E "$errors" "$1" | cut -d: -f1) || true
         first=${first:-1}
         sed -n "${first},$((first + 39))p" "$1" | demangle | sed 's/^/    /'
     }
@@ -181,7 +181,7 @@ main() {
         # 3. Figures, and the crash if there was one.
         executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
         speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-        coverage=$(grep -E '^#[0-9]+.* cov: ' "$log" | tail -1 \
+        coverage=$(grep -a -E '^#[0-9]+.* cov: ' "$log" | tail -1 \
             | sed -E 's/.* cov: ([0-9]+) ft: ([0-9]+) corp: ([0-9]+)\/([0-9a-zA-Z]+).*/\1 \2 \3 \4/')
         read -r edges features units size <<<"${coverage:-? ? ? ?}"
         line="$(printf '%-14s %12s executions %8s/s   coverage: %5s edges %6s features   corpus: %5s inputs %8s' \

@@ -39,15 +39,18 @@ struct FaultServerTests {
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("timeout"))
         #expect(server.queryCount(for: reverseName) == 2)
-        #expect(seconds >= 1.9 && seconds < 3.5, "took \(seconds) s")
+        #expect(seconds >= 1.9 && seconds < 2 + timingSlack, "took \(seconds) s")
     }
 
     @Test("nothing listening is 'no nameserver reachable', quickly", arguments: Engine.allCases)
     func nothingListeningIsUnreachable(engine: Engine) async throws {
-        let (result, seconds) = await check(address, with: try resolver(engine, port: try closedPort(), timeout: 2))
+        // 127.0.0.2 is loopback too, and none of the tests' servers binds it: no port there is taken by another
+        // test running at the same time.
+        let (result, seconds) = await check(address, with: try resolver(engine, port: try closedPort(),
+                                                                        address: IPAddress("127.0.0.2")!, timeout: 2))
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("no nameserver reachable"), "\(result.problems[0].detail)")
-        #expect(seconds < 2)
+        #expect(seconds < 2 + timingSlack)
     }
 
     @Test("a truncated UDP reply is retried over TCP and the TCP answer counts", arguments: Engine.allCases)
@@ -66,7 +69,7 @@ struct FaultServerTests {
         let (result, seconds) = await check(address, with: try resolver(engine, port: server.port, timeout: 1, attempts: 2))
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("timeout"), "\(result.problems[0].detail)")
-        #expect(seconds < 3.5, "took \(seconds) s")
+        #expect(seconds < 2 + timingSlack, "took \(seconds) s")
     }
 
     @Test("a TCP fallback that resets is a temporary failure", arguments: Engine.allCases)
@@ -76,7 +79,7 @@ struct FaultServerTests {
         let (result, seconds) = await check(address, with: try resolver(engine, port: server.port, timeout: 1, attempts: 2))
         #expect(result.status == .warning)
         #expect(codes(result) == ["temporary-failure"])
-        #expect(seconds < 3.5)
+        #expect(seconds < 2 + timingSlack)
     }
 
     @Test("replies glibc cannot match to the query are ignored until the timeout", arguments: Engine.allCases, [
@@ -89,7 +92,7 @@ struct FaultServerTests {
         #expect(result.status == .warning)
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("failed: timeout"), "\(result.problems[0].detail)")
-        #expect(seconds < 2.5)
+        #expect(seconds < 1 + timingSlack)
     }
 
     @Test("malformed answer sections are malformed replies (temporary), not missing records",
@@ -168,7 +171,8 @@ struct FaultServerTests {
         let message = result.problems[0].message(for: result.address)
         #expect(!message.unicodeScalars.contains { $0.value < 0x20 || $0.value >= 0x7f || "$`;(".unicodeScalars.contains($0) },
                 "\(message)")
-        #expect(server.queries.count == 1, "only the PTR query; the hostile name is never sent")
+        #expect(server.queries.allSatisfy { $0.name == reverseName && $0.type == RecordType.ptr.rawValue },
+                "only the PTR query (retransmitted at most); the hostile name is never sent")
         #expect(access("/tmp/rdnscheck-pwned", F_OK) != 0)
     }
 
@@ -184,7 +188,7 @@ struct FaultServerTests {
         #expect(result.ptrNames.first?.wire.count == 255)
     }
 
-    @Test("an answer with 1,000 PTR names arrives over TCP and every name is checked", arguments: Engine.allCases)
+    @Test("an answer with 1,000 PTR names arrives over TCP; the first 32 names are looked up", arguments: Engine.allCases)
     func thousandPTRs(engine: Engine) async throws {
         let records = (0..<1000).map { FaultRecord.ptr(FaultName("h\($0).example.test")) }
         let server = try faultServer(.truncatedThenTCP(records), more: [:], defaultBehaviour: .answer([.a(address)]))
@@ -193,6 +197,20 @@ struct FaultServerTests {
         #expect(result.ptrNames.count == 1000)
         #expect(result.status == .warning)
         #expect(codes(result) == ["multiple-ptr"])
-        #expect(result.isForwardConfirmed)
+        #expect(result.problems[0].detail.hasSuffix("only the first 32 were looked up"))
+        #expect(result.forward.count == 32)
+        #expect(server.queries.filter { $0.type == 1 }.count == 32)
+    }
+
+    @Test("the forward lookups of an address's PTR names run at once, not one after another (pipelined engine)",
+          arguments: [Engine.pipelined])
+    func namesLookedUpAtOnce(engine: Engine) async throws {
+        let records = (0..<12).map { FaultRecord.ptr(FaultName("n\($0).example.test")) }
+        let server = try faultServer(.answer(records), more: [:], defaultBehaviour: .drop)
+        defer { server.stop() }
+        let (result, seconds) = await check(address, with: try resolver(engine, port: server.port, attempts: 1))
+        #expect(Set(codes(result)) == ["multiple-ptr", "temporary-failure"])
+        #expect(codes(result).filter { $0 == "temporary-failure" }.count == 12)
+        #expect(seconds < 1 + timingSlack, "12 silent names took \(seconds) s; one after another they take 12 s")
     }
 }

@@ -12,15 +12,14 @@
 # a 4.8 kB TCP answer, TCP resets, a stalled TCP connection cut by the deadline, garbage, and 4 threads at once,
 # and prints per phase the bytes lost and the descriptors left open (see the program's header). Fails on any
 # memcheck error, any definitely or indirectly lost byte, a descriptor left open, or a lookup of the wrong kind.
-# Needs gcc (or $CC), valgrind, python3 and nsd; the log is .build-valgrind/valgrind.log.
+# Needs clang (or $CC), valgrind, python3 and nsd; the log is .build-valgrind/valgrind.log.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 rounds=${1:-20}
 [[ $rounds =~ ^[0-9]+$ ]] || { echo "usage: $0 [ROUNDS]" >&2; exit 2; }
 build=${VALGRIND_BUILD_DIR:-$root/.build-valgrind}
-# clang, as SwiftPM builds CResolv (GCC at -O1 and above drops the store to cresolv_active that the deadline
-# signal handler reads: see the report in Tests/Sanitizers/README.md), unless CC says otherwise.
+# clang, as SwiftPM builds CResolv, unless CC says otherwise (GCC once showed a bug clang hid: see README.md).
 cc=${CC:-$(command -v clang || echo cc)}
 mkdir -p "$build"
 

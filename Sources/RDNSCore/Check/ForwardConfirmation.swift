@@ -59,8 +59,11 @@ public struct ForwardConfirmation<Resolver: DNSResolver>: Sendable {
         }
 
         if names.count > 1 {
+            let lookedUp = names.count > ForwardConfirmation.maximumNamesLookedUp
+                ? "; only the first \(ForwardConfirmation.maximumNamesLookedUp) were looked up" : ""
             findings.add(.multiplePTR, .warning,
-                         "\(names.count) PTR names (\(names.map(\.description).joined(separator: ", "))); receivers use one")
+                         "\(names.count) PTR names (\(names.map(\.description).joined(separator: ", "))); receivers use one"
+                         + lookedUp)
         }
         if let expected = target.expectedName, !names.isEmpty, !names.contains(expected) {
             let found = names.map(\.description).joined(separator: ", ")
@@ -70,8 +73,10 @@ public struct ForwardConfirmation<Resolver: DNSResolver>: Sendable {
         var forward: [ForwardAnswer] = []
         var confirmed: [DNSName] = []
         var refuted: [DNSName] = []
-        for name in names {
-            switch await confirm(name, target.address, &findings) {
+        let looked = Array(names.prefix(ForwardConfirmation.maximumNamesLookedUp))
+        for (name, (verdict, nameFindings)) in zip(looked, await confirmAll(looked, target.address)) {
+            findings.merge(nameFindings)
+            switch verdict {
             case .confirmed(let addresses):
                 confirmed.append(name)
                 forward.append(ForwardAnswer(name: name, addresses: addresses))
@@ -92,7 +97,33 @@ public struct ForwardConfirmation<Resolver: DNSResolver>: Sendable {
                                previousTemporaryFailures: previousTemporaryFailures)
     }
 
-    private enum NameVerdict {
+    /// PTR names whose forward records are looked up, at most: a PTR set larger than this is already a warning,
+    /// and a thousand names against a silent server would hold the run for hours.
+    public static var maximumNamesLookedUp: Int { 32 }
+
+    /// The names' forward lookups, at once (one after another, a dozen names against a silent server already
+    /// took timeout x attempts a dozen times); results in `names` order.
+    private func confirmAll(_ names: [DNSName], _ address: IPAddress) async -> [(NameVerdict, Findings)] {
+        if names.count == 1 {
+            var findings = Findings(address: address)
+            let verdict = await confirm(names[0], address, &findings)
+            return [(verdict, findings)]
+        }
+        return await withTaskGroup(of: (Int, NameVerdict, Findings).self) { group in
+            for (index, name) in names.enumerated() {
+                group.addTask {
+                    var findings = Findings(address: address)
+                    let verdict = await self.confirm(name, address, &findings)
+                    return (index, verdict, findings)
+                }
+            }
+            var collected = [(NameVerdict, Findings)?](repeating: nil, count: names.count)
+            for await (index, verdict, findings) in group { collected[index] = (verdict, findings) }
+            return collected.map { $0! }
+        }
+    }
+
+    private enum NameVerdict: Sendable {
         case confirmed([IPAddress])
         /// Definitely does not confirm; the addresses found, if the name was looked up.
         case refuted([IPAddress]?)
@@ -185,10 +216,15 @@ private final class SharedWork: Sendable {
 }
 
 /// Problems collected during one check, and the status they add up to.
-private struct Findings {
+private struct Findings: Sendable {
     let address: IPAddress
     var problems: [Problem] = []
     var temporaryDetails: [String] = []
+
+    mutating func merge(_ other: Findings) {
+        problems += other.problems
+        temporaryDetails += other.temporaryDetails
+    }
 
     mutating func add(_ code: ProblemCode, _ severity: Status, _ detail: String) {
         problems.append(Problem(code, severity, detail))

@@ -381,9 +381,7 @@ final class LookupEngine {
         release(index)
         let pool = tcpFallback ?? BlockingLookupPool(options: tcpOptions, width: 4)
         tcpFallback = pool
-        Task.detached {
-            request.continuation.resume(returning: await pool.run(request.name, request.type, deadline: deadline))
-        }
+        pool.submit(request.name, request.type, deadline: deadline) { request.continuation.resume(returning: $0) }
     }
 
     private func finish(_ index: Int, _ outcome: QueryOutcome) {
