@@ -4,7 +4,7 @@ import PackageDescription
 // Layers, bottom to top:
 //   CResolv       C shim over glibc's libresolv (the only code that sees its structs and macros)
 //   RDNSCore      pure Swift: addresses, DNS messages, the FCrDNS check, verdicts, configuration, reports
-//   RDNSResolver  adapts CResolv to RDNSCore's DNSResolver protocol (thread pool of blocking lookups)
+//   RDNSResolver  RDNSCore's DNSResolver over CResolv: the pipelined UDP engine, and libresolv on a thread pool
 //   RDNSDaemon    the long-running service: schedule, signals, state and metrics files, logging, sd_notify
 //   RDNSCommand   the command line: options, wiring, output, exit codes
 //   rdnscheck     the executable: calls RDNSCommand
