@@ -20,8 +20,15 @@ let package = Package(
             cSettings: [.unsafeFlags(["-Wall", "-Wextra"])],
             linkerSettings: [.linkedLibrary("resolv")]
         ),
-        .target(name: "RDNSCore"),
-        .target(name: "RDNSResolver", dependencies: ["CResolv", "RDNSCore"]),
+        .target(name: "RDNSCore", swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]),
+        .target(
+            name: "RDNSResolver",
+            dependencies: ["CResolv", "RDNSCore"],
+            // The engine's state is a class used by one thread only; run-time exclusivity checks on its every
+            // field access cost about 5% of the CPU of a /16 (measured with callgrind). Debug builds keep them.
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+                            .enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+        ),
         .target(name: "RDNSDaemon", dependencies: ["RDNSCore", "RDNSResolver"]),
         .target(name: "RDNSCommand", dependencies: ["RDNSCore", "RDNSResolver", "RDNSDaemon"]),
         .executableTarget(name: "rdnscheck", dependencies: ["RDNSCommand"]),

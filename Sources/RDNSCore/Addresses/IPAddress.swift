@@ -35,10 +35,20 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .v4(let value):
-            // Written byte by byte: this runs for every address of a range, several times.
+        case .v4:
             var text: [UInt8] = []
             text.reserveCapacity(15)
+            appendText(to: &text)
+            return String(decoding: text, as: UTF8.self)
+        case .v6(let value):
+            return IPAddress.formatIPv6(value)
+        }
+    }
+
+    /// Appends `description`'s bytes; IPv4 digit by digit, as this runs for every address of a range, several times.
+    public func appendText(to text: inout [UInt8]) {
+        switch self {
+        case .v4(let value):
             for shift in stride(from: 24, through: 0, by: -8) {
                 let octet = UInt8(truncatingIfNeeded: value >> UInt32(shift))
                 if shift != 24 { text.append(UInt8(ascii: ".")) }
@@ -46,9 +56,8 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
                 if octet >= 10 { text.append(UInt8(ascii: "0") + octet / 10 % 10) }
                 text.append(UInt8(ascii: "0") + octet % 10)
             }
-            return String(decoding: text, as: UTF8.self)
         case .v6(let value):
-            return IPAddress.formatIPv6(value)
+            text.append(contentsOf: IPAddress.formatIPv6(value).utf8)
         }
     }
 

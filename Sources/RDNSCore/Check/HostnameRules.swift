@@ -4,20 +4,27 @@
 public enum HostnameRules {
     /// Nil when `name` is a valid hostname, otherwise the reason it is not.
     public static func violation(in name: DNSName) -> String? {
-        let labels = name.labels
-        guard !labels.isEmpty else { return "it is the root name" }
-        let textLength = labels.reduce(labels.count - 1) { $0 + $1.count }
-        guard textLength <= 253 else { return "it is \(textLength) characters long (the limit is 253)" }
-        for label in labels {
-            guard label.count <= 63 else { return "a label is longer than 63 characters" }
-            guard label.allSatisfy(isHostnameByte) else { return "a label holds a character other than a-z, 0-9, - and _" }
-            if label.first == UInt8(ascii: "-") { return "a label starts with a hyphen" }
-            if label.last == UInt8(ascii: "-") { return "a label ends with a hyphen" }
+        // Walks the wire form in place: this runs for every PTR name of a range.
+        name.wire.withUnsafeBufferPointer { wire in
+            guard wire.count > 1, wire[0] != 0 else { return "it is the root name" }
+            let textLength = wire.count - 2  // the labels, and a dot between each two
+            guard textLength <= 253 else { return "it is \(textLength) characters long (the limit is 253)" }
+            var digitsOnly = true
+            var index = 0
+            while index < wire.count, wire[index] != 0 {
+                let start = index + 1, end = min(index + 1 + Int(wire[index]), wire.count)
+                guard start < end else { break }  // a cut label: names are built whole, but never read past them
+                guard end - start <= 63 else { return "a label is longer than 63 characters" }
+                for byte in wire[start..<end] {
+                    guard isHostnameByte(byte) else { return "a label holds a character other than a-z, 0-9, - and _" }
+                    if !isDecimalDigit(byte) { digitsOnly = false }
+                }
+                if wire[start] == UInt8(ascii: "-") { return "a label starts with a hyphen" }
+                if wire[end - 1] == UInt8(ascii: "-") { return "a label ends with a hyphen" }
+                index = end
+            }
+            return digitsOnly ? "it is made of digits and dots only" : nil
         }
-        if labels.allSatisfy({ $0.allSatisfy(isDecimalDigit) }) {
-            return "it is made of digits and dots only"
-        }
-        return nil
     }
 
     private static func isHostnameByte(_ byte: UInt8) -> Bool {

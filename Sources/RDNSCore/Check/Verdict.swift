@@ -18,7 +18,14 @@ public enum Status: Int, Comparable, Sendable, CaseIterable, CustomStringConvert
     }
 
     /// The lowercase word used in JSON and environment variables.
-    public var word: String { description.lowercased() }
+    public var word: String {
+        switch self {
+        case .ok: "ok"
+        case .warning: "warning"
+        case .critical: "critical"
+        case .unknown: "unknown"
+        }
+    }
 }
 
 /// Stable machine-readable problem codes (never renamed; new ones may be added).

@@ -82,7 +82,17 @@ public struct DNSMessage: Sendable {
 
     /// Parses a reply. Never reads outside `bytes`; every malformation is a thrown `ParseError`.
     public init(parsing bytes: some RandomAccessCollection<UInt8>) throws(ParseError) {
-        var reader = WireReader(Array(bytes))
+        try self.init(wire: Array(bytes))
+    }
+
+    /// The same for a receive buffer, not generic: generic code is not specialized across modules, and the
+    /// resolvers parse every reply of a range through this.
+    public init(parsing bytes: UnsafeBufferPointer<UInt8>) throws(ParseError) {
+        try self.init(wire: Array(bytes))
+    }
+
+    private init(wire: [UInt8]) throws(ParseError) {
+        var reader = WireReader(wire)
         guard reader.bytes.count >= 12 else { throw .truncated("header") }
         id = reader.uint16(at: 0)
         let flags = reader.uint16(at: 2)
@@ -105,7 +115,8 @@ public struct DNSMessage: Sendable {
         var answers: [ResourceRecord] = []
         answers.reserveCapacity(min(answerCount, 64))
         for _ in 0..<answerCount {
-            answers.append(try reader.readRecord())
+            // Owners are nearly always the question's name (or a CNAME target before): they share its storage.
+            answers.append(try reader.readRecord(ownerLike: answers.last?.owner ?? question?.name))
         }
         self.answers = answers
     }
@@ -136,17 +147,35 @@ struct WireReader {
     }
 
     /// Reads a possibly compressed name at the current offset and moves past it.
-    mutating func readName() throws(DNSMessage.ParseError) -> DNSName {
-        let (name, end) = try readName(at: offset, limit: bytes.count)
+    mutating func readName(like candidate: DNSName? = nil) throws(DNSMessage.ParseError) -> DNSName {
+        let (name, end) = try readName(at: offset, limit: bytes.count, like: candidate)
         offset = end
         return name
     }
 
     /// Reads a name starting at `start` within `bytes[..<limit]`; returns it and the offset just after it.
     /// A pointer must point strictly backwards (RFC 1035 pointers refer to earlier names), which also makes
-    /// loops impossible; the jump count is bounded anyway.
-    func readName(at start: Int, limit: Int) throws(DNSMessage.ParseError) -> (DNSName, Int) {
-        var wire: [UInt8] = []
+    /// loops impossible; the jump count is bounded anyway. A name equal byte for byte to `candidate` is returned
+    /// as `candidate`, sharing its storage (no allocation).
+    func readName(at start: Int, limit: Int,
+                  like candidate: DNSName? = nil) throws(DNSMessage.ParseError) -> (DNSName, Int) {
+        // Collected on the stack, then copied once into a name of exactly its size.
+        let read = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: DNSName.maximumWireLength) { wire in
+            Result { () throws(DNSMessage.ParseError) -> (DNSName, Int) in
+                let (length, end) = try collectName(at: start, limit: limit, into: wire)
+                let name = UnsafeBufferPointer(rebasing: wire[0..<length])
+                if let candidate, candidate.wire.elementsEqual(name) { return (candidate, end) }
+                return (DNSName(uncheckedWire: Array(name)), end)
+            }
+        }
+        return try read.get()
+    }
+
+    /// Copies the uncompressed name at `start` into `wire` (room for 255 octets); returns its length there and
+    /// the offset just after the name in the reply.
+    private func collectName(at start: Int, limit: Int,
+                             into wire: UnsafeMutableBufferPointer<UInt8>) throws(DNSMessage.ParseError) -> (Int, Int) {
+        var length = 0
         var position = start
         var end: Int? = nil
         var jumps = 0
@@ -155,19 +184,22 @@ struct WireReader {
             // Bytes in place must stay within `limit`; a pointer may reach any earlier part of the reply.
             let currentLimit = end == nil ? limit : bytes.count
             guard position < currentLimit else { throw .truncated("name at offset \(start)") }
-            let length = bytes[position]
-            switch length & 0xc0 {
+            let labelLength = bytes[position]
+            switch labelLength & 0xc0 {
             case 0x00:
-                if length == 0 {
-                    wire.append(0)
-                    guard wire.count <= DNSName.maximumWireLength else { throw .nameTooLong(offset: start) }
-                    return (DNSName(uncheckedWire: wire), end ?? position + 1)
+                if labelLength == 0 {
+                    guard length < DNSName.maximumWireLength else { throw .nameTooLong(offset: start) }
+                    wire[length] = 0
+                    return (length + 1, end ?? position + 1)
                 }
-                let labelEnd = position + 1 + Int(length)
+                let labelEnd = position + 1 + Int(labelLength)
                 guard labelEnd <= currentLimit else { throw .truncated("name at offset \(start)") }
-                wire.append(length)
-                wire.append(contentsOf: bytes[(position + 1)..<labelEnd])
-                guard wire.count < DNSName.maximumWireLength else { throw .nameTooLong(offset: start) }
+                // Checked before writing: the label and the root's zero byte must fit in 255 octets.
+                guard length + 1 + Int(labelLength) < DNSName.maximumWireLength else { throw .nameTooLong(offset: start) }
+                for index in position..<labelEnd {
+                    wire[length] = bytes[index]
+                    length += 1
+                }
                 position = labelEnd
             case 0xc0:
                 guard position + 1 < currentLimit else { throw .truncated("name at offset \(start)") }
@@ -187,8 +219,8 @@ struct WireReader {
     }
 
     /// Reads one resource record and decodes the data of A, AAAA, PTR and CNAME records.
-    mutating func readRecord() throws(DNSMessage.ParseError) -> ResourceRecord {
-        let owner = try readName()
+    mutating func readRecord(ownerLike candidate: DNSName? = nil) throws(DNSMessage.ParseError) -> ResourceRecord {
+        let owner = try readName(like: candidate)
         guard let fixed = take(10) else { throw .truncated("record header") }
         let type = WireReader.uint16(fixed, 0)
         let recordClass = WireReader.uint16(fixed, 2)

@@ -52,18 +52,33 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var description: String {
         var text: [UInt8] = []
         text.reserveCapacity(wire.count + 8)
-        for (position, label) in labels.enumerated() {
-            if position > 0 { text.append(UInt8(ascii: ".")) }
-            for byte in label {
-                if DNSName.printsUnescaped(byte) {
-                    text.append(byte)
-                } else {
-                    text.append(UInt8(ascii: "\\"))
-                    text.append(contentsOf: String(Int(byte) + 1000).utf8.dropFirst())
+        appendPresentation(to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends `description`'s bytes (printable ASCII only) without building a String: reports write one or more
+    /// names for every address of a range.
+    public func appendPresentation(to text: inout [UInt8]) {
+        wire.withUnsafeBufferPointer { wire in
+            var index = 0
+            while index < wire.count, wire[index] != 0 {
+                if index > 0 { text.append(UInt8(ascii: ".")) }
+                let end = min(index + 1 + Int(wire[index]), wire.count)
+                index += 1
+                while index < end {
+                    let byte = wire[index]
+                    if DNSName.printsUnescaped(byte) {
+                        text.append(byte)
+                    } else {
+                        text.append(UInt8(ascii: "\\"))
+                        text.append(UInt8(ascii: "0") + byte / 100)
+                        text.append(UInt8(ascii: "0") + byte / 10 % 10)
+                        text.append(UInt8(ascii: "0") + byte % 10)
+                    }
+                    index += 1
                 }
             }
         }
-        return String(decoding: text, as: UTF8.self)
     }
 
     private static func printsUnescaped(_ byte: UInt8) -> Bool {
@@ -80,8 +95,16 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
     private var folded: [UInt8] { wire.map(asciiLowercased) }
 
     public static func == (lhs: DNSName, rhs: DNSName) -> Bool {
-        lhs.wire.count == rhs.wire.count && zip(lhs.wire, rhs.wire).allSatisfy {
-            asciiLowercased($0) == asciiLowercased($1)
+        guard lhs.wire.count == rhs.wire.count else { return false }
+        // Names read from one reply often share storage, and most compared names have the same case.
+        if lhs.wire == rhs.wire { return true }
+        return lhs.wire.withUnsafeBufferPointer { left in
+            rhs.wire.withUnsafeBufferPointer { right in
+                for index in 0..<left.count where asciiLowercased(left[index]) != asciiLowercased(right[index]) {
+                    return false
+                }
+                return true
+            }
         }
     }
 
@@ -113,22 +136,25 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
             wire.reserveCapacity(30)
             for shift in stride(from: 0, through: 24, by: 8) {
                 let octet = UInt8(truncatingIfNeeded: value >> UInt32(shift))
-                let digits: [UInt8] = octet >= 100 ? [octet / 100, octet / 10 % 10, octet % 10]
-                    : octet >= 10 ? [octet / 10, octet % 10] : [octet]
-                wire.append(UInt8(digits.count))
-                for digit in digits { wire.append(UInt8(ascii: "0") + digit) }
+                wire.append(octet >= 100 ? 3 : octet >= 10 ? 2 : 1)
+                if octet >= 100 { wire.append(UInt8(ascii: "0") + octet / 100) }
+                if octet >= 10 { wire.append(UInt8(ascii: "0") + octet / 10 % 10) }
+                wire.append(UInt8(ascii: "0") + octet % 10)
             }
-            wire += [7] + Array("in-addr".utf8) + [4] + Array("arpa".utf8) + [0]
+            wire.append(contentsOf: DNSName.inAddrArpa)
         case .v6(let value):
             wire.reserveCapacity(74)
             for shift in stride(from: 0, through: 124, by: 4) {
                 let nibble = UInt8(truncatingIfNeeded: value >> UInt128(shift)) & 0xf
                 wire += [1, nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10]
             }
-            wire += [3] + Array("ip6".utf8) + [4] + Array("arpa".utf8) + [0]
+            wire.append(contentsOf: DNSName.ip6Arpa)
         }
         return DNSName(uncheckedWire: wire)
     }
+
+    private static let inAddrArpa: [UInt8] = [7] + Array("in-addr".utf8) + [4] + Array("arpa".utf8) + [0]
+    private static let ip6Arpa: [UInt8] = [3] + Array("ip6".utf8) + [4] + Array("arpa".utf8) + [0]
 }
 
 @inline(__always)

@@ -23,25 +23,26 @@ private final class StringBox {
     var text = ""
 }
 
-/// Collects text and hands it on in chunks of about 64 KiB.
+/// Collects output as bytes and hands it on as text in chunks of about 64 KiB. Collecting bytes lets the JSON
+/// report write addresses and names without building a String for each (see `JSONReport`).
 struct ChunkedSink {
-    private var buffer = ""
+    var bytes: [UInt8] = []
     private let sink: (String) -> Void
 
     init(_ sink: @escaping (String) -> Void) {
         self.sink = sink
-        buffer.reserveCapacity(70_000)
+        bytes.reserveCapacity(70_000)
     }
 
     mutating func append(_ text: String) {
-        buffer += text
-        if buffer.utf8.count >= 65_536 { flush() }
+        bytes.append(contentsOf: text.utf8)
+        if bytes.count >= 65_536 { flush() }
     }
 
     mutating func flush() {
-        guard !buffer.isEmpty else { return }
-        sink(buffer)
-        buffer.removeAll(keepingCapacity: true)
+        guard !bytes.isEmpty else { return }
+        sink(String(decoding: bytes, as: UTF8.self))
+        bytes.removeAll(keepingCapacity: true)
     }
 }
 

@@ -26,7 +26,7 @@ public struct ChainedLookup: Sendable, Equatable {
 
     /// Asks for `name`/`type`, follows CNAMEs within each answer (only records whose owner is the current name
     /// and whose class is IN count), and asks again for the target when an answer holds only the CNAME.
-    public static func resolve(_ name: DNSName, type: RecordType, using resolver: some DNSResolver) async
+    public static func resolve(_ name: DNSName, type: RecordType, using resolver: any DNSResolver) async
         -> ChainedLookup {
         var chain: [DNSName] = []
         var current = name
@@ -50,9 +50,12 @@ public struct ChainedLookup: Sendable, Equatable {
                 chain.append(target)
                 current = target
             }
-            let records = answers.filter {
-                $0.type == type.rawValue && $0.recordClass == ResourceRecord.classIN && $0.owner == current
-            }.map(\.data)
+            var records: [RecordData] = []
+            records.reserveCapacity(answers.count)
+            for answer in answers
+            where answer.type == type.rawValue && answer.recordClass == ResourceRecord.classIN && answer.owner == current {
+                records.append(answer.data)
+            }
             if !records.isEmpty {
                 return ChainedLookup(chain: chain, outcome: .records(records))
             }
