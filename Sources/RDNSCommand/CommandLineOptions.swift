@@ -123,6 +123,8 @@ public struct CommandLineOptions: Equatable, Sendable {
         case .failure(let error):
             throw UsageError(description: error.description)
         case .success(let parsed):
+            seen.reserveCapacity(seen.count + parsed.count)  // a /16 is 65,536 targets: no rehashing on the way
+            targets.reserveCapacity(targets.count + parsed.count)
             for target in parsed {
                 if let index = seen[target.address] {
                     guard let expected = target.expectedName, targets[index].expectedName != expected else { continue }

@@ -122,6 +122,14 @@ public struct DNSMessage: Sendable {
     }
 }
 
+/// Whether `array` holds exactly the bytes of `buffer`.
+private func sameBytes(_ array: [UInt8], _ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+    array.count == buffer.count && array.withUnsafeBufferPointer { array in
+        for index in 0..<buffer.count where array[index] != buffer[index] { return false }
+        return true
+    }
+}
+
 /// Bounds-checked reading of wire-format data, with name decompression that rejects loops and forward jumps.
 struct WireReader {
     let bytes: [UInt8]
@@ -164,7 +172,7 @@ struct WireReader {
             Result { () throws(DNSMessage.ParseError) -> (DNSName, Int) in
                 let (length, end) = try collectName(at: start, limit: limit, into: wire)
                 let name = UnsafeBufferPointer(rebasing: wire[0..<length])
-                if let candidate, candidate.wire.elementsEqual(name) { return (candidate, end) }
+                if let candidate, sameBytes(candidate.wire, name) { return (candidate, end) }
                 return (DNSName(uncheckedWire: Array(name)), end)
             }
         }
@@ -196,10 +204,12 @@ struct WireReader {
                 guard labelEnd <= currentLimit else { throw .truncated("name at offset \(start)") }
                 // Checked before writing: the label and the root's zero byte must fit in 255 octets.
                 guard length + 1 + Int(labelLength) < DNSName.maximumWireLength else { throw .nameTooLong(offset: start) }
-                for index in position..<labelEnd {
-                    wire[length] = bytes[index]
-                    length += 1
+                // The length byte and the label, copied at once (both ranges were checked above).
+                bytes.withUnsafeBufferPointer { source in
+                    _ = UnsafeMutableBufferPointer(rebasing: wire[length..<(length + labelEnd - position)])
+                        .initialize(from: UnsafeBufferPointer(rebasing: source[position..<labelEnd]))
                 }
+                length += labelEnd - position
                 position = labelEnd
             case 0xc0:
                 guard position + 1 < currentLimit else { throw .truncated("name at offset \(start)") }
