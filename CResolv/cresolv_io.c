@@ -16,6 +16,24 @@
 /* The largest batch one call handles; callers pass at most this many. */
 #define CRESOLV_IO_BATCH 64
 
+/* The nameserver's socket address; returns its length. */
+static socklen_t nameserver_address(int family, const uint8_t *address, uint16_t port,
+                                    struct sockaddr_storage *storage) {
+    memset(storage, 0, sizeof *storage);
+    if (family == AF_INET) {
+        struct sockaddr_in *v4 = (struct sockaddr_in *)storage;
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        memcpy(&v4->sin_addr, address, 4);
+        return sizeof *v4;
+    }
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)storage;
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    memcpy(&v6->sin6_addr, address, 16);
+    return sizeof *v6;
+}
+
 int cresolv_udp_open(int family, const uint8_t *address, uint16_t port, int receive_buffer) {
     int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -27,21 +45,7 @@ int cresolv_udp_open(int family, const uint8_t *address, uint16_t port, int rece
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     }
     struct sockaddr_storage storage;
-    socklen_t length;
-    memset(&storage, 0, sizeof storage);
-    if (family == AF_INET) {
-        struct sockaddr_in *v4 = (struct sockaddr_in *)&storage;
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons(port);
-        memcpy(&v4->sin_addr, address, 4);
-        length = sizeof *v4;
-    } else {
-        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&storage;
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons(port);
-        memcpy(&v6->sin6_addr, address, 16);
-        length = sizeof *v6;
-    }
+    socklen_t length = nameserver_address(family, address, port, &storage);
     if (connect(fd, (struct sockaddr *)&storage, length) != 0) {
         int saved = errno;
         close(fd);
@@ -49,6 +53,38 @@ int cresolv_udp_open(int family, const uint8_t *address, uint16_t port, int rece
         return -1;
     }
     return fd;
+}
+
+int cresolv_tcp_open(int family, const uint8_t *address, uint16_t port) {
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    struct sockaddr_storage storage;
+    socklen_t length = nameserver_address(family, address, port, &storage);
+    if (connect(fd, (struct sockaddr *)&storage, length) != 0 && errno != EINPROGRESS) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+long cresolv_tcp_write(int socket, const uint8_t *data, size_t length) {
+    ssize_t written;
+    do {
+        written = send(socket, data, length, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while (written < 0 && errno == EINTR);
+    return (long)written;
+}
+
+long cresolv_tcp_read(int socket, uint8_t *buffer, size_t length) {
+    ssize_t count;
+    do {
+        count = recv(socket, buffer, length, MSG_DONTWAIT);
+    } while (count < 0 && errno == EINTR);
+    return (long)count;
 }
 
 int cresolv_udp_receive_buffer(int socket) {
@@ -118,6 +154,14 @@ int cresolv_poll_add(int poller, int fd, uint64_t tag) {
     event.events = EPOLLIN;
     event.data.u64 = tag;
     return epoll_ctl(poller, EPOLL_CTL_ADD, fd, &event);
+}
+
+int cresolv_poll_watch(int poller, int fd, uint64_t tag, int for_output, int change) {
+    struct epoll_event event;
+    memset(&event, 0, sizeof event);
+    event.events = for_output ? EPOLLOUT : EPOLLIN;
+    event.data.u64 = tag;
+    return epoll_ctl(poller, change ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
 }
 
 int cresolv_poll_wait(int poller, uint64_t *tags, int max, int timeout_ms) {

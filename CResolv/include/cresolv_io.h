@@ -35,11 +35,23 @@ int cresolv_udp_send_batch(int socket, const uint8_t *data, const uint32_t *offs
  * came back for an earlier datagram). */
 int cresolv_udp_receive_batch(int socket, uint8_t *buffer, int stride, uint16_t *lengths, int max);
 
+/* A non-blocking TCP socket whose connection to the nameserver has been started (connect may still be in
+ * progress: wait for output readiness). Returns the descriptor, or -1 with errno (e.g. ECONNREFUSED at once). */
+int cresolv_tcp_open(int family, const uint8_t *address, uint16_t port);
+
+/* Non-blocking send (without SIGPIPE) and receive on a TCP socket. They return the bytes moved, 0 from read at
+ * the end of the stream, or -1 with errno (EAGAIN: try again when the poll says so). */
+long cresolv_tcp_write(int socket, const uint8_t *data, size_t length);
+long cresolv_tcp_read(int socket, uint8_t *buffer, size_t length);
+
 /* An epoll instance; cresolv_poll_add watches fd for input and reports tag; cresolv_poll_wait waits at most
  * timeout_ms (-1: forever) and stores up to max tags. Returns the number of ready tags, 0 on timeout or EINTR,
  * -1 on error. */
 int cresolv_poll_create(void);
 int cresolv_poll_add(int poller, int fd, uint64_t tag);
+/* Watches fd for output (for_output != 0) or input, adding it or (change != 0) changing how it is watched.
+ * Errors and hang-ups are always reported. Closing fd removes it. */
+int cresolv_poll_watch(int poller, int fd, uint64_t tag, int for_output, int change);
 int cresolv_poll_wait(int poller, uint64_t *tags, int max, int timeout_ms);
 
 /* Fills buffer with size bytes from the kernel's random source (getrandom, which Swift's Glibc module does not

@@ -26,7 +26,8 @@ public struct ResolverSettings: Sendable, Equatable {
 }
 
 /// `DNSResolver` over glibc's libresolv (`res_nquery`), honouring /etc/resolv.conf where no nameserver is given.
-/// Lookups run on a bounded pool of threads, each with its own resolver state.
+/// Lookups run on a bounded pool of threads, each with its own resolver state. The command uses the pipelined
+/// engine; this is the reference the resolver contract tests hold the engine to.
 public final class LibresolvResolver: DNSResolver {
     private let pool: BlockingLookupPool
     /// The longest one query may take: timeout x attempts x nameservers, TCP included.
@@ -35,13 +36,7 @@ public final class LibresolvResolver: DNSResolver {
     /// Checks the settings by opening one resolver state now, so a resolver that cannot work fails here,
     /// before any address is checked.
     public init(settings: ResolverSettings, threads: Int = 16) throws(ResolverSetupError) {
-        var options = cresolv_options()
-        cresolv_options_init(&options, Int32(settings.timeoutSeconds), Int32(settings.attempts))
-        for nameserver in settings.nameservers {
-            guard cresolv_options_add_nameserver(&options, nameserver.address.description, nameserver.port) == 0 else {
-                throw ResolverSetupError(description: "cannot use nameserver \(nameserver) (at most 3 are supported)")
-            }
-        }
+        var options = try settings.cresolvOptions()
         var error = [CChar](repeating: 0, count: 256)
         guard let probe = cresolv_open(&options, &error, error.count) else {
             let message = String(decoding: error.prefix { $0 != 0 }.map(UInt8.init), as: UTF8.self)

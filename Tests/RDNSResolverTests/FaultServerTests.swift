@@ -82,6 +82,26 @@ struct FaultServerTests {
         #expect(seconds < 2 + timingSlack)
     }
 
+    @Test("a TCP fallback that resets moves on to the next nameserver, whose TCP answer counts",
+          arguments: Engine.allCases)
+    func resetTCPMovesToNextNameserver(engine: Engine) async throws {
+        let first = try faultServer(.truncatedThenTCPReset)
+        let second = try faultServer(.truncatedThenTCP([.ptr("mail.example.test")]))
+        defer {
+            first.stop()
+            second.stop()
+        }
+        let settings = ResolverSettings(nameservers: [Nameserver(address: loopbackV4, port: first.port),
+                                                      Nameserver(address: loopbackV4, port: second.port)],
+                                        timeoutSeconds: 1, attempts: 1)
+        let (result, seconds) = await check(address, with: try resolver(engine, settings: settings))
+        #expect(result.status == .ok, "\(result.problems)")
+        // glibc tries a reset connection once more before it moves on; the pipelined engine moves on at once.
+        #expect(first.queries.filter { $0.name == reverseName }.map(\.transport).prefix(2) == [.udp, .tcp])
+        #expect(second.queries.filter { $0.name == reverseName }.map(\.transport).last == .tcp)
+        #expect(seconds < 1 + timingSlack, "took \(seconds) s")
+    }
+
     @Test("replies glibc cannot match to the query are ignored until the timeout", arguments: Engine.allCases, [
         FaultBehaviour.wrongID([.ptr("mail.example.test")]), .shortReply, .garbage,
     ])

@@ -28,6 +28,8 @@ public enum LookupFailure: Error, Hashable, Sendable, CustomStringConvertible {
     case unreachable
     /// A reply arrived but could not be parsed or did not match the question.
     case malformed(String)
+    /// The TCP connection for a truncated reply was reset or closed before the whole reply arrived.
+    case connectionFailed(String)
     /// The resolver failed locally (e.g. could not build the query).
     case localError(String)
 
@@ -39,6 +41,7 @@ public enum LookupFailure: Error, Hashable, Sendable, CustomStringConvertible {
         case .timeout: "timeout"
         case .unreachable: "no nameserver reachable"
         case .malformed(let why): "malformed reply (\(why))"
+        case .connectionFailed(let why): "TCP connection failed (\(why))"
         case .localError(let why): "resolver error (\(why))"
         }
     }

@@ -40,9 +40,19 @@ final class LookupEngine {
     private let attemptsTotal: Int
     /// The window: the most queries in flight, bounded by what the receive buffers hold.
     let window: Int
-    private let tcpOptions: cresolv_options
-    /// libresolv over TCP for truncated replies; started on first use.
-    private var tcpFallback: BlockingLookupPool?
+    /// Where each nameserver is, for TCP.
+    private let servers: [(family: Int32, address: [UInt8], port: UInt16)]
+    /// Queries asked again over TCP after a truncated reply, by socket.
+    private var exchanges: [Int32: TCPLookup] = [:]
+
+    private struct TCPLookup {
+        var exchange: TCPExchange
+        let request: Request
+        /// What is left of the query's time (timeout x attempts from its first send).
+        let deadline: Double
+        /// Nameservers tried over TCP so far, this one included.
+        var tried: Int
+    }
 
     private var pending: [Request] = []
     private var pendingHead = 0
@@ -79,6 +89,7 @@ final class LookupEngine {
                                      + "(none given and none in /etc/resolv.conf)")
         }
         var sockets: [Int32] = []
+        var servers: [(family: Int32, address: [UInt8], port: UInt16)] = []
         var granted = Int.max
         for index in 0..<options.nameserver_count {
             var family: Int32 = 0
@@ -92,6 +103,7 @@ final class LookupEngine {
                 throw ResolverSetupError(description: "cannot open a socket to a nameserver: \(message)")
             }
             sockets.append(fd)
+            servers.append((family, address, port))
             granted = min(granted, Int(cresolv_udp_receive_buffer(fd)))
         }
         poller = cresolv_poll_create()
@@ -102,6 +114,7 @@ final class LookupEngine {
         cresolv_poll_add(poller, wake, 0)
         for (index, fd) in sockets.enumerated() { cresolv_poll_add(poller, fd, UInt64(index + 1)) }
         self.sockets = sockets
+        self.servers = servers
         self.wake = wake
         // A full window of replies must fit in each socket's receive buffer, or the kernel drops some.
         self.window = max(1, min(window, granted / LookupEngine.bufferPerDatagram))
@@ -109,9 +122,6 @@ final class LookupEngine {
         attemptsTotal = settings.attempts * sockets.count
         owners = [Int32](repeating: 0, count: sockets.count * 65_536)
         sendQueues = [[Int]](repeating: [], count: sockets.count)
-        var tcp = options
-        tcp.use_tcp = 1
-        tcpOptions = tcp
     }
 
     deinit {
@@ -120,8 +130,9 @@ final class LookupEngine {
 
     func closeSockets() {
         sockets.forEach { close($0) }
+        exchanges.keys.forEach { close($0) }
+        exchanges.removeAll()
         close(poller)
-        tcpFallback?.shutdown()
     }
 
     // MARK: Jobs
@@ -161,21 +172,37 @@ final class LookupEngine {
         startPending()
         let unsent = flushSends()
         var receiveFrom: [Bool]? = nil
+        var readyExchanges: [Int32] = []
         if jobsHead == jobs.count && !unsent && pendingHead == pending.count {
-            let wait = inFlight > 0 ? max(0, Int32(((nextDeadline() - now()) * 1000).rounded(.up))) : -1
+            let waiting = inFlight > 0 || !exchanges.isEmpty
+            let wait = waiting ? max(0, Int32(((nextDeadline() - now()) * 1000).rounded(.up))) : -1
             let ready = Int(cresolv_poll_wait(poller, &readyTags, Int32(readyTags.count), wait))
             var readable = [Bool](repeating: false, count: sockets.count)
             for tag in readyTags.prefix(max(0, ready)) {
-                if tag == 0 { cresolv_wake_drain(wake) } else { readable[Int(tag) - 1] = true }
+                if tag == 0 {
+                    cresolv_wake_drain(wake)
+                } else if tag >= LookupEngine.tcpTag {
+                    readyExchanges.append(Int32(truncatingIfNeeded: tag - LookupEngine.tcpTag))
+                } else {
+                    readable[Int(tag) - 1] = true
+                }
             }
             receiveFrom = readable
+        } else {
+            // Busy: no poll this turn, so every TCP exchange (there are few) tries to move on.
+            readyExchanges = Array(exchanges.keys)
         }
         // Every socket epoll reports is drained, even with nothing in flight: a late duplicate reply or an ICMP
         // error left unread would make the level-triggered epoll return at once forever.
         for server in sockets.indices where inFlight > 0 || receiveFrom?[server] == true {
             receive(from: server)
         }
+        readyExchanges.forEach(advanceTCP)
     }
+
+    /// Poll tags at and above this are TCP sockets (tag - tcpTag is the descriptor); below, 0 is the wake-up
+    /// eventfd and 1... the UDP sockets.
+    private static let tcpTag: UInt64 = 1 << 32
 
     private func startPending() {
         let clock = now()
@@ -366,22 +393,94 @@ final class LookupEngine {
             timeouts.removeFirst(timeoutsHead)
             timeoutsHead = 0
         }
+        for (socket, lookup) in exchanges where lookup.deadline <= clock {
+            endExchange(socket)
+            lookup.request.continuation.resume(returning: .failure(.timeout))
+        }
     }
 
-    /// The next live deadline (`expireTimeouts` keeps the head live).
+    /// The next live deadline (`expireTimeouts` keeps the head live), TCP exchanges included.
     private func nextDeadline() -> Double {
-        timeoutsHead < timeouts.count ? timeouts[timeoutsHead].deadline : now() + 1
+        let udp = timeoutsHead < timeouts.count ? timeouts[timeoutsHead].deadline : now() + 1
+        return exchanges.values.reduce(udp) { min($0, $1.deadline) }
     }
 
-    /// A truncated reply: the same question over TCP through libresolv, within what is left of the query's time.
+    // MARK: TCP
+
+    /// A truncated reply: the same question over TCP to the same nameserver, within what is left of the query's
+    /// time; another nameserver is tried if the connection fails early.
     private func retryOverTCP(_ index: Int) {
         let slot = slots[index]
-        let request = slot.request!
         let deadline = slot.started + timeout * Double(attemptsTotal)
         release(index)
-        let pool = tcpFallback ?? BlockingLookupPool(options: tcpOptions, width: 4)
-        tcpFallback = pool
-        pool.submit(request.name, request.type, deadline: deadline) { request.continuation.resume(returning: $0) }
+        startExchange(request: slot.request!, query: slot.query, server: slot.server, deadline: deadline, tried: 1)
+    }
+
+    private func startExchange(request: Request, query: QueryMessage, server: Int, deadline: Double, tried: Int) {
+        var query = query
+        query.id = nextRandomID()
+        let address = servers[server]
+        let socket = cresolv_tcp_open(address.family, address.address, address.port)
+        guard socket >= 0 else {
+            let failure: LookupFailure = errno == ECONNREFUSED || errno == ENETUNREACH || errno == EHOSTUNREACH
+                ? .unreachable : .connectionFailed(errorText())
+            return tryNextServer(request: request, query: query, server: server, deadline: deadline, tried: tried,
+                                 after: failure)
+        }
+        guard cresolv_poll_watch(poller, socket, LookupEngine.tcpTag + UInt64(socket), 1, 0) == 0 else {
+            let failure = LookupFailure.localError("cannot poll a TCP socket: \(errorText())")
+            close(socket)
+            return request.continuation.resume(returning: .failure(failure))
+        }
+        exchanges[socket] = TCPLookup(exchange: TCPExchange(socket: socket, query: query, server: server),
+                                      request: request, deadline: deadline, tried: tried)
+        advanceTCP(socket)
+    }
+
+    private func advanceTCP(_ socket: Int32) {
+        guard var lookup = exchanges[socket] else { return }
+        let wasWriting = lookup.exchange.isWriting
+        let step = lookup.exchange.advance()
+        switch step {
+        case .waitForOutput:
+            exchanges[socket] = lookup
+        case .waitForInput:
+            if wasWriting { cresolv_poll_watch(poller, socket, LookupEngine.tcpTag + UInt64(socket), 0, 1) }
+            exchanges[socket] = lookup
+        case .reply(let reply):
+            endExchange(socket)
+            let request = lookup.request
+            let answers = reply.withUnsafeBytes { lookup.exchange.query.isAnswered(by: $0) }
+            guard answers else {
+                return tryNextServer(request: request, query: lookup.exchange.query, server: lookup.exchange.server,
+                                     deadline: lookup.deadline, tried: lookup.tried,
+                                     after: .malformed("the TCP reply does not answer the question asked"))
+            }
+            let outcome = reply.withUnsafeBufferPointer {
+                OutcomeClassifier.parse($0, name: request.name, type: request.type)
+            }
+            request.continuation.resume(returning: outcome)
+        case .failed(let failure):
+            endExchange(socket)
+            tryNextServer(request: lookup.request, query: lookup.exchange.query, server: lookup.exchange.server,
+                          deadline: lookup.deadline, tried: lookup.tried, after: failure)
+        }
+    }
+
+    /// After a failed exchange: the next nameserver while there is one not tried and time left, else `failure`.
+    private func tryNextServer(request: Request, query: QueryMessage, server: Int, deadline: Double, tried: Int,
+                               after failure: LookupFailure) {
+        guard tried < servers.count, now() < deadline else {
+            return request.continuation.resume(returning: .failure(failure))
+        }
+        startExchange(request: request, query: query, server: (server + 1) % servers.count, deadline: deadline,
+                      tried: tried + 1)
+    }
+
+    /// Closes the socket (which also takes it out of the poll) and forgets the exchange.
+    private func endExchange(_ socket: Int32) {
+        close(socket)
+        exchanges[socket] = nil
     }
 
     private func finish(_ index: Int, _ outcome: QueryOutcome) {
@@ -401,6 +500,10 @@ final class LookupEngine {
     func failEverything(_ failure: LookupFailure) {
         stopped = true
         for index in slots.indices where slots[index].request != nil { finish(index, .failure(failure)) }
+        for (socket, lookup) in exchanges {
+            endExchange(socket)
+            lookup.request.continuation.resume(returning: .failure(failure))
+        }
         while pendingHead < pending.count {
             pending[pendingHead].continuation.resume(returning: .failure(failure))
             pendingHead += 1

@@ -17,8 +17,8 @@ import Glibc
 ///
 /// Replies are matched on socket, ID and question; SERVFAIL and REFUSED are retried on the next attempt, a
 /// timeout after `timeout` seconds, `attempts` times per nameserver, like glibc; a truncated reply is asked again
-/// over TCP through libresolv within what is left of the query's time. Outcomes are classified by the same
-/// `OutcomeClassifier` as `LibresolvResolver`'s.
+/// over TCP by the engine itself (`TCPExchange`, in the same poll), within what is left of the query's time.
+/// Outcomes are classified by the same `OutcomeClassifier` as `LibresolvResolver`'s.
 public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Sendable {
     // @unchecked: `engine` is touched only on the engine thread; `inbox` is a Mutex; the rest is immutable.
 
@@ -182,10 +182,9 @@ func errorText() -> String {
 
 extension ResolverSettings {
     /// The shim's options: these settings, with /etc/resolv.conf's nameservers when none are given.
-    func cresolvOptions(useTCP: Bool = false) throws(ResolverSetupError) -> cresolv_options {
+    func cresolvOptions() throws(ResolverSetupError) -> cresolv_options {
         var options = cresolv_options()
         cresolv_options_init(&options, Int32(timeoutSeconds), Int32(attempts))
-        options.use_tcp = useTCP ? 1 : 0
         for nameserver in nameservers {
             guard cresolv_options_add_nameserver(&options, nameserver.address.description, nameserver.port) == 0 else {
                 throw ResolverSetupError(description: "cannot use nameserver \(nameserver) (at most 3 are supported)")
