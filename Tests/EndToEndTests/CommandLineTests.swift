@@ -12,6 +12,24 @@ struct CommandLineTests {
         #expect(result.stdoutText.lines.first?.wholeMatch(of: /rdnscheck \d+\.\d+\.\d+/) != nil)
     }
 
+    /// Swift reads the arguments from /proc/self/cmdline. Hiding /proc needs a mount namespace (root).
+    @Test("without /proc the command line is unreadable: exit 3 with a clear line, never the daemon with defaults",
+          .enabled(if: geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare"),
+                   "needs root and unshare(1) to hide /proc in a mount namespace"))
+    func withoutProc() async throws {
+        let binary = ProcessRunner.builtProduct("rdnscheck")
+        let result = try await offThePool {
+            try ProcessRunner.run("/usr/bin/unshare", arguments: [
+                "--mount", "--propagation", "private", "/bin/sh", "-c",
+                "mount -t tmpfs none /proc && exec \"$0\" --once --nameserver 127.0.0.1:9 192.0.2.1", binary,
+            ], timeout: 30)
+        }
+        #expect(result.exitStatus == 3)
+        #expect(result.stderrText == "rdnscheck: cannot read the command line (/proc/self/cmdline is missing: "
+            + "is /proc mounted?)\n")
+        #expect(result.stdoutText.isEmpty)
+    }
+
     @Test("--help describes the usage and exits 0", arguments: ["--help", "-h"])
     func help(flag: String) async throws {
         let result = try await rdnscheck([flag])
