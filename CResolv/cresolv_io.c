@@ -34,8 +34,9 @@ static socklen_t nameserver_address(int family, const uint8_t *address, uint16_t
     return sizeof *v6;
 }
 
-int cresolv_udp_open(int family, const uint8_t *address, uint16_t port, int receive_buffer) {
-    int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+/* A non-blocking socket of type (SOCK_DGRAM or SOCK_STREAM) connected, or for TCP connecting, to the nameserver. */
+static int open_connected(int type, int family, const uint8_t *address, uint16_t port, int receive_buffer) {
+    int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         return -1;
     }
@@ -46,7 +47,7 @@ int cresolv_udp_open(int family, const uint8_t *address, uint16_t port, int rece
     }
     struct sockaddr_storage storage;
     socklen_t length = nameserver_address(family, address, port, &storage);
-    if (connect(fd, (struct sockaddr *)&storage, length) != 0) {
+    if (connect(fd, (struct sockaddr *)&storage, length) != 0 && !(type == SOCK_STREAM && errno == EINPROGRESS)) {
         int saved = errno;
         close(fd);
         errno = saved;
@@ -55,20 +56,12 @@ int cresolv_udp_open(int family, const uint8_t *address, uint16_t port, int rece
     return fd;
 }
 
+int cresolv_udp_open(int family, const uint8_t *address, uint16_t port, int receive_buffer) {
+    return open_connected(SOCK_DGRAM, family, address, port, receive_buffer);
+}
+
 int cresolv_tcp_open(int family, const uint8_t *address, uint16_t port) {
-    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        return -1;
-    }
-    struct sockaddr_storage storage;
-    socklen_t length = nameserver_address(family, address, port, &storage);
-    if (connect(fd, (struct sockaddr *)&storage, length) != 0 && errno != EINPROGRESS) {
-        int saved = errno;
-        close(fd);
-        errno = saved;
-        return -1;
-    }
-    return fd;
+    return open_connected(SOCK_STREAM, family, address, port, 0);
 }
 
 long cresolv_tcp_write(int socket, const uint8_t *data, size_t length) {
