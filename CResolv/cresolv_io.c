@@ -6,12 +6,18 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103 /* linux/udp.h, Linux 4.18 */
+#endif
 
 /* The largest batch one call handles; callers pass at most this many. */
 #define CRESOLV_IO_BATCH 64
@@ -86,13 +92,79 @@ int cresolv_udp_receive_buffer(int socket) {
     return getsockopt(socket, SOL_SOCKET, SO_RCVBUF, &size, &length) == 0 ? size : -1;
 }
 
-int cresolv_udp_send_batch(int socket, const uint8_t *data, const uint32_t *offsets, const uint16_t *lengths,
-                           int count) {
+/* Whether UDP segmentation offload (GSO, Linux 4.18) works for these sockets; cleared for the process the first
+ * time the kernel or the route refuses it. */
+static atomic_int gso_usable = 1;
+
+/* One sendmmsg of datagrams with runs of equal length merged: each run is one message of several iovecs with a
+ * UDP_SEGMENT control message, which the kernel cuts into the same datagrams again, but routes, builds and
+ * delivers as one. Returns the datagrams sent, or -1 with errno. */
+static int send_batch_segmented(int socket, const uint8_t *data, const uint32_t *offsets, const uint16_t *lengths,
+                                int count) {
     struct mmsghdr messages[CRESOLV_IO_BATCH];
     struct iovec vectors[CRESOLV_IO_BATCH];
+    union {
+        char buffer[CMSG_SPACE(sizeof(uint16_t))];
+        struct cmsghdr align;
+    } controls[CRESOLV_IO_BATCH];
+    int first[CRESOLV_IO_BATCH + 1];
+    int runs = 0;
+    memset(messages, 0, sizeof(struct mmsghdr) * (size_t)count);
+    for (int i = 0; i < count;) {
+        int end = i + 1;
+        while (end < count && lengths[end] == lengths[i]) {
+            end++;
+        }
+        for (int k = i; k < end; k++) {
+            vectors[k].iov_base = (void *)(data + offsets[k]);
+            vectors[k].iov_len = lengths[k];
+        }
+        struct msghdr *header = &messages[runs].msg_hdr;
+        header->msg_iov = &vectors[i];
+        header->msg_iovlen = (size_t)(end - i);
+        if (end - i > 1) {
+            memset(&controls[runs], 0, sizeof controls[runs]);
+            header->msg_control = controls[runs].buffer;
+            header->msg_controllen = sizeof controls[runs].buffer;
+            struct cmsghdr *control = CMSG_FIRSTHDR(header);
+            control->cmsg_level = SOL_UDP;
+            control->cmsg_type = UDP_SEGMENT;
+            control->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+            uint16_t size = lengths[i];
+            memcpy(CMSG_DATA(control), &size, sizeof size);
+        }
+        first[runs++] = i;
+        i = end;
+    }
+    first[runs] = count;
+    int sent;
+    do {
+        sent = sendmmsg(socket, messages, (unsigned int)runs, MSG_DONTWAIT | MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    return sent < 0 ? -1 : first[sent];
+}
+
+int cresolv_udp_send_batch(int socket, const uint8_t *data, const uint32_t *offsets, const uint16_t *lengths,
+                           int count) {
     if (count > CRESOLV_IO_BATCH) {
         count = CRESOLV_IO_BATCH;
     }
+    if (atomic_load_explicit(&gso_usable, memory_order_relaxed)) {
+        int sent = send_batch_segmented(socket, data, offsets, lengths, count);
+        if (sent >= 0) {
+            return sent;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            return 0;
+        }
+        if (errno != EINVAL && errno != EIO && errno != ENOPROTOOPT && errno != EOPNOTSUPP) {
+            return -1;
+        }
+        /* This kernel, socket or route cannot segment: send datagram by datagram from now on. */
+        atomic_store_explicit(&gso_usable, 0, memory_order_relaxed);
+    }
+    struct mmsghdr messages[CRESOLV_IO_BATCH];
+    struct iovec vectors[CRESOLV_IO_BATCH];
     memset(messages, 0, sizeof(struct mmsghdr) * (size_t)count);
     for (int i = 0; i < count; i++) {
         vectors[i].iov_base = (void *)(data + offsets[i]);

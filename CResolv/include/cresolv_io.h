@@ -24,8 +24,10 @@ int cresolv_udp_open(int family, const uint8_t *address, uint16_t port, int rece
 /* The receive buffer the kernel granted, in bytes (what SO_RCVBUF reports), or -1. */
 int cresolv_udp_receive_buffer(int socket);
 
-/* Sends count datagrams in one sendmmsg call: datagram i is lengths[i] bytes at data + offsets[i].
- * Returns how many were sent (a short count means the socket would block), or -1 with errno. */
+/* Sends count datagrams in one sendmmsg call: datagram i is lengths[i] bytes at data + offsets[i]. Neighbours
+ * of equal length go out as one UDP GSO message (UDP_SEGMENT), which the kernel splits into the same datagrams
+ * but handles as one on the way; where GSO is refused, datagram by datagram.
+ * Returns how many were sent, a prefix (a short count means the socket would block), or -1 with errno. */
 int cresolv_udp_send_batch(int socket, const uint8_t *data, const uint32_t *offsets, const uint16_t *lengths,
                            int count);
 

@@ -260,12 +260,14 @@ final class LookupEngine {
         var unsent = false
         for server in sockets.indices where !sendQueues[server].isEmpty {
             // Attempts queued while this batch goes out (retries after a refused send) join the queue's end.
-            let queue = sendQueues[server]
+            var queue = sendQueues[server]
             sendQueues[server] = []
             var done = 0
             var retriedRefused = false
             while done < queue.count {
                 let count = min(LookupEngine.batch, queue.count - done)
+                // Equal lengths side by side: each run goes out as one segmented (GSO) message.
+                queue[done..<(done + count)].sort { slots[$0].query.bytes.count < slots[$1].query.bytes.count }
                 var offset = 0
                 for position in 0..<count {
                     let bytes = slots[queue[done + position]].query.bytes
