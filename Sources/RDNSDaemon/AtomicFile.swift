@@ -69,7 +69,28 @@ public enum AtomicFile {
             fsync(directoryDescriptor)
             close(directoryDescriptor)
         }
+        removeStaleTemporaryFiles(in: directory, of: name)
         return replaced
+    }
+
+    /// Removes the temporary files of `name` left by writers that died mid-write (kill -9, a crash, a power cut):
+    /// `.NAME.tmp.PID` where no process PID exists. A live writer's file (another daemon, a `--once` from cron,
+    /// even under another user: kill(2) then fails with EPERM, not ESRCH) is left alone, and so is every other name.
+    static func removeStaleTemporaryFiles(in directory: String, of name: String) {
+        guard let stream = opendir(directory) else { return }
+        defer { closedir(stream) }
+        let prefix = ".\(name).tmp."
+        let ours = getpid()
+        while let entry = readdir(stream) {
+            let entryName = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard entryName.hasPrefix(prefix), let pid = Int32(entryName.dropFirst(prefix.count)), pid > 0,
+                  String(pid) == entryName.dropFirst(prefix.count), pid != ours else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                unlinkat(dirfd(stream), entryName, 0)
+            }
+        }
     }
 
     /// Reads a whole regular file; nil when it does not exist. A symbolic link is not followed and anything but a

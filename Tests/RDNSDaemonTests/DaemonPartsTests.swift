@@ -126,6 +126,22 @@ struct AtomicFileTests {
         #expect(try AtomicFile.write("newer", to: folder + "/state.json") == nil, "a regular file is not news")
     }
 
+    @Test("a write removes temporary files of the same name left by dead writers, and nothing else")
+    func staleTemporaryFiles() throws {
+        let folder = try directory()
+        let dead = folder + "/.state.json.tmp.\(Int32.max)"
+        let alive = folder + "/.state.json.tmp.1"
+        let others = [folder + "/.other.json.tmp.\(Int32.max)", folder + "/.state.json.tmp.+\(Int32.max)",
+                      folder + "/.state.json.tmp.x"]
+        for path in [dead, alive] + others {
+            #expect(FileManager.default.createFile(atPath: path, contents: Data("partial".utf8)))
+        }
+        try AtomicFile.write("new", to: folder + "/state.json")
+        #expect(access(dead, F_OK) != 0, "no process \(Int32.max): removed")
+        #expect(access(alive, F_OK) == 0, "process 1 exists: its file is left alone")
+        for path in others { #expect(access(path, F_OK) == 0, "\(path) is not ours") }
+    }
+
     @Test("reading a symlink does not follow it: the error names the link and its target, not the contents")
     func readDoesNotFollowSymlink() throws {
         let folder = try directory()
