@@ -29,12 +29,22 @@ public final class RunRecorder {
 
     /// Applies a new configuration: a new state file is read, the on-change program replaced, and addresses no
     /// longer checked are forgotten.
+    ///
+    /// A new state file that is missing or unusable does not wipe the states the daemon holds: they are the last
+    /// runs' and are written to the new file after the next run (a reload used to drop them, and with them the
+    /// baseline for drift and the temporary-failure counts for `fail-after`).
     public func reconfigure(_ configuration: Configuration) {
-        self.configuration = configuration
         if configuration.statePath != loadedStatePath {
             loadedStatePath = configuration.statePath
-            states = configuration.statePath.map(loadState) ?? states
+            if let path = configuration.statePath, let loaded = loadState(path) {
+                states = loaded
+            }
+            stateFailures = 0
         }
+        if configuration.textfilePath != self.configuration.textfilePath {
+            metricsFailures = 0
+        }
+        self.configuration = configuration
         onChange = configuration.onChangeProgram.map { OnChangeRunner(program: $0, logger: logger) }
         let checked = Set(configuration.targets.map(\.address))
         states = states.filter { checked.contains($0.key) }
@@ -119,13 +129,14 @@ public final class RunRecorder {
 
     /// A missing state file is the first run and not logged; an unreadable or corrupt one is logged and replaced
     /// at the next write; neither stops the checks.
-    private func loadState(_ path: String) -> [IPAddress: AddressState] {
+    /// Nil when there is no usable file.
+    private func loadState(_ path: String) -> [IPAddress: AddressState]? {
         do {
-            guard let bytes = try AtomicFile.read(path) else { return [:] }
+            guard let bytes = try AtomicFile.read(path) else { return nil }
             return try StateFile.decode(bytes)
         } catch {
             logger.warning("state file \(path) is unusable and will be replaced: \(error)")
-            return [:]
+            return nil
         }
     }
 

@@ -246,6 +246,31 @@ struct StateFaultTests {
         #expect(listing(directory) == ["rdnscheck.prom", "state.json"])
     }
 
+    @Test("SIGHUP moving the state file to a new path keeps the states of the last runs and writes them there")
+    func stateMovedOnReload() async throws {
+        let directory = try stateDirectory()
+        let dns = try server(ptr: "mail.example.test")
+        defer { dns.stop() }
+        let config = try daemonConfig(port: dns.port, addresses: [address],
+                                      extra: "state \(directory)/old.json\nfail-after 3")
+        let daemon = try DaemonProcess(["-c", config])
+        #expect(await daemon.waitForRuns(1), "\(daemon.log)")
+        dns.setBehaviour(.rcode(2), for: reverseName)
+        daemon.signal(SIGUSR1)
+        #expect(await daemon.waitForRuns(2), "\(daemon.log)")
+        try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "old.json", with: "new.json")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        #expect(await daemon.waitForLog("configuration reloaded"), "\(daemon.log)")
+        daemon.signal(SIGUSR1)
+        #expect(await daemon.waitForRuns(3), "\(daemon.log)")
+        let stored = try String(contentsOfFile: directory + "/new.json", encoding: .utf8)
+        #expect(stored.contains("\"temporary_failures\": 2"), "the count goes on: \(stored)")
+        #expect(stored.contains("\"ptr_names\": [\"mail.example.test\"]"), "\(stored)")
+        daemon.signal(SIGTERM)
+        #expect(await daemon.waitForExit() == 0)
+    }
+
     @Test("--once and --check-config with a FIFO as the configuration or the state file answer at once (they hung)",
           .timeLimit(.minutes(1)))
     func fifos() async throws {
