@@ -128,8 +128,7 @@ public final class RunRecorder {
     }
 
     /// A missing state file is the first run and not logged; an unreadable or corrupt one is logged and replaced
-    /// at the next write; neither stops the checks.
-    /// Nil when there is no usable file.
+    /// at the next write; neither stops the checks. Nil when there is no usable file.
     private func loadState(_ path: String) -> [IPAddress: AddressState]? {
         do {
             guard let bytes = try AtomicFile.read(path) else { return nil }
@@ -155,7 +154,7 @@ public final class RunRecorder {
         guard let path = configuration.textfilePath else { return true }
         let text = MetricsTextfile.render(report, finishedAt: Double(finishedAt), lastSuccessAt: lastSuccessAt)
         return write(text, to: path, mode: 0o644, what: "metrics textfile", failures: &metricsFailures,
-                     consequence: "it keeps the last run written")
+                     consequence: "the textfile is left as it was")
     }
 
     private func write(_ text: String, to path: String, mode: mode_t, what: String, failures: inout Int,

@@ -19,7 +19,8 @@ public struct FileSystemSource: ConfigurationSource {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { return .failure(ConfigurationSourceError(errorText())) }
         guard status.st_mode & S_IFMT == S_IFREG else {
-            return .failure(ConfigurationSourceError("it is \(FileSystemSource.kind(of: status.st_mode)), not a regular file"))
+            let kind = FileSystemSource.kind(of: status.st_mode)
+            return .failure(ConfigurationSourceError("it is \(kind), not a regular file"))
         }
         guard status.st_size <= FileSystemSource.maximumFileSize else {
             return .failure(ConfigurationSourceError("it is \(status.st_size) bytes, larger than the limit of 16 MiB"))
