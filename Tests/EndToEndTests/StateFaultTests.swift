@@ -283,6 +283,9 @@ struct StateFaultTests {
                 "\(checked.stderrText)")
         let once = try await rdnscheck(["--once", "-c", config])
         #expect(once.exitStatus == 3 && !once.timedOut, "UNKNOWN: the configuration cannot be read")
+        let daemon = try DaemonProcess(["-c", config])
+        #expect(await daemon.waitForExit(timeout: 10) == 6, "an unreadable configuration at start: \(daemon.log)")
+        #expect(daemon.log.contains("\(config): cannot read \(config): it is a FIFO, not a regular file"))
 
         let state = directory + "/state.json"
         #expect(mkfifo(state, 0o600) == 0)
