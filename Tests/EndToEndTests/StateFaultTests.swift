@@ -126,7 +126,8 @@ struct StateFaultTests {
         #expect(metricsErrors.count == 2, "\(log)")
         #expect(metricsErrors.allSatisfy { $0.contains(fault.reason) }, "\(metricsErrors)")
         #expect(log.contains("\(address): status ok -> warning"), "drift is still logged: \(log)")
-        #expect(listener.messages.contains { $0.contains("cannot write the state file and metrics textfile; next run") },
+        let unwritten = "cannot write the state file and metrics textfile; next run"
+        #expect(listener.messages.contains { $0.contains(unwritten) },
                 "\(listener.messages)")
         #expect(listing(files.path) == broken, "no temporary file left behind")
         if fault != .directory {
@@ -168,7 +169,8 @@ struct StateFaultTests {
         let quietOK = try await rdnscheckOnce(arguments, port: dns.port)
         #expect(quietOK.exitStatus == 0)
         #expect(quietOK.stderrText.contains("cannot write the state file \(files.state): "), "not silent under --quiet")
-        #expect(quietOK.stderrText.contains(": \(fault.reason); this run's state is not saved"), "\(quietOK.stderrText)")
+        #expect(quietOK.stderrText.contains(": \(fault.reason); this run's state is not saved"),
+                "\(quietOK.stderrText)")
         #expect(quietOK.stderrText.contains("cannot write the metrics textfile \(files.textfile): "))
 
         dns.setBehaviour(.rcode(2), for: reverseName)
@@ -382,7 +384,8 @@ struct StateFaultTests {
             try await Task.sleep(for: .milliseconds(1))
         }
         daemon.signal(SIGHUP)
-        let outcomes = ["SIGHUP: configuration reloaded", "SIGHUP: the new configuration has 1 error; keeping the old one"]
+        let outcomes = ["SIGHUP: configuration reloaded",
+                        "SIGHUP: the new configuration has 1 error; keeping the old one"]
         let deadline = Date().addingTimeInterval(10)
         while !outcomes.contains(where: daemon.log.contains) && Date() < deadline {
             try await Task.sleep(for: .milliseconds(20))

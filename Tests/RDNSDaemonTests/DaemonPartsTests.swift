@@ -175,7 +175,8 @@ struct AtomicFileTests {
         #expect {
             try AtomicFile.write("new", to: path)
         } throws: { error in
-            "\(error)".hasPrefix("cannot rename \(folder)/.state.json.tmp.") && "\(error)".hasSuffix("to \(path): Is a directory")
+            "\(error)".hasPrefix("cannot rename \(folder)/.state.json.tmp.")
+                && "\(error)".hasSuffix("to \(path): Is a directory")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["state.json"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: path) == [])

@@ -50,7 +50,9 @@ public final class TinyTmpfs: @unchecked Sendable {
     public func fill(_ name: String = "filler") throws -> String {
         let filler = path + "/" + name
         let descriptor = open(filler, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw TestSupportError("cannot create \(filler): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else {
+            throw TestSupportError("cannot create \(filler): \(String(cString: strerror(errno)))")
+        }
         defer { close(descriptor) }
         let block = [UInt8](repeating: 0x78, count: 512)
         while true {
