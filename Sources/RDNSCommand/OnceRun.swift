@@ -20,7 +20,8 @@ enum OnceRun {
         defer { resolver.shutdown() }
 
         // Drift log lines go to stderr with the report on stdout; with --quiet a run that is OK and unchanged
-        // prints nothing at all, so the lines wait until that is known.
+        // prints nothing at all, so the lines wait until that is known. A state file or textfile that could not be
+        // written is never silent: cron would otherwise mail nothing while drift goes unrecorded.
         let logLines = LogBuffer()
         let logger = Logger(journal: Logger.stderrIsJournal(), write: { logLines.append($0) })
         let recorder = RunRecorder(configuration: configuration, logger: logger, keepsStateInMemory: false)
@@ -41,7 +42,7 @@ enum OnceRun {
         let report = RunReport(results: results, checkedAt: checkedAt, durationSeconds: duration,
                                drifts: recorded.drifts)
 
-        if !(quiet && report.status == .ok && recorded.drifts.isEmpty) {
+        if !(quiet && report.status == .ok && recorded.drifts.isEmpty && !recorded.writeFailed) {
             for line in logLines.lines where !line.contains("run finished in ") {
                 Output.write(line, to: STDERR_FILENO)
             }

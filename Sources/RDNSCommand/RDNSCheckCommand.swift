@@ -71,6 +71,12 @@ public enum RDNSCheckCommand {
         if let state = options.statePath { configuration.statePath = state }
         if let textfile = options.textfilePath { configuration.textfilePath = textfile }
         if !options.targets.isEmpty { configuration.targets = options.targets }
+        // One file for both would have each run's metrics overwrite the state: every load would find it corrupt.
+        if let state = configuration.statePath, state == configuration.textfilePath {
+            errors.append(ConfigurationError(file: path ?? "command line", line: 0,
+                                             message: "state and textfile are the same file, \(state): the metrics "
+                                                 + "would overwrite the state"))
+        }
         if errors.isEmpty && configuration.targets.isEmpty {
             errors.append(ConfigurationError(file: path ?? "command line", line: 0,
                                              message: "nothing to check: no 'check' lines and no addresses given"))

@@ -1,3 +1,5 @@
+import RDNSCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -5,18 +7,26 @@ import Glibc
 /// Replaces a file so that a reader, or a crash at any moment, sees either the old contents or the new, never a
 /// mix or a truncated file: write a temporary file in the same directory, fsync it, rename it over the target,
 /// fsync the directory.
+///
+/// Nothing is ever written outside the target's directory: the temporary file is created with `O_EXCL` and
+/// `O_NOFOLLOW`, and the rename replaces a symbolic link at the target rather than writing where it points. When a
+/// step fails (disk full, read-only file system, a directory in the way) the temporary file is removed and the
+/// target is left exactly as it was.
 public enum AtomicFile {
     public struct WriteError: Error, CustomStringConvertible, Sendable {
         public let description: String
     }
 
-    public static func write(_ contents: String, to path: String, mode: mode_t = 0o644) throws(WriteError) {
+    /// Writes `contents` to `path` atomically. Returns what a write replaced when it was not a regular file (e.g.
+    /// "a symbolic link to /elsewhere"): the caller may want to say so; nil for a regular file or none.
+    @discardableResult
+    public static func write(_ contents: String, to path: String, mode: mode_t = 0o644) throws(WriteError) -> String? {
         let directory = path.lastIndex(of: "/").map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
         let name = path.split(separator: "/").last.map(String.init) ?? path
         let temporary = "\(directory)/.\(name).tmp.\(getpid())"
         unlink(temporary)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard descriptor >= 0 else { throw failure("cannot create \(temporary)") }
+        guard descriptor >= 0 else { throw failure("cannot create the temporary file \(temporary)") }
         // The mode is the file's contract (node_exporter must read the metrics), whatever the umask:
         // the shipped unit runs with UMask=0077.
         fchmod(descriptor, mode)
@@ -27,18 +37,27 @@ public enum AtomicFile {
             while offset < bytes.count {
                 let count = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
                 if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { written = false; return }
+                guard count > 0 else {
+                    if count == 0 { errno = EIO }
+                    written = false
+                    return
+                }
                 offset += count
             }
         }
-        let synced = written && fsync(descriptor) == 0
-        let savedErrno = errno
-        close(descriptor)
+        // ENOSPC and EDQUOT may surface only at fsync or close (delayed allocation, NFS): each step is checked.
+        var synced = written && fsync(descriptor) == 0
+        var savedErrno = errno
+        if close(descriptor) != 0 && synced {
+            synced = false
+            savedErrno = errno
+        }
         guard synced else {
             unlink(temporary)
             errno = savedErrno
-            throw failure("cannot write \(temporary)")
+            throw failure("cannot write the temporary file \(temporary)")
         }
+        let replaced = describeNonRegular(path)
         guard rename(temporary, path) == 0 else {
             let error = failure("cannot rename \(temporary) to \(path)")
             unlink(temporary)
@@ -50,20 +69,49 @@ public enum AtomicFile {
             fsync(directoryDescriptor)
             close(directoryDescriptor)
         }
+        removeStaleTemporaryFiles(in: directory, of: name)
+        return replaced
     }
 
-    /// Reads a whole regular file; nil with errno ENOENT when it does not exist.
+    /// Removes the temporary files of `name` left by writers that died mid-write (kill -9, a crash, a power cut):
+    /// `.NAME.tmp.PID` where no process PID exists. A live writer's file (another daemon, a `--once` from cron,
+    /// even under another user: kill(2) then fails with EPERM, not ESRCH) is left alone, and so is every other name.
+    static func removeStaleTemporaryFiles(in directory: String, of name: String) {
+        guard let stream = opendir(directory) else { return }
+        defer { closedir(stream) }
+        let prefix = ".\(name).tmp."
+        let ours = getpid()
+        while let entry = readdir(stream) {
+            let entryName = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard entryName.hasPrefix(prefix), let pid = Int32(entryName.dropFirst(prefix.count)), pid > 0,
+                  String(pid) == entryName.dropFirst(prefix.count), pid != ours else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                unlinkat(dirfd(stream), entryName, 0)
+            }
+        }
+    }
+
+    /// Reads a whole regular file; nil when it does not exist. A symbolic link is not followed and anything but a
+    /// regular file (a directory, a FIFO, a device) is an error; a FIFO is refused at once, never waited on.
     public static func read(_ path: String, limit: Int = 64 << 20) throws(WriteError) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard descriptor >= 0 else {
             if errno == ENOENT { return nil }
+            if errno == ELOOP, let link = describeNonRegular(path) {
+                throw WriteError(description: "\(path) is \(link) (not followed)")
+            }
             throw failure("cannot open \(path)")
         }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw failure("cannot stat \(path)") }
         guard status.st_mode & S_IFMT == S_IFREG else {
-            throw WriteError(description: "\(path) is not a regular file")
+            throw WriteError(description: "\(path) is \(FileSystemSource.kind(of: status.st_mode)), not a regular file")
+        }
+        guard status.st_size <= limit else {
+            throw WriteError(description: "\(path) is \(status.st_size) bytes, larger than \(limit) bytes")
         }
         var contents: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
@@ -75,6 +123,17 @@ public enum AtomicFile {
             contents += chunk[0..<count]
             guard contents.count <= limit else { throw WriteError(description: "\(path) is larger than \(limit) bytes") }
         }
+    }
+
+    /// What is at `path` when it exists and is not a regular file: "a symbolic link to TARGET", "a FIFO", ...
+    static func describeNonRegular(_ path: String) -> String? {
+        var status = stat()
+        guard lstat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG else { return nil }
+        guard status.st_mode & S_IFMT == S_IFLNK else { return FileSystemSource.kind(of: status.st_mode) }
+        var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink(path, &target, target.count - 1)
+        guard length >= 0 else { return "a symbolic link" }
+        return "a symbolic link to " + String(decoding: target[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     private static func failure(_ what: String) -> WriteError {

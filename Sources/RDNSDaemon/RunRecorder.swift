@@ -13,6 +13,9 @@ public final class RunRecorder {
     private var onChange: OnChangeRunner?
     private var loadedStatePath: String?
     private var lastSuccessAt: Double?
+    /// Failed writes in a row, for the line that says a file is written again.
+    private var stateFailures = 0
+    private var metricsFailures = 0
     /// The daemon remembers states between runs even without a state file; `--once` without one has nothing
     /// to compare with and skips the bookkeeping.
     private let keepsStateInMemory: Bool
@@ -26,12 +29,22 @@ public final class RunRecorder {
 
     /// Applies a new configuration: a new state file is read, the on-change program replaced, and addresses no
     /// longer checked are forgotten.
+    ///
+    /// A new state file that is missing or unusable does not wipe the states the daemon holds: they are the last
+    /// runs' and are written to the new file after the next run (a reload used to drop them, and with them the
+    /// baseline for drift and the temporary-failure counts for `fail-after`).
     public func reconfigure(_ configuration: Configuration) {
-        self.configuration = configuration
         if configuration.statePath != loadedStatePath {
             loadedStatePath = configuration.statePath
-            states = configuration.statePath.map(loadState) ?? states
+            if let path = configuration.statePath, let loaded = loadState(path) {
+                states = loaded
+            }
+            stateFailures = 0
         }
+        if configuration.textfilePath != self.configuration.textfilePath {
+            metricsFailures = 0
+        }
+        self.configuration = configuration
         onChange = configuration.onChangeProgram.map { OnChangeRunner(program: $0, logger: logger) }
         let checked = Set(configuration.targets.map(\.address))
         states = states.filter { checked.contains($0.key) }
@@ -52,6 +65,8 @@ public final class RunRecorder {
         public let drifts: [IPAddress: Drift]
         /// One line for systemd's STATUS= (`3/3 addresses OK; next run 12:05:00`).
         public let statusLine: String
+        /// The state file or the metrics textfile could not be written (the error is logged).
+        public let writeFailed: Bool
     }
 
     /// Records a finished run: drift, state file, metrics and the summary line.
@@ -74,8 +89,9 @@ public final class RunRecorder {
         let report = RunReport(results: results, checkedAt: startedAt, durationSeconds: durationSeconds)
         lastSuccessAt = MetricsTextfile.lastSuccess(after: report, finishedAt: Double(finishedAt),
                                                     previous: lastSuccessAt)
-        writeState()
-        writeMetrics(report, finishedAt: finishedAt)
+        var unwritten: [String] = []
+        if !writeState() { unwritten.append("state file") }
+        if !writeMetrics(report, finishedAt: finishedAt) { unwritten.append("metrics textfile") }
 
         let ok = report.count(.ok)
         var status = "\(ok)/\(results.count) addresses OK"
@@ -84,12 +100,15 @@ public final class RunRecorder {
                 report.count(level) > 0 ? "\(report.count(level)) \(level.word)" : nil
             }.joined(separator: ", ") + ")"
         }
+        if !unwritten.isEmpty {
+            status += "; cannot write the " + unwritten.joined(separator: " and ")
+        }
         if let nextRunInSeconds {
             status += "; next run \(RunRecorder.clockTime(Int(time(nil)) + Int(nextRunInSeconds.rounded())))"
         }
         logger.info("run finished in \(PlainFormat.decimal(durationSeconds, places: 3))s: \(report.summary)"
                     + (drifts.isEmpty ? "" : "; \(drifts.count) changed"))
-        return Recorded(drifts: drifts, statusLine: status)
+        return Recorded(drifts: drifts, statusLine: status, writeFailed: !unwritten.isEmpty)
     }
 
     private func report(_ drift: Drift, result: AddressResult) {
@@ -109,34 +128,52 @@ public final class RunRecorder {
     }
 
     /// A missing state file is the first run and not logged; an unreadable or corrupt one is logged and replaced
-    /// at the next write; neither stops the checks.
-    private func loadState(_ path: String) -> [IPAddress: AddressState] {
+    /// at the next write; neither stops the checks. Nil when there is no usable file.
+    private func loadState(_ path: String) -> [IPAddress: AddressState]? {
         do {
-            guard let bytes = try AtomicFile.read(path) else { return [:] }
+            guard let bytes = try AtomicFile.read(path) else { return nil }
             return try StateFile.decode(bytes)
         } catch {
             logger.warning("state file \(path) is unusable and will be replaced: \(error)")
-            return [:]
+            return nil
         }
     }
 
-    private func writeState() {
-        guard let path = configuration.statePath else { return }
-        do {
-            try AtomicFile.write(StateFile.encode(states), to: path, mode: 0o600)
-        } catch {
-            logger.error("cannot write the state file: \(error)")
-        }
+    /// Writes the state file. A failed write (disk full, read-only, a directory in the way) is logged each time
+    /// with the file and the reason; the file on disk is left as it was, the daemon keeps the state in memory and
+    /// writes it whole at the next run that can. True when written (or when there is no state file).
+    private func writeState() -> Bool {
+        guard let path = configuration.statePath else { return true }
+        let keeping = keepsStateInMemory ? "keeping the state in memory until a write succeeds"
+                                         : "this run's state is not saved"
+        return write(StateFile.encode(states), to: path, mode: 0o600, what: "state file", failures: &stateFailures,
+                     consequence: keeping)
     }
 
-    private func writeMetrics(_ report: RunReport, finishedAt: Int) {
-        guard let path = configuration.textfilePath else { return }
+    private func writeMetrics(_ report: RunReport, finishedAt: Int) -> Bool {
+        guard let path = configuration.textfilePath else { return true }
         let text = MetricsTextfile.render(report, finishedAt: Double(finishedAt), lastSuccessAt: lastSuccessAt)
+        return write(text, to: path, mode: 0o644, what: "metrics textfile", failures: &metricsFailures,
+                     consequence: "the textfile is left as it was")
+    }
+
+    private func write(_ text: String, to path: String, mode: mode_t, what: String, failures: inout Int,
+                       consequence: String) -> Bool {
         do {
-            try AtomicFile.write(text, to: path, mode: 0o644)
+            if let replaced = try AtomicFile.write(text, to: path, mode: mode) {
+                logger.warning("\(what) \(path) was \(replaced); replaced it with a regular file"
+                               + (replaced.hasPrefix("a symbolic link") ? " (the link's target is left alone)" : ""))
+            }
         } catch {
-            logger.error("cannot write the metrics textfile: \(error)")
+            failures += 1
+            logger.error("cannot write the \(what) \(path): \(error); \(consequence)")
+            return false
         }
+        if failures > 0 {
+            logger.notice("\(what) \(path) written again after \(failures) failed write\(failures == 1 ? "" : "s")")
+            failures = 0
+        }
+        return true
     }
 
     /// `12:05:00` in local time.

@@ -110,6 +110,19 @@ struct CommandLineTests {
         #expect(result.stderrText.contains("\(path):2: attempts '0' is not a number from 1 to 5"))
     }
 
+    @Test("one file for the state and the textfile is an error (each run's metrics overwrote the state)")
+    func stateIsTextfile() async throws {
+        let onceResult = try await rdnscheck(["--once", "--state", "/tmp/same.file", "--textfile", "/tmp/same.file",
+                                              "192.0.2.10"])
+        #expect(onceResult.exitStatus == 3)
+        #expect(onceResult.stderrText.contains("command line: state and textfile are the same file, /tmp/same.file"),
+                "\(onceResult.stderrText)")
+        let path = try temporaryFile("state /var/tmp/rdns.data\ntextfile /var/tmp/rdns.data\ncheck 192.0.2.10\n")
+        let checked = try await rdnscheck(["--check-config", "-c", path])
+        #expect(checked.exitStatus == 6)
+        #expect(checked.stderrText.contains("\(path): state and textfile are the same file, /var/tmp/rdns.data"))
+    }
+
     @Test("a configuration without addresses is UNKNOWN: nothing to check")
     func nothingToCheck() async throws {
         let result = try await rdnscheck(["--once", "-c", repositoryRoot + "/config/rdnscheck.conf"])

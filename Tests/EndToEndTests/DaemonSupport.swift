@@ -115,14 +115,24 @@ final class DaemonProcess {
         return process.isRunning ? nil : process.terminationStatus
     }
 
-    /// Waits until the log holds a line containing `text`, at most `timeout` seconds.
+    /// Waits until the log holds `count` lines containing `text`, at most `timeout` seconds.
     @discardableResult
-    func waitForLog(_ text: String, timeout: Double = 10) async -> Bool {
+    func waitForLog(_ text: String, count: Int = 1, timeout: Double = 10) async -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if log.contains(text) { return true }
+            if logLines(containing: text) >= count { return true }
             try? await Task.sleep(for: .milliseconds(20))
         }
         return false
+    }
+
+    /// How many lines of the log contain `text`.
+    func logLines(containing text: String) -> Int {
+        log.lines.count { $0.contains(text) }
+    }
+
+    /// Waits until `count` runs have finished (their summary lines are in the log).
+    func waitForRuns(_ count: Int, timeout: Double = 10) async -> Bool {
+        await waitForLog("run finished in ", count: count, timeout: timeout)
     }
 }

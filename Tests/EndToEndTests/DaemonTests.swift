@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// A configuration checking `addresses` against `port` on 127.0.0.1, with `extra` lines.
-private func daemonConfig(port: UInt16, addresses: [String], interval: String = "1h", extra: String = "") throws
+func daemonConfig(port: UInt16, addresses: [String], interval: String = "1h", extra: String = "") throws
     -> String {
     try temporaryFile("""
         nameserver 127.0.0.1:\(port)

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import RDNSDaemon
 
@@ -109,15 +110,117 @@ struct AtomicFileTests {
         #expect(status.st_mode & 0o777 == 0o644)
     }
 
-    @Test("a symlink at the target is replaced, not followed")
+    @Test("a symlink at the target is replaced, not followed, and the write says what it replaced")
     func symlinkIsReplaced() throws {
         let folder = try directory()
-        let elsewhere = folder + "/elsewhere"
+        let outside = try directory()
+        let elsewhere = outside + "/elsewhere"
         try "keep".write(toFile: elsewhere, atomically: true, encoding: .utf8)
         symlink(elsewhere, folder + "/state.json")
-        try AtomicFile.write("new", to: folder + "/state.json")
+        let replaced = try AtomicFile.write("new", to: folder + "/state.json")
+        #expect(replaced == "a symbolic link to \(elsewhere)")
         #expect(try String(contentsOfFile: elsewhere, encoding: .utf8) == "keep")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside) == ["elsewhere"])
         #expect(try AtomicFile.read(folder + "/state.json") == Array("new".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["state.json"])
+        #expect(try AtomicFile.write("newer", to: folder + "/state.json") == nil, "a regular file is not news")
+    }
+
+    @Test("a write removes temporary files of the same name left by dead writers, and nothing else")
+    func staleTemporaryFiles() throws {
+        let folder = try directory()
+        let dead = folder + "/.state.json.tmp.\(Int32.max)"
+        let alive = folder + "/.state.json.tmp.1"
+        let others = [folder + "/.other.json.tmp.\(Int32.max)", folder + "/.state.json.tmp.+\(Int32.max)",
+                      folder + "/.state.json.tmp.x"]
+        for path in [dead, alive] + others {
+            #expect(FileManager.default.createFile(atPath: path, contents: Data("partial".utf8)))
+        }
+        try AtomicFile.write("new", to: folder + "/state.json")
+        #expect(access(dead, F_OK) != 0, "no process \(Int32.max): removed")
+        #expect(access(alive, F_OK) == 0, "process 1 exists: its file is left alone")
+        for path in others { #expect(access(path, F_OK) == 0, "\(path) is not ours") }
+    }
+
+    @Test("reading a symlink does not follow it: the error names the link and its target, not the contents")
+    func readDoesNotFollowSymlink() throws {
+        let folder = try directory()
+        let elsewhere = try directory() + "/secret"
+        try "{\"version\": 1, \"addresses\": {}}\n".write(toFile: elsewhere, atomically: true, encoding: .utf8)
+        symlink(elsewhere, folder + "/state.json")
+        #expect {
+            _ = try AtomicFile.read(folder + "/state.json")
+        } throws: { error in
+            "\(error)" == "\(folder)/state.json is a symbolic link to \(elsewhere) (not followed)"
+        }
+    }
+
+    @Test("a FIFO is refused at once, never waited on (a FIFO with no writer hung the read)",
+          .timeLimit(.minutes(1)))
+    func readRefusesFIFO() throws {
+        let path = try directory() + "/state.json"
+        #expect(mkfifo(path, 0o600) == 0)
+        #expect {
+            _ = try AtomicFile.read(path)
+        } throws: { error in
+            "\(error)" == "\(path) is a FIFO, not a regular file"
+        }
+    }
+
+    @Test("a directory in the way: the write fails naming it, the directory is left alone, no temporary file stays")
+    func directoryInTheWay() throws {
+        let folder = try directory()
+        let path = folder + "/state.json"
+        #expect(mkdir(path, 0o755) == 0)
+        #expect {
+            try AtomicFile.write("new", to: path)
+        } throws: { error in
+            "\(error)".hasPrefix("cannot rename \(folder)/.state.json.tmp.")
+                && "\(error)".hasSuffix("to \(path): Is a directory")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["state.json"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: path) == [])
+    }
+
+    @Test("disk full: the write fails with ENOSPC, the old file is intact, no temporary file stays; then it works",
+          .enabled(if: TinyTmpfs.available, "mounting a tmpfs needs root (CAP_SYS_ADMIN)"))
+    func diskFull() throws {
+        let tmpfs = try TinyTmpfs()
+        defer { tmpfs.unmount() }
+        let path = tmpfs.path + "/state.json"
+        try AtomicFile.write("old contents\n", to: path)
+        let filler = try tmpfs.fill()
+        #expect {
+            try AtomicFile.write(String(repeating: "new contents\n", count: 1_000), to: path)
+        } throws: { error in
+            "\(error)".hasPrefix("cannot write the temporary file \(tmpfs.path)/.state.json.tmp.")
+                && "\(error)".hasSuffix(": No space left on device")
+        }
+        #expect(try AtomicFile.read(path) == Array("old contents\n".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmpfs.path).sorted() == ["filler", "state.json"])
+        unlink(filler)
+        try AtomicFile.write("new contents\n", to: path)
+        #expect(try AtomicFile.read(path) == Array("new contents\n".utf8))
+    }
+
+    @Test("read-only file system: the write fails with EROFS and the old file is intact",
+          .enabled(if: TinyTmpfs.available, "mounting a tmpfs needs root (CAP_SYS_ADMIN)"))
+    func readOnly() throws {
+        let tmpfs = try TinyTmpfs()
+        defer { tmpfs.unmount() }
+        let path = tmpfs.path + "/state.json"
+        try AtomicFile.write("old contents\n", to: path)
+        try tmpfs.setReadOnly(true)
+        #expect {
+            try AtomicFile.write("new contents\n", to: path)
+        } throws: { error in
+            "\(error)".hasPrefix("cannot create the temporary file \(tmpfs.path)/.state.json.tmp.")
+                && "\(error)".hasSuffix(": Read-only file system")
+        }
+        #expect(try AtomicFile.read(path) == Array("old contents\n".utf8))
+        try tmpfs.setReadOnly(false)
+        try AtomicFile.write("new contents\n", to: path)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmpfs.path) == ["state.json"])
     }
 
     @Test("a missing directory is an error naming the file")

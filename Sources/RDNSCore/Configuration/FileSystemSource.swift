@@ -9,13 +9,22 @@ public struct FileSystemSource: ConfigurationSource {
 
     public init() {}
 
+    /// Reads a regular file, following symbolic links. Never blocks on a FIFO or a device (opened non-blocking and
+    /// refused: a FIFO with no writer would hang the daemon's reload and SIGTERM with it), and never holds more
+    /// than the limit, even for a file that keeps growing while it is read.
     public func read(_ path: String) -> Result<[UInt8], ConfigurationSourceError> {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { return .failure(ConfigurationSourceError(errorText())) }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { return .failure(ConfigurationSourceError(errorText())) }
-        guard status.st_mode & S_IFMT == S_IFREG else { return .failure(ConfigurationSourceError("not a regular file")) }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            let kind = FileSystemSource.kind(of: status.st_mode)
+            return .failure(ConfigurationSourceError("it is \(kind), not a regular file"))
+        }
+        guard status.st_size <= FileSystemSource.maximumFileSize else {
+            return .failure(ConfigurationSourceError("it is \(status.st_size) bytes, larger than the limit of 16 MiB"))
+        }
         var contents: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
@@ -27,10 +36,24 @@ public struct FileSystemSource: ConfigurationSource {
             if count == 0 { break }
             contents += chunk[0..<count]
             guard contents.count <= FileSystemSource.maximumFileSize else {
-                return .failure(ConfigurationSourceError("larger than 16 MiB"))
+                return .failure(ConfigurationSourceError("it grew past the limit of 16 MiB while being read"))
             }
         }
         return .success(contents)
+    }
+
+    /// What a file that is not a regular one is, for error messages: "a directory", "a FIFO", ...
+    public static func kind(of mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFREG: "a regular file"
+        case S_IFDIR: "a directory"
+        case S_IFLNK: "a symbolic link"
+        case S_IFIFO: "a FIFO"
+        case S_IFSOCK: "a socket"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        default: "an unknown kind of file"
+        }
     }
 
     public func expand(_ pattern: String) -> Result<[String], ConfigurationSourceError> {
