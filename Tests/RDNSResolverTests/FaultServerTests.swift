@@ -99,7 +99,7 @@ struct FaultServerTests {
         // glibc tries a reset connection once more before it moves on; the pipelined engine moves on at once.
         #expect(first.queries.filter { $0.name == reverseName }.map(\.transport).prefix(2) == [.udp, .tcp])
         #expect(second.queries.filter { $0.name == reverseName }.map(\.transport).last == .tcp)
-        #expect(seconds < 1 + timingSlack, "took \(seconds) s")
+        #expect(seconds < 2 + timingSlack, "took \(seconds) s; the query's whole time is 2 s")
     }
 
     @Test("replies glibc cannot match to the query are ignored until the timeout", arguments: Engine.allCases, [
@@ -231,6 +231,7 @@ struct FaultServerTests {
         let (result, seconds) = await check(address, with: try resolver(engine, port: server.port, attempts: 1))
         #expect(Set(codes(result)) == ["multiple-ptr", "temporary-failure"])
         #expect(codes(result).filter { $0 == "temporary-failure" }.count == 12)
-        #expect(seconds < 1 + timingSlack, "12 silent names took \(seconds) s; one after another they take 12 s")
+        // At once: about 1 s. One after another: 12 s. Half of that is the bound, so a busy machine does not fail it.
+        #expect(seconds < 6, "12 silent names took \(seconds) s; one after another they take 12 s")
     }
 }
