@@ -37,7 +37,9 @@ public final class RunRecorder {
         if configuration.statePath != loadedStatePath {
             loadedStatePath = configuration.statePath
             if let path = configuration.statePath, let loaded = loadState(path) {
-                states = loaded
+                states = loaded.states
+                // The later of the two: the file may be older than what this daemon has seen.
+                if let stored = loaded.lastSuccess.map(Double.init) { lastSuccessAt = max(lastSuccessAt ?? stored, stored) }
             }
             stateFailures = 0
         }
@@ -129,10 +131,10 @@ public final class RunRecorder {
 
     /// A missing state file is the first run and not logged; an unreadable or corrupt one is logged and replaced
     /// at the next write; neither stops the checks. Nil when there is no usable file.
-    private func loadState(_ path: String) -> [IPAddress: AddressState]? {
+    private func loadState(_ path: String) -> StateFile.Contents? {
         do {
             guard let bytes = try AtomicFile.read(path) else { return nil }
-            return try StateFile.decode(bytes)
+            return try StateFile.decodeContents(bytes)
         } catch {
             logger.warning("state file \(path) is unusable and will be replaced: \(error)")
             return nil
@@ -146,7 +148,7 @@ public final class RunRecorder {
         guard let path = configuration.statePath else { return true }
         let keeping = keepsStateInMemory ? "keeping the state in memory until a write succeeds"
                                          : "this run's state is not saved"
-        return write(StateFile.encode(states), to: path, mode: 0o600, what: "state file", failures: &stateFailures,
+        return write(StateFile.encode(states, lastSuccess: lastSuccessAt.map { Int($0) }), to: path, mode: 0o600, what: "state file", failures: &stateFailures,
                      consequence: keeping)
     }
 

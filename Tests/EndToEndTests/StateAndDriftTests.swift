@@ -213,6 +213,28 @@ struct StateAndDriftTests {
         #expect(!plain.stderrText.contains("<"))
     }
 
+    @Test("rdnscheck_last_success_timestamp_seconds survives separate --once runs through the state file")
+    func lastSuccessSurvivesRuns() async throws {
+        let nsd = try standardNSD.get()
+        let directory = try stateDirectory()
+        let (state, textfile) = (directory + "/state.json", directory + "/rdnscheck.prom")
+        func lastSuccess() throws -> String? {
+            try String(contentsOfFile: textfile, encoding: .utf8).lines
+                .first { $0.hasPrefix("rdnscheck_last_success_timestamp_seconds ") }
+        }
+        let failing = try await rdnscheckOnce(["--state", state, "--textfile", textfile, "192.0.2.11"], port: nsd.port)
+        #expect(failing.exitStatus == 2)
+        #expect(try lastSuccess() == nil, "no run has been all OK yet")
+        let good = try await rdnscheckOnce(["--state", state, "--textfile", textfile, "192.0.2.10"], port: nsd.port)
+        #expect(good.exitStatus == 0)
+        let recorded = try #require(try lastSuccess())
+        #expect(try String(contentsOfFile: state, encoding: .utf8).contains("\"last_success\": "))
+        let failingAgain = try await rdnscheckOnce(["--state", state, "--textfile", textfile, "192.0.2.11"],
+                                                   port: nsd.port)
+        #expect(failingAgain.exitStatus == 2)
+        #expect(try lastSuccess() == recorded, "a failing run keeps the last all-OK run's time")
+    }
+
     @Test("the metrics textfile is Prometheus text format with every metric")
     func metricsTextfile() async throws {
         let nsd = try standardNSD.get()

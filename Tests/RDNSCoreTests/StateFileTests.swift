@@ -161,6 +161,25 @@ struct StateFileTests {
         #expect(text.contains("evil\\\\010\\\\034\\\\092\\\\032\\\\036\\\\040x\\\\041.\\\\000\\\\195\\\\169.net"))
     }
 
+    @Test("last_success is written when there is one, read back, and optional")
+    func lastSuccess() throws {
+        let text = StateFile.encode(sampleStates, lastSuccess: 1_795_437_000)
+        #expect(text.hasPrefix("{\"version\": 1, \"last_success\": 1795437000, \"addresses\": {\n"))
+        #expect(try StateFile.decodeContents(text.utf8) == StateFile.Contents(states: sampleStates,
+                                                                                  lastSuccess: 1_795_437_000))
+        #expect(try StateFile.decodeContents(StateFile.encode(sampleStates).utf8).lastSuccess == nil)
+        #expect(try StateFile.decode(text.utf8) == sampleStates)
+    }
+
+    @Test("a last_success that is not a non-negative integer makes the file corrupt",
+          arguments: ["-5", "1.5", "\"1795437000\"", "null"])
+    func badLastSuccess(value: String) {
+        let text = "{\"version\": 1, \"last_success\": \(value), \"addresses\": {}}\n"
+        #expect(throws: StateFileError("\"last_success\" is not a non-negative integer")) {
+            try StateFile.decodeContents(text.utf8)
+        }
+    }
+
     @Test("the file is JSON that Foundation reads, with integer times")
     func foundationReadsTheFile() throws {
         let data = Data(StateFile.encode(sampleStates).utf8)

@@ -1,11 +1,14 @@
 /// The state file's text: every address's `AddressState` as JSON, and back.
 ///
 /// ```
-/// {"version": 1, "addresses": {
+/// {"version": 1, "last_success": 1795437000, "addresses": {
 ///  "203.0.113.25": {"status": "ok", "ptr_names": ["mail.example.com"], "forward": {"mail.example.com": [...]}, ...},
 ///  "2001:db8::25": {"status": "warning", ...}
 /// }}
 /// ```
+///
+/// `last_success` (optional: absent until a run has had every address OK) is the end of the last such run, for
+/// `rdnscheck_last_success_timestamp_seconds`, so that the metric survives restarts and separate `--once` runs.
 ///
 /// Addresses are sorted and each takes one line, so the file diffs well; an address's keys are `status`,
 /// `ptr_names`, `forward`, `temporary_failures`, `since` and `checked_at` (epoch seconds), nothing else.
@@ -19,14 +22,27 @@ public enum StateFile {
     public static let maximumSize = 64 * 1024 * 1024
 
     private enum Key {
-        static let version = "version", addresses = "addresses"
+        static let version = "version", addresses = "addresses", lastSuccess = "last_success"
         static let status = "status", ptrNames = "ptr_names", forward = "forward"
         static let temporaryFailures = "temporary_failures", since = "since", checkedAt = "checked_at"
     }
 
-    /// The JSON text of `states`, ending with a newline.
-    public static func encode(_ states: [IPAddress: AddressState]) -> String {
-        let head = "{\(JSONReport.quoted(Key.version)): \(version), \(JSONReport.quoted(Key.addresses)): {"
+    /// What a state file holds.
+    public struct Contents: Equatable, Sendable {
+        public var states: [IPAddress: AddressState]
+        /// End of the last run in which every address was OK, in epoch seconds; nil before there was one.
+        public var lastSuccess: Int?
+
+        public init(states: [IPAddress: AddressState], lastSuccess: Int? = nil) {
+            self.states = states
+            self.lastSuccess = lastSuccess
+        }
+    }
+
+    /// The JSON text of `states` (and `lastSuccess`, when there is one), ending with a newline.
+    public static func encode(_ states: [IPAddress: AddressState], lastSuccess: Int? = nil) -> String {
+        let success = lastSuccess.map { "\(JSONReport.quoted(Key.lastSuccess)): \(max(0, $0)), " } ?? ""
+        let head = "{\(JSONReport.quoted(Key.version)): \(version), " + success + "\(JSONReport.quoted(Key.addresses)): {"
         guard !states.isEmpty else { return head + "}}\n" }
         let lines = states.sorted { $0.key < $1.key }.map { address, state in
             " " + JSONReport.quoted(address.description) + ": " + json(state).jsonText
@@ -38,6 +54,11 @@ public enum StateFile {
     /// key, a value of the wrong type, an address or forward answer that is not canonical text, a name that is
     /// not escaped presentation text, a forward answer for a name that is not a PTR name, a negative number.
     public static func decode(_ bytes: some Collection<UInt8>) throws(StateFileError) -> [IPAddress: AddressState] {
+        try decodeContents(bytes).states
+    }
+
+    /// `decode`, with the file's `last_success` too.
+    public static func decodeContents(_ bytes: some Collection<UInt8>) throws(StateFileError) -> Contents {
         let document: JSONValue
         do {
             document = try JSONValue.parse(bytes, maximumBytes: maximumSize)
@@ -50,7 +71,10 @@ public enum StateFile {
         guard versionValue == .integer(version) else {
             throw StateFileError("unsupported version \(describe(versionValue)) (this rdnscheck reads \(version))")
         }
-        try expectKeys(top, [Key.version, Key.addresses], "the file")
+        let lastSuccess = try top[Key.lastSuccess].map { value throws(StateFileError) in
+            try count(value, "\"last_success\"")
+        }
+        try expectKeys(top, [Key.version, Key.addresses] + (lastSuccess == nil ? [] : [Key.lastSuccess]), "the file")
         guard case .object(let entries) = top[Key.addresses] else {
             throw StateFileError("\"addresses\" is not an object")
         }
@@ -64,7 +88,7 @@ public enum StateFile {
             // The parser refuses duplicate keys and canonical text is unique, so every address is new here.
             states[address] = try state(from: entry.value, place)
         }
-        return states
+        return Contents(states: states, lastSuccess: lastSuccess)
     }
 
     private static func json(_ state: AddressState) -> JSONValue {
