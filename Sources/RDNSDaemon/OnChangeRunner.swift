@@ -47,8 +47,8 @@ public final class OnChangeRunner: Sendable {
             return
         }
         // Both ends close-on-exec (posix_spawn's dup2 gives the child its own copy of the write end).
-        fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC)
-        fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC)
         defer { close(pipeEnds[0]) }
 
         var actions = posix_spawn_file_actions_t()
