@@ -173,7 +173,10 @@ final class LookupEngine {
         let unsent = flushSends()
         var receiveFrom: [Bool]? = nil
         var readyExchanges: [Int32] = []
-        if jobsHead == jobs.count && !unsent && pendingHead == pending.count {
+        // Nothing to run or send: wait for replies. That includes a full window with queries still pending (after
+        // `startPending` the window is full whenever some are): only replies make room, and asking the sockets
+        // over and over meanwhile cost a system call each (measured: 24,000 empty receives for a /16).
+        if jobsHead == jobs.count && !unsent {
             let waiting = inFlight > 0 || !exchanges.isEmpty
             let wait = waiting ? max(0, Int32(((nextDeadline() - now()) * 1000).rounded(.up))) : -1
             let ready = Int(cresolv_poll_wait(poller, &readyTags, Int32(readyTags.count), wait))
@@ -192,9 +195,10 @@ final class LookupEngine {
             // Busy: no poll this turn, so every TCP exchange (there are few) tries to move on.
             readyExchanges = Array(exchanges.keys)
         }
-        // Every socket epoll reports is drained, even with nothing in flight: a late duplicate reply or an ICMP
-        // error left unread would make the level-triggered epoll return at once forever.
-        for server in sockets.indices where inFlight > 0 || receiveFrom?[server] == true {
+        // After a poll, the sockets it reports, each drained even with nothing in flight (a late duplicate reply or
+        // an ICMP error left unread would make the level-triggered epoll return at once forever). Without a poll
+        // (busy running checks), every socket while queries are in flight.
+        for server in sockets.indices where receiveFrom.map({ $0[server] }) ?? (inFlight > 0) {
             receive(from: server)
         }
         readyExchanges.forEach(advanceTCP)
