@@ -65,6 +65,12 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
                 if index > 0 { text.append(UInt8(ascii: ".")) }
                 let end = min(index + 1 + Int(wire[index]), wire.count)
                 index += 1
+                // Most labels need no escape: copied at once.
+                if wire[index..<end].allSatisfy(DNSName.printsUnescaped) {
+                    text.append(contentsOf: UnsafeBufferPointer(rebasing: wire[index..<end]))
+                    index = end
+                    continue
+                }
                 while index < end {
                     let byte = wire[index]
                     if DNSName.printsUnescaped(byte) {

@@ -14,10 +14,12 @@ public enum JSONReport {
         out += "},\n \"results\": ["
         var output = ChunkedSink(sink)
         output.append(out)
-        for index in report.results.indices {
-            if index > 0 { output.append(",") }
-            let result = report.results[index]
-            output.result(result, changes: report.drifts.isEmpty ? [] : report.drifts[result.address]?.changes ?? [])
+        // Borrowed in place: copying each result out of the array retained and released every field of it.
+        report.results.withUnsafeBufferPointer { results in
+            for index in results.indices {
+                if index > 0 { output.append(",") }
+                output.result(results[index], drifts: report.drifts)
+            }
         }
         output.append("]}\n")
         output.flush()
@@ -50,7 +52,7 @@ public enum JSONReport {
 /// and String building was most of its cost.
 extension ChunkedSink {
     /// One result object (see the README for its keys).
-    mutating func result(_ result: AddressResult, changes: [Change]) {
+    mutating func result(_ result: AddressResult, drifts: [IPAddress: Drift]) {
         literal("\n  {\"address\": ")
         quoted(result.address)
         literal(", \"status\": \"")
@@ -83,7 +85,11 @@ extension ChunkedSink {
             literal("}")
         }
         literal("], \"changes\": ")
-        append(changes.isEmpty ? "[]" : Drift.json(changes))
+        if let changes = drifts.isEmpty ? nil : drifts[result.address]?.changes, !changes.isEmpty {
+            append(Drift.json(changes))
+        } else {
+            append("[]")
+        }
         literal("}")
     }
 

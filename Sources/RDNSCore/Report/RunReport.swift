@@ -17,11 +17,16 @@ public struct RunReport: Sendable {
 
     /// The worst status of any address; UNKNOWN when there was nothing to check.
     public var status: Status {
-        results.map(\.status).max() ?? .unknown
+        // By index, reading only the field: iterating copies every result (and retains all it holds).
+        var worst: Status? = nil
+        for index in results.indices { worst = max(worst ?? results[index].status, results[index].status) }
+        return worst ?? .unknown
     }
 
     public func count(_ status: Status) -> Int {
-        results.reduce(0) { $0 + ($1.status == status ? 1 : 0) }
+        var count = 0
+        for index in results.indices where results[index].status == status { count += 1 }
+        return count
     }
 
     /// `12 addresses: 9 ok, 1 warning, 2 critical, 0 unknown`.
