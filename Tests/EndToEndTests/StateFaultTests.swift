@@ -81,7 +81,9 @@ private final class FaultyDirectory {
 /// The state file, the metrics textfile and the configuration under faults: each failure is logged with the file
 /// and the reason every time, the checks go on, no state is lost, and nothing is written outside the state
 /// directory.
-@Suite("rdnscheck state and configuration under faults")
+// One test at a time: each starts daemons and writes files, and all at once they starved the timing-sensitive
+// resolver tests running beside them on a 2-core machine.
+@Suite("rdnscheck state and configuration under faults", .serialized)
 struct StateFaultTests {
     @Test("daemon: disk full or read-only: logged each run, files untouched, the state in memory written later",
           .enabled(if: TinyTmpfs.available, tmpfsNeeded),
