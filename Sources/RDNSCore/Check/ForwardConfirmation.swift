@@ -74,9 +74,10 @@ public struct ForwardConfirmation: Sendable {
             findings.add(.expectedNameMismatch, .critical, "PTR \(found), expected \(expected)")
         }
 
-        var tally = ForwardTally()
+        // A single name (the common case) cannot confirm only in part: it is looked up in this task, without a
+        // task group, and only its forward answer is kept.
+        var tally = ForwardTally(keepsNames: names.count > 1)
         if names.count == 1 {
-            // The common case, without a task group: one name, looked up in this task.
             var nameFindings = Findings(address: target.address)
             tally.add(names[0], await confirm(names[0], target.address, &nameFindings))
             findings.merge(nameFindings)
@@ -121,17 +122,23 @@ public struct ForwardConfirmation: Sendable {
 
     /// The PTR names sorted by verdict, and the forward answers to report, in name order.
     private struct ForwardTally {
+        /// Whether to keep the names confirmed and refuted (for `partial-confirmation`, which needs two names).
+        let keepsNames: Bool
         var forward: [ForwardAnswer] = []
         var confirmed: [DNSName] = []
         var refuted: [DNSName] = []
 
+        init(keepsNames: Bool) {
+            self.keepsNames = keepsNames
+        }
+
         mutating func add(_ name: DNSName, _ verdict: NameVerdict) {
             switch verdict {
             case .confirmed(let addresses):
-                confirmed.append(name)
+                if keepsNames { confirmed.append(name) }
                 forward.append(ForwardAnswer(name: name, addresses: addresses))
             case .refuted(let addresses):
-                refuted.append(name)
+                if keepsNames { refuted.append(name) }
                 if let addresses { forward.append(ForwardAnswer(name: name, addresses: addresses)) }
             case .undecided:
                 break

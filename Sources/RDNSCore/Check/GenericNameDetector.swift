@@ -8,16 +8,19 @@
 public enum GenericNameDetector {
     /// Why `name` is generic for `address`, or nil.
     public static func reason(_ name: DNSName, for address: IPAddress) -> String? {
-        let text = dottedLowercase(name)
-        if let provider = cloudProvider(of: text) {
-            return "the \(provider) default name"
+        // The dotted, lowercased text is built on the stack: a name's text is at most 254 bytes.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: DNSName.maximumWireLength) { buffer in
+            let text = UnsafeBufferPointer(rebasing: buffer[0..<dottedLowercase(name, into: buffer)])
+            if let provider = cloudProvider(of: text) {
+                return "the \(provider) default name"
+            }
+            let embeds: Bool
+            switch address {
+            case .v4(let value): embeds = embedsIPv4(text, value)
+            case .v6(let value): embeds = embedsIPv6(text, value)
+            }
+            return embeds ? "a name that embeds the address" : nil
         }
-        let embeds: Bool
-        switch address {
-        case .v4(let value): embeds = embedsIPv4(text, value)
-        case .v6(let value): embeds = embedsIPv6(text, value)
-        }
-        return embeds ? "a name that embeds the address" : nil
     }
 
     /// Suffixes (and the first label's prefix where the provider uses one) of cloud default PTR names.
@@ -35,7 +38,7 @@ public enum GenericNameDetector {
         ("DigitalOcean", ".digitaloceanspaces.com", ""),
     ].map { ($0.0, Array($0.1.utf8), Array($0.2.utf8)) }
 
-    private static func cloudProvider(of text: [UInt8]) -> String? {
+    private static func cloudProvider(of text: UnsafeBufferPointer<UInt8>) -> String? {
         for entry in cloudDefaults where text.count > entry.suffix.count
             && text.starts(with: entry.firstLabelPrefix) && text.suffix(entry.suffix.count).elementsEqual(entry.suffix) {
             return entry.provider
@@ -43,19 +46,25 @@ public enum GenericNameDetector {
         return nil
     }
 
-    /// The labels joined with dots, ASCII-lowercased (other bytes as they are).
-    private static func dottedLowercase(_ name: DNSName) -> [UInt8] {
-        var text: [UInt8] = []
-        text.reserveCapacity(name.wire.count)
+    /// Writes the labels joined with dots, ASCII-lowercased (other bytes as they are), into `text` (room for 255
+    /// bytes: a name's text is at most its wire length less one); returns the length.
+    private static func dottedLowercase(_ name: DNSName, into text: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var length = 0
         var index = 0
         let wire = name.wire
-        while index < wire.count, wire[index] != 0 {
-            let length = Int(wire[index])
-            if !text.isEmpty { text.append(UInt8(ascii: ".")) }
-            for byte in wire[(index + 1)..<(index + 1 + length)] { text.append(asciiLowercased(byte)) }
-            index += 1 + length
+        while index < wire.count, wire[index] != 0, length < text.count {
+            let labelLength = Int(wire[index])
+            if length > 0 {
+                text[length] = UInt8(ascii: ".")
+                length += 1
+            }
+            for byte in wire[(index + 1)..<min(index + 1 + labelLength, wire.count)] where length < text.count {
+                text[length] = asciiLowercased(byte)
+                length += 1
+            }
+            index += 1 + labelLength
         }
-        return text
+        return length
     }
 
     private static func isSeparator(_ byte: UInt8) -> Bool {
@@ -65,7 +74,7 @@ public enum GenericNameDetector {
     /// The four octets as 1-3 digit numbers joined by single separators, in order or reversed (`192-0-2-1`,
     /// `1.2.0.192`, `192.000.002.001`); 12 digits of zero-padded octets; or 8 hex digits (`c0000201`). Digit and
     /// hex runs are maximal, so `h10012` is not 10.0.1.2.
-    private static func embedsIPv4(_ text: [UInt8], _ value: UInt32) -> Bool {
+    private static func embedsIPv4(_ text: UnsafeBufferPointer<UInt8>, _ value: UInt32) -> Bool {
         let octets = (Int(value >> 24), Int(value >> 16 & 0xff), Int(value >> 8 & 0xff), Int(value & 0xff))
         let reversed = (octets.3, octets.2, octets.1, octets.0)
         var chain = (0, 0, 0, 0)
@@ -113,7 +122,7 @@ public enum GenericNameDetector {
     }
 
     /// Four 3-digit groups read from 12 digits.
-    private static func paddedOctets(_ digits: ArraySlice<UInt8>) -> (Int, Int, Int, Int) {
+    private static func paddedOctets(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> (Int, Int, Int, Int) {
         var values = (0, 0, 0, 0)
         for (position, byte) in digits.enumerated() {
             let digit = Int(byte - UInt8(ascii: "0"))
@@ -132,7 +141,7 @@ public enum GenericNameDetector {
     }
 
     /// The 32 nibbles in order (plain or separated by one separator each) or reversed, as ip6.arpa writes them.
-    private static func embedsIPv6(_ text: [UInt8], _ value: UInt128) -> Bool {
+    private static func embedsIPv6(_ text: UnsafeBufferPointer<UInt8>, _ value: UInt128) -> Bool {
         let nibbles = (0..<32).map { UInt8((value >> UInt128(124 - 4 * $0)) & 0xf) }
         var run: [UInt8] = []
         var index = 0
@@ -155,7 +164,7 @@ public enum GenericNameDetector {
     }
 
     /// The RFC 5952 text with ':' as '-' (`2001-db8--25`).
-    private static func embedsCompressedIPv6(_ text: [UInt8], _ value: UInt128) -> Bool {
+    private static func embedsCompressedIPv6(_ text: UnsafeBufferPointer<UInt8>, _ value: UInt128) -> Bool {
         let pattern = Array(IPAddress.v6(value).description.utf8).map { $0 == UInt8(ascii: ":") ? UInt8(ascii: "-") : $0 }
         guard pattern.count <= text.count else { return false }
         for start in 0...(text.count - pattern.count) where text[start..<(start + pattern.count)].elementsEqual(pattern) {

@@ -27,6 +27,18 @@ final class LookupEngine {
         var lastFailure: LookupFailure?
         /// Whether any attempt went unanswered (else every attempt was refused: no nameserver reachable).
         var timedOut = false
+
+        /// A free slot taken for `request`: everything as new, the query built in the storage it had.
+        mutating func restart(_ request: Request, at clock: Double) {
+            self.request = request
+            query.reset(name: request.name, type: request.type)
+            server = 0
+            sends = 0
+            currentSend = 0
+            started = clock
+            lastFailure = nil
+            timedOut = false
+        }
     }
 
     /// Ready jobs of the executor; appended to while they run.
@@ -214,13 +226,13 @@ final class LookupEngine {
             let request = pending[pendingHead]
             pendingHead += 1
             let index: Int
-            let slot = Slot(request: request, query: QueryMessage(name: request.name, type: request.type), started: clock)
             if let free = freeSlots.popLast() {
                 index = free
-                slots[index] = slot
+                slots[index].restart(request, at: clock)
             } else {
                 index = slots.count
-                slots.append(slot)
+                slots.append(Slot(request: request, query: QueryMessage(name: request.name, type: request.type),
+                                  started: clock))
             }
             inFlight += 1
             send(index, at: clock)
@@ -344,7 +356,7 @@ final class LookupEngine {
         case OutcomeClassifier.rcodeFormatError where slots[index].query.usesEDNS:
             // A server (or a middlebox) that does not know EDNS: ask again without the OPT record, as glibc does.
             let request = slots[index].request!
-            slots[index].query = QueryMessage(name: request.name, type: request.type, edns: false)
+            slots[index].query.reset(name: request.name, type: request.type, edns: false)
             slots[index].lastFailure = .formatError
             retryOrFinish(index)
         case OutcomeClassifier.rcodeServerFailure, OutcomeClassifier.rcodeRefused, OutcomeClassifier.rcodeNotImplemented:

@@ -11,15 +11,21 @@ struct QueryMessage {
     /// The whole message; bytes 0 and 1 are the ID, set per attempt.
     private(set) var bytes: [UInt8]
     /// Bytes 12..<questionEnd are the question (name, type, class) a reply must echo.
-    let questionEnd: Int
-    let usesEDNS: Bool
+    private(set) var questionEnd = 0
+    private(set) var usesEDNS = true
 
     static let ednsPayloadSize: UInt16 = 1232
 
     init(name: DNSName, type: RecordType, edns: Bool = true) {
+        bytes = []
+        reset(name: name, type: type, edns: edns)
+    }
+
+    /// Makes this the query for `name`/`type`, in the storage it already has: the engine reuses its slots'
+    /// messages, so a range's queries cost no allocation each.
+    mutating func reset(name: DNSName, type: RecordType, edns: Bool = true) {
         usesEDNS = edns
-        // Sized once: this runs for every query of a range.
-        var bytes: [UInt8] = []
+        bytes.removeAll(keepingCapacity: true)
         bytes.reserveCapacity(12 + name.wire.count + 4 + 11)
         bytes.append(contentsOf: [0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, edns ? 1 : 0] as [UInt8])
         bytes.append(contentsOf: name.wire)
@@ -30,7 +36,6 @@ struct QueryMessage {
             bytes.append(contentsOf: [0, 0, 41, UInt8(QueryMessage.ednsPayloadSize >> 8),
                                       UInt8(QueryMessage.ednsPayloadSize & 0xff), 0, 0, 0, 0, 0, 0] as [UInt8])
         }
-        self.bytes = bytes
     }
 
     var id: UInt16 {
