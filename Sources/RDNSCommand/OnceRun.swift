@@ -48,8 +48,13 @@ enum OnceRun {
             }
             format.write(report) { Output.write($0) }
         }
+        // The process exits next, and the kernel takes its memory back at once: releasing a range's results one
+        // object at a time first cost about 4% of a /16's CPU. Kept reachable, so leak checkers see no leak.
+        OnceRun.keptUntilExit.withLock { $0 = results }
         return report.status.exitCode
     }
+
+    private static let keptUntilExit = Mutex<[AddressResult]>([])
 }
 
 /// Log lines kept until the run's output is decided.
