@@ -50,7 +50,8 @@ public enum RDNSCheckCommand {
         }
         guard errors.isEmpty else {
             for error in errors { Output.error(error.description) }
-            Output.error("rdnscheck: UNKNOWN: the configuration has \(errors.count) error\(errors.count == 1 ? "" : "s")")
+            let plural = errors.count == 1 ? "" : "s"
+            Output.error("rdnscheck: UNKNOWN: the configuration has \(errors.count) error\(plural)")
             return Status.unknown.exitCode
         }
         return await OnceRun.run(configuration, format: options.format, quiet: options.quiet,

@@ -121,7 +121,9 @@ public enum AtomicFile {
             guard count >= 0 else { throw failure("cannot read \(path)") }
             if count == 0 { return contents }
             contents += chunk[0..<count]
-            guard contents.count <= limit else { throw WriteError(description: "\(path) is larger than \(limit) bytes") }
+            guard contents.count <= limit else {
+                throw WriteError(description: "\(path) is larger than \(limit) bytes")
+            }
         }
     }
 

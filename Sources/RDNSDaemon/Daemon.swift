@@ -132,7 +132,8 @@ public final class Daemon {
                     runAgain = false
                     nextRun = MonotonicClock.seconds()
                 }
-                let recorded = recorder.record(run.results, startedAt: run.startedAt, durationSeconds: run.durationSeconds,
+                let recorded = recorder.record(run.results, startedAt: run.startedAt,
+                                               durationSeconds: run.durationSeconds,
                                                nextRunInSeconds: max(0, nextRun - MonotonicClock.seconds()))
                 notifier.send("STATUS=\(recorded.statusLine)")
             }

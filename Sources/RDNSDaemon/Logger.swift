@@ -74,7 +74,9 @@ public struct Logger: Sendable {
 
     /// `$JOURNAL_STREAM` is `DEVICE:INODE` of the journal's stream; it is only ours if stderr is that stream
     /// (a child of a service may inherit the variable with stderr redirected elsewhere).
-    public static func stderrIsJournal(_ environment: String? = getenv("JOURNAL_STREAM").map { String(cString: $0) }) -> Bool {
+    public static func stderrIsJournal(
+        _ environment: String? = getenv("JOURNAL_STREAM").map { String(cString: $0) }
+    ) -> Bool {
         guard let environment else { return false }
         let parts = environment.split(separator: ":")
         guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return false }

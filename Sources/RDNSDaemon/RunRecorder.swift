@@ -39,7 +39,9 @@ public final class RunRecorder {
             if let path = configuration.statePath, let loaded = loadState(path) {
                 states = loaded.states
                 // The later of the two: the file may be older than what this daemon has seen.
-                if let stored = loaded.lastSuccess.map(Double.init) { lastSuccessAt = max(lastSuccessAt ?? stored, stored) }
+                if let stored = loaded.lastSuccess.map(Double.init) {
+                    lastSuccessAt = max(lastSuccessAt ?? stored, stored)
+                }
             }
             stateFailures = 0
         }
@@ -148,7 +150,8 @@ public final class RunRecorder {
         guard let path = configuration.statePath else { return true }
         let keeping = keepsStateInMemory ? "keeping the state in memory until a write succeeds"
                                          : "this run's state is not saved"
-        return write(StateFile.encode(states, lastSuccess: lastSuccessAt.map { Int($0) }), to: path, mode: 0o600, what: "state file", failures: &stateFailures,
+        return write(StateFile.encode(states, lastSuccess: lastSuccessAt.map { Int($0) }), to: path, mode: 0o600,
+                     what: "state file", failures: &stateFailures,
                      consequence: keeping)
     }
 

@@ -66,7 +66,8 @@ public struct ForwardConfirmation: Sendable {
             let lookedUp = names.count > ForwardConfirmation.maximumNamesLookedUp
                 ? "; only the first \(ForwardConfirmation.maximumNamesLookedUp) were looked up" : ""
             findings.add(.multiplePTR, .warning,
-                         "\(names.count) PTR names (\(names.map(\.description).joined(separator: ", "))); receivers use one"
+                         "\(names.count) PTR names (\(names.map(\.description).joined(separator: ", "))); "
+                         + "receivers use one"
                          + lookedUp)
         }
         if let expected = target.expectedName, !names.isEmpty, !names.contains(expected) {
@@ -93,7 +94,8 @@ public struct ForwardConfirmation: Sendable {
             findings.add(.partialConfirmation, .critical,
                          "\(confirmed.count) of \(names.count) PTR names forward-confirm "
                          + "(\(confirmed.map(\.description).joined(separator: ", "))); "
-                         + "\(refuted.map(\.description).joined(separator: ", ")) do\(refuted.count == 1 ? "es" : "") not")
+                         + "\(refuted.map(\.description).joined(separator: ", ")) "
+                         + "do\(refuted.count == 1 ? "es" : "") not")
         }
         return findings.result(target: target, names: names, forward: forward, policy: policy,
                                previousTemporaryFailures: previousTemporaryFailures)
@@ -171,7 +173,8 @@ public struct ForwardConfirmation: Sendable {
         switch lookup.outcome {
         case .records, .nxdomain, .noData:
             if let target = lookup.chain.last {
-                findings.add(.ptrIsCNAME, .warning, "PTR \(name) is a CNAME to \(target) (RFC 1912: name the host itself)")
+                findings.add(.ptrIsCNAME, .warning,
+                             "PTR \(name) is a CNAME to \(target) (RFC 1912: name the host itself)")
             }
         case .cnameLoop, .failure:
             break
@@ -190,7 +193,8 @@ public struct ForwardConfirmation: Sendable {
             findings.add(.forwardNoAddress, .critical, "PTR \(name) has no \(type) record")
             return .refuted([])
         case .cnameLoop(let at):
-            findings.add(.cnameLoop, .critical, "\(type) lookup for PTR \(name) meets a CNAME loop or more than 8 CNAMEs at \(at)")
+            findings.add(.cnameLoop, .critical,
+                         "\(type) lookup for PTR \(name) meets a CNAME loop or more than 8 CNAMEs at \(at)")
             return .refuted(nil)
         case .failure(let failure):
             findings.temporary("\(type) lookup for PTR \(name) failed: \(failure)")

@@ -40,7 +40,8 @@ public enum GenericNameDetector {
 
     private static func cloudProvider(of text: UnsafeBufferPointer<UInt8>) -> String? {
         for entry in cloudDefaults where text.count > entry.suffix.count
-            && text.starts(with: entry.firstLabelPrefix) && text.suffix(entry.suffix.count).elementsEqual(entry.suffix) {
+            && text.starts(with: entry.firstLabelPrefix)
+            && text.suffix(entry.suffix.count).elementsEqual(entry.suffix) {
             return entry.provider
         }
         return nil
@@ -165,12 +166,16 @@ public enum GenericNameDetector {
 
     /// The RFC 5952 text with ':' as '-' (`2001-db8--25`).
     private static func embedsCompressedIPv6(_ text: UnsafeBufferPointer<UInt8>, _ value: UInt128) -> Bool {
-        let pattern = Array(IPAddress.v6(value).description.utf8).map { $0 == UInt8(ascii: ":") ? UInt8(ascii: "-") : $0 }
+        let pattern = Array(IPAddress.v6(value).description.utf8)
+            .map { $0 == UInt8(ascii: ":") ? UInt8(ascii: "-") : $0 }
         guard pattern.count <= text.count else { return false }
-        for start in 0...(text.count - pattern.count) where text[start..<(start + pattern.count)].elementsEqual(pattern) {
+        for start in 0...(text.count - pattern.count)
+        where text[start..<(start + pattern.count)].elementsEqual(pattern) {
             let before = start == 0 ? nil : text[start - 1]
             let after = start + pattern.count == text.count ? nil : text[start + pattern.count]
-            if (before.map { !isAlphanumeric($0) } ?? true) && (after.map { !isAlphanumeric($0) } ?? true) { return true }
+            if (before.map { !isAlphanumeric($0) } ?? true) && (after.map { !isAlphanumeric($0) } ?? true) {
+                return true
+            }
         }
         return false
     }

@@ -47,7 +47,8 @@ public struct ConfigurationParser {
     private mutating func parseFile(_ path: String, includedFrom: ConfigurationError?) {
         let place = includedFrom ?? ConfigurationError(file: path, line: 0, message: "")
         guard !includeStack.contains(path) else {
-            fail(place.file, place.line, "include cycle: \(path) includes itself (through \(includeStack.joined(separator: " -> ")))")
+            let through = includeStack.joined(separator: " -> ")
+            fail(place.file, place.line, "include cycle: \(path) includes itself (through \(through))")
             return
         }
         guard includeStack.count < ConfigurationParser.maximumIncludeDepth else {

@@ -203,7 +203,9 @@ struct WireReader {
                 let labelEnd = position + 1 + Int(labelLength)
                 guard labelEnd <= currentLimit else { throw .truncated("name at offset \(start)") }
                 // Checked before writing: the label and the root's zero byte must fit in 255 octets.
-                guard length + 1 + Int(labelLength) < DNSName.maximumWireLength else { throw .nameTooLong(offset: start) }
+                guard length + 1 + Int(labelLength) < DNSName.maximumWireLength else {
+                    throw .nameTooLong(offset: start)
+                }
                 // The length byte and the label, copied at once (both ranges were checked above).
                 bytes.withUnsafeBufferPointer { source in
                     _ = UnsafeMutableBufferPointer(rebasing: wire[length..<(length + labelEnd - position)])

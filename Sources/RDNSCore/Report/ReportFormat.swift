@@ -64,7 +64,8 @@ public enum TextReport {
         var output = ChunkedSink(sink)
         for result in report.results {
             let problems = result.problems.map { "\($0.code.rawValue): \($0.detail)" }.joined(separator: "; ")
-            var line = padded(result.status.description, widths.status) + padded(result.address.description, widths.address)
+            var line = padded(result.status.description, widths.status)
+                + padded(result.address.description, widths.address)
             line += problems.isEmpty ? names(result) : padded(names(result), widths.names) + problems
             output.append(line + "\n")
         }

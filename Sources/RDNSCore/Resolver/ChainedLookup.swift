@@ -53,7 +53,8 @@ public struct ChainedLookup: Sendable, Equatable {
             var records: [RecordData] = []
             records.reserveCapacity(answers.count)
             for answer in answers
-            where answer.type == type.rawValue && answer.recordClass == ResourceRecord.classIN && answer.owner == current {
+            where answer.type == type.rawValue && answer.recordClass == ResourceRecord.classIN
+                && answer.owner == current {
                 records.append(answer.data)
             }
             if !records.isEmpty {

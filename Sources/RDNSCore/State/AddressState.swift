@@ -44,8 +44,8 @@ public struct AddressState: Equatable, Sendable {
             // case is no drift.
             ptrNames = result.ptrNames.map { $0.description.lowercased() }
             // Names that differ only in case are one name; the closure keeps the first.
-            forward = Dictionary(result.forward.map { ($0.name.description.lowercased(), $0.addresses.map(\.description)) },
-                                 uniquingKeysWith: { first, _ in first })
+            let answers = result.forward.map { ($0.name.description.lowercased(), $0.addresses.map(\.description)) }
+            forward = Dictionary(answers, uniquingKeysWith: { first, _ in first })
         }
         status = result.status
         temporaryFailures = result.temporaryFailures

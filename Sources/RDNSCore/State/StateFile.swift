@@ -42,7 +42,8 @@ public enum StateFile {
     /// The JSON text of `states` (and `lastSuccess`, when there is one), ending with a newline.
     public static func encode(_ states: [IPAddress: AddressState], lastSuccess: Int? = nil) -> String {
         let success = lastSuccess.map { "\(JSONReport.quoted(Key.lastSuccess)): \(max(0, $0)), " } ?? ""
-        let head = "{\(JSONReport.quoted(Key.version)): \(version), " + success + "\(JSONReport.quoted(Key.addresses)): {"
+        let head = "{\(JSONReport.quoted(Key.version)): \(version), " + success
+            + "\(JSONReport.quoted(Key.addresses)): {"
         guard !states.isEmpty else { return head + "}}\n" }
         let lines = states.sorted { $0.key < $1.key }.map { address, state in
             " " + JSONReport.quoted(address.description) + ": " + json(state).jsonText

@@ -83,7 +83,8 @@ final class LookupEngine {
 
     private static let batch = 64
     private static let stride = 2048
-    private let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: LookupEngine.batch * LookupEngine.stride,
+    private let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(
+        byteCount: LookupEngine.batch * LookupEngine.stride,
                                                                        alignment: 16)
     private var lengths = [UInt16](repeating: 0, count: LookupEngine.batch)
     private var readyTags = [UInt64](repeating: 0, count: 8)
@@ -323,7 +324,8 @@ final class LookupEngine {
 
     private func receive(from server: Int) {
         while true {
-            let count = cresolv_udp_receive_batch(sockets[server], receiveBuffer.baseAddress, Int32(LookupEngine.stride),
+            let count = cresolv_udp_receive_batch(sockets[server], receiveBuffer.baseAddress,
+                                                  Int32(LookupEngine.stride),
                                                   &lengths, Int32(LookupEngine.batch))
             if count < 0 {
                 if errno == ECONNREFUSED { refused(server) }
@@ -359,7 +361,8 @@ final class LookupEngine {
             slots[index].query.reset(name: request.name, type: request.type, edns: false)
             slots[index].lastFailure = .formatError
             retryOrFinish(index)
-        case OutcomeClassifier.rcodeServerFailure, OutcomeClassifier.rcodeRefused, OutcomeClassifier.rcodeNotImplemented:
+        case OutcomeClassifier.rcodeServerFailure, OutcomeClassifier.rcodeRefused,
+             OutcomeClassifier.rcodeNotImplemented:
             // As glibc does: another attempt (the next nameserver) may answer.
             slots[index].lastFailure = OutcomeClassifier.failure(rcode: Int32(reply[3] & 0x0f), errorNumber: 0)
             retryOrFinish(index)
