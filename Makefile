@@ -25,7 +25,7 @@ deps:
 	    echo "installing nsd (Debian package)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nsd >/dev/null; }
 
-# Every test, as CI runs it (.ci/run), in about 8 minutes on 2 cores (see Tests/Scripts/test-all.sh): the Swift
+# Every test, as CI runs it (.ci/run), in about 11 minutes on 2 cores (see Tests/Scripts/test-all.sh): the Swift
 # tests (unit, parser, NSD, fault server, fault matrix, end-to-end), the same under ThreadSanitizer and under
 # AddressSanitizer, valgrind on the C shim, the shipped units and the daemon under a real systemd in a container
 # (root; the first time Debian's mirror), a soak of TEST_SOAK_RUNS daemon runs, and every fuzz target for
@@ -35,7 +35,7 @@ test: deps
 	@SWIFT="$(SWIFT)" RELEASE_FLAGS="$(RELEASE_FLAGS)" RELEASE_BIN="$(RELEASE_BIN)" MAKE="$(MAKE)" \
 	    FUZZ_SECONDS="$(FUZZ_SECONDS)" TEST_SOAK_RUNS="$(TEST_SOAK_RUNS)" Tests/Scripts/test-all.sh
 
-# The quick path for development (about 2.5 minutes warm): the Swift tests, then the units and the real-systemd
+# The quick path for development (the former `make test`): the Swift tests, then the units and the real-systemd
 # test (see Tests/Systemd/run.sh; needs root and, the first time, Debian's mirror).
 test-quick: deps
 	$(SWIFT) build --build-tests

@@ -191,8 +191,10 @@ main() {
             coverage=$(grep -a -E '^#[0-9]+.* cov: ' "$log" | tail -1 \
                 | sed -E 's/.* cov: ([0-9]+) ft: ([0-9]+) corp: ([0-9]+)\/([0-9a-zA-Z]+).*/\1 \2 \3 \4/')
             read -r edges features units size <<<"${coverage:-? ? ? ?}"
-            line="$(printf '%-14s %12s executions %8s/s   coverage: %5s edges %6s features   corpus: %5s inputs %8s   %s' \
-                "$target" "${executions:-?}" "${speed:-?}" "$edges" "$features" "$units" "$size" "$times")"
+            local format='%-14s %12s executions %8s/s   coverage: %5s edges %6s features   corpus: %5s inputs %8s   %s'
+            # shellcheck disable=SC2059  # the format is the line above
+            line="$(printf "$format" "$target" "${executions:-?}" "${speed:-?}" "$edges" "$features" "$units" "$size" \
+                "$times")"
             if [[ $status -ne 0 ]]; then
                 crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
                 kind=$(sed -n 's/^SUMMARY: //p' "$log" | head -1)

@@ -35,8 +35,8 @@ kind=${1:-}
 shift || true
 phases=all
 case ${1:-} in
---build-only) phases=build; shift ;;
---skip-build) phases=test; shift ;;
+--build-only) phases='build'; shift ;;
+--skip-build) phases='test'; shift ;;
 esac
 case $kind in
 address) scratch=$root/.build-asan ;;
@@ -66,7 +66,8 @@ if [[ $kind == address ]]; then
     export ASAN_OPTIONS="detect_leaks=1:log_path=$reports/asan:${ASAN_OPTIONS:-}"
     export LSAN_OPTIONS="suppressions=$root/Tests/Sanitizers/lsan.supp:print_suppressions=0:${LSAN_OPTIONS:-}"
 else
-    export TSAN_OPTIONS="suppressions=$root/Tests/Sanitizers/tsan.supp:second_deadlock_stack=1:log_path=$reports/tsan:atexit_sleep_ms=50:${TSAN_OPTIONS:-}"
+    tsan_options=suppressions=$root/Tests/Sanitizers/tsan.supp:second_deadlock_stack=1:log_path=$reports/tsan
+    export TSAN_OPTIONS="$tsan_options:atexit_sleep_ms=50:${TSAN_OPTIONS:-}"
     test_arguments+=(--skip 'stalledTCPEndsAtDeadline')
 fi
 

@@ -3,15 +3,15 @@
 #
 #   Tests/Scripts/swift-test-lanes.sh LOG_DIR [swift test arguments]
 #
-# Lane 1 is the RDNSResolverTests module (fault matrix, fault server, NSD: 29 tests, about 13 s plain, 35-45 s
-# under a sanitizer); lane 2 is every other module (266 tests). Both run `swift test --skip-build --no-parallel`
+# Lane 1 is the RDNSResolverTests module (fault matrix, fault server, NSD: 29 tests; measured 42-59 s plain, 35-87 s
+# under a sanitizer); lane 2 is every other module (266 tests; 23-77 s). Both run `swift test --skip-build --no-parallel`
 # with the given arguments, at the same time, with --ignore-lock: SwiftPM otherwise lets one `swift test` at a time
 # use a scratch path, and with --skip-build neither writes the build.
 #
 # Why lanes: fully parallel (plain `swift test`) on 2 cores, the suite starts every test at once and the process
 # stalls for 3-17 s at its start, past the timing assertions of FaultServerTests, FaultMatrixTests and DaemonTests
-# (measured: plain 2 runs in 7 with up to 10 issues; ASan 22 issues, TSan 18); one test at a time passes but takes
-# the sum of the suites' waits (ASan 81 s, TSan 86 s); two serial lanes pass in about half of that.
+# (measured: plain, 3 runs in 10 failed, with 1 to 10 issues; ASan 22 issues, TSan 18). One test at a time passes
+# but takes the sum of the suites' waits (ASan 81 s, TSan 86 s); two serial lanes pass in about half of that.
 #
 # Each lane's full output is in LOG_DIR/test-lane-N.log; printed are each lane's failures and its result line.
 # Exits 1 when a lane failed.
