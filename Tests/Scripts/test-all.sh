@@ -91,8 +91,12 @@ run() {
     local step_started offset
     step_started=$(now)
     offset=$(since "$started")
-    timeout --kill-after=30 "$step_timeout" nice -n "$niceness" "$@" </dev/null >"$logs/$step.log" 2>&1
+    # timeout(1) puts the step in a process group of its own, so Ctrl-C does not reach it: stop() signals the group.
+    timeout --kill-after=30 "$step_timeout" nice -n "$niceness" "$@" </dev/null >"$logs/$step.log" 2>&1 &
+    echo $! >"$logs/$step.pid"
+    wait $!
     status=$?
+    rm -f "$logs/$step.pid"
     local seconds
     seconds=$(since "$step_started")
     echo "$offset $seconds" >"$logs/$step.time"
@@ -125,7 +129,8 @@ test_lane() {
     run swift-test build 0 env SWIFT="$swift" Tests/Scripts/swift-test-lanes.sh "$logs/swift-test"
     run tsan-test tsan-build 0 Tests/Sanitizers/sanitize.sh thread --skip-build
     run asan-test asan-build 0 Tests/Sanitizers/sanitize.sh address --skip-build
-    run units-check release 0 Tests/Systemd/units-check.sh "$release_bin"
+    # Through make: it installs systemd-analyze when it is missing (its release build is done by then).
+    run units-check release 0 "$make" --no-print-directory units-check
     run systemd-test release 0 Tests/Systemd/run.sh
     run soak release 0 Tests/Soak/soak.sh "$soak_runs" "$release_bin"
 }
@@ -137,7 +142,19 @@ build_lane &
 build_pid=$!
 test_lane &
 test_pid=$!
-trap 'kill -TERM $build_pid $test_pid 2>/dev/null; wait; exit 130' INT TERM
+# Ctrl-C or SIGTERM: stop both lanes, then the steps running (each a process group led by its timeout(1)).
+stop() {
+    trap - INT TERM
+    kill -TERM "$build_pid" "$test_pid" 2>/dev/null
+    local file
+    for file in "$logs"/*.pid; do
+        [[ -f $file ]] && kill -TERM -- "-$(cat "$file")" 2>/dev/null
+    done
+    wait
+    echo "make test: interrupted"
+    exit 130
+}
+trap stop INT TERM
 wait "$build_pid" "$test_pid"
 
 echo
