@@ -9,7 +9,7 @@ RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/rdnscheck
 DEMO_DIR ?= $(CURDIR)/.build/demo
 DEMO_PORT ?= 5354
 
-.PHONY: all build release deps test demo bench fuzz soak valgrind sanitize clean
+.PHONY: all build release deps test test-quick demo bench fuzz soak valgrind sanitize clean
 
 all: build
 
@@ -25,9 +25,19 @@ deps:
 	    echo "installing nsd (Debian package)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nsd >/dev/null; }
 
-# Unit, parser, NSD, fault-server and end-to-end tests; then the shipped units (systemd-analyze) and the daemon
-# under a real systemd in a container (see Tests/Systemd/run.sh; needs root and, the first time, Debian's mirror).
+# Every test, as CI runs it (.ci/run), in about 11 minutes on 2 cores (see Tests/Scripts/test-all.sh): the Swift
+# tests (unit, parser, NSD, fault server, fault matrix, end-to-end), the same under ThreadSanitizer and under
+# AddressSanitizer, valgrind on the C shim, the shipped units and the daemon under a real systemd in a container
+# (root; the first time Debian's mirror), a soak of TEST_SOAK_RUNS daemon runs, and every fuzz target for
+# FUZZ_SECONDS. Per-step logs in .build/test-logs.
+TEST_SOAK_RUNS ?= 200
 test: deps
+	@SWIFT="$(SWIFT)" RELEASE_FLAGS="$(RELEASE_FLAGS)" RELEASE_BIN="$(RELEASE_BIN)" MAKE="$(MAKE)" \
+	    FUZZ_SECONDS="$(FUZZ_SECONDS)" TEST_SOAK_RUNS="$(TEST_SOAK_RUNS)" Tests/Scripts/test-all.sh
+
+# The quick path for development (the former `make test`): the Swift tests, then the units and the real-systemd
+# test (see Tests/Systemd/run.sh; needs root and, the first time, Debian's mirror).
+test-quick: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory units-check
@@ -37,17 +47,19 @@ test: deps
 # (FUZZ_SECONDS each, after the saved regressions), the daemon over many runs against good, failing and hostile
 # DNS watching its memory and descriptors (SOAK_RUNS), valgrind on the C shim, and the suite under ASan or TSan.
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
 SOAK_RUNS ?= 2000
 SANITIZER ?= address
 
 fuzz: deps
-	Tests/Fuzz/run.sh $(FUZZ_SECONDS)
+	FUZZ_JOBS=$(FUZZ_JOBS) Tests/Fuzz/run.sh $(FUZZ_SECONDS)
 
 soak: deps release
 	Tests/Soak/soak.sh $(SOAK_RUNS) "$(RELEASE_BIN)"
 
 valgrind: deps
-	@command -v valgrind >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null
+	@command -v valgrind >/dev/null || { echo "installing valgrind (Debian package)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
 	Tests/Sanitizers/valgrind.sh
 
 sanitize: deps

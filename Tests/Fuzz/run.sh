@@ -2,6 +2,7 @@
 # Builds the libFuzzer targets in Tests/Fuzz and runs each for a bounded time.
 #
 #   Tests/Fuzz/run.sh [SECONDS] [TARGET...]     default: 60 seconds, every target, one after the other
+#   FUZZ_JOBS=2 Tests/Fuzz/run.sh               two targets at a time (one core each)
 #   Tests/Fuzz/run.sh 0 [TARGET...]             build, and run only the regression inputs
 #
 # Each target is built with `swiftc -sanitize=fuzzer,address` against the RDNSCore sources (compiled once as a
@@ -10,8 +11,9 @@
 #   1. every file in Tests/Fuzz/TARGET/regressions/ is run once (inputs that crashed once must not again);
 #   2. libFuzzer runs for SECONDS on a scratch copy of Tests/Fuzz/TARGET/corpus/ in .build/fuzz/corpus/TARGET
 #      (the committed corpus is never written; FUZZ_KEEP_CORPUS=1 keeps the scratch corpus of earlier runs);
-#   3. the executions and coverage are printed; a crash, hang (-timeout=5) or memory blow-up (-rss_limit_mb=2048)
-#      prints the input libFuzzer saved in .build/fuzz/artifacts/TARGET/ and the top of the report.
+#   3. the executions, coverage, and the fuzzer's wall and CPU seconds are printed; a crash, hang (-timeout=5) or
+#      memory blow-up (-rss_limit_mb=2048) prints the input libFuzzer saved in .build/fuzz/artifacts/TARGET/ and
+#      the top of the report.
 # The full logs are in .build/fuzz/logs/TARGET.log. Exits 1 when any target crashed or failed to build.
 #
 # Reproduce a crash:      .build/fuzz/bin/TARGET INPUT
@@ -136,70 +138,114 @@ main() {
         sed -n "${first},$((first + 39))p" "$1" | demangle | sed 's/^/    /'
     }
 
-    summary=()
-    for target in "${targets[@]}"; do
-        [[ -x $out/bin/$target && -f $out/stamps/$target ]] || continue
-        bin=$out/bin/$target
-        log=$out/logs/$target.log
+    # One target: regressions, then fuzzing. Everything it prints goes to $out/logs/TARGET.out (shown when it ends,
+    # so targets running at once do not mix their lines), its summary line to TARGET.summary and a failure to
+    # TARGET.failed.
+    fuzz_target() {
+        local target=$1 bin=$out/bin/$1 log=$out/logs/$1.log input status regressions=0
+        local failures=() line
+        rm -f "$out/logs/$target.summary" "$out/logs/$target.failed"
 
         # 1. Regressions: each saved input once.
-        regressions=0
         if [[ -d Tests/Fuzz/$target/regressions ]]; then
             while IFS= read -r -d '' input; do
                 regressions=$((regressions + 1))
                 # timeout(1) too: libFuzzer's -timeout alarm can miss when it runs a single input.
-                local status=0
+                status=0
                 timeout 60 "$bin" "${libfuzzer_options[@]}" "$input" </dev/null \
                     >"$out/logs/$target.regression.log" 2>&1 || status=$?
                 if [[ $status -ne 0 ]]; then
                     echo "$target: REGRESSION: $input fails again (crash, hang or memory limit)"
                     [[ $status -ne 124 ]] || echo "    still running after 60 s: stopped by timeout(1)"
                     report_excerpt "$out/logs/$target.regression.log"
-                    failed+=("$target (regression $(basename "$input"))")
+                    failures+=("$target (regression $(basename "$input"))")
                 fi
             done < <(find "Tests/Fuzz/$target/regressions" -type f ! -name '*.md' -print0 | sort -z)
         fi
 
         if [[ $duration -eq 0 ]]; then
-            summary+=("$(printf '%-14s %s regression inputs' "$target" "$regressions")")
+            printf '%-14s %s regression inputs\n' "$target" "$regressions" >"$out/logs/$target.summary"
+        else
+            # 2. Fuzzing on a scratch corpus.
+            local corpus=$out/corpus/$target artifacts=$out/artifacts/$target/ dictionary=()
+            [[ ${FUZZ_KEEP_CORPUS:-0} == 1 ]] || rm -rf "$corpus"
+            mkdir -p "$corpus" "$artifacts"
+            cp -p Tests/Fuzz/"$target"/corpus/* "$corpus"/ 2>/dev/null || true
+            [[ ! -f Tests/Fuzz/$target/dictionary ]] || dictionary=(-dict="Tests/Fuzz/$target/dictionary")
+            echo "$target: fuzzing for ${duration}s (after $regressions regression inputs)"
+            status=0
+            # The CPU time the fuzzer got, next to the wall time it ran: with other work on the machine (or
+            # FUZZ_JOBS above the number of free cores) the two differ, and the executions with them.
+            local TIMEFORMAT='%R %U %S' times
+            { time "$bin" "${libfuzzer_options[@]}" -max_total_time="$duration" -print_final_stats=1 \
+                -artifact_prefix="$artifacts" "${dictionary[@]}" "$corpus" >"$log" 2>&1; } \
+                2>"$out/logs/$target.time" || status=$?
+            read -r wall user system <"$out/logs/$target.time" || true
+            times=$(awk -v w="${wall:-0}" -v u="${user:-0}" -v s="${system:-0}" \
+                'BEGIN { printf "%.0f s, CPU %.0f s", w, u + s }')
+
+            # 3. Figures, and the crash if there was one.
+            local executions speed coverage edges features units size crash kind
+            executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+            speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+            coverage=$(grep -a -E '^#[0-9]+.* cov: ' "$log" | tail -1 \
+                | sed -E 's/.* cov: ([0-9]+) ft: ([0-9]+) corp: ([0-9]+)\/([0-9a-zA-Z]+).*/\1 \2 \3 \4/')
+            read -r edges features units size <<<"${coverage:-? ? ? ?}"
+            local format='%-14s %12s executions %8s/s   coverage: %5s edges %6s features   corpus: %5s inputs %8s   %s'
+            # shellcheck disable=SC2059  # the format is the line above
+            line="$(printf "$format" "$target" "${executions:-?}" "${speed:-?}" "$edges" "$features" "$units" "$size" \
+                "$times")"
+            if [[ $status -ne 0 ]]; then
+                crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
+                kind=$(sed -n 's/^SUMMARY: //p' "$log" | head -1)
+                line+="   CRASH: ${crash:-no input saved, see $log}"
+                failures+=("$target")
+                echo "$target: CRASH (${kind:-exit $status}): ${crash:-see $log}"
+                report_excerpt "$log"
+            fi
+            echo "$line"
+            echo "$line" >"$out/logs/$target.summary"
+        fi
+        [[ ${#failures[@]} -eq 0 ]] || printf '%s\n' "${failures[@]}" >"$out/logs/$target.failed"
+    }
+
+    # FUZZ_JOBS targets at a time (default 1). Each fuzzer is one process on one core: more jobs than free cores
+    # share them, and each target's CPU seconds (printed) fall below its wall seconds.
+    parallel=${FUZZ_JOBS:-1}
+    [[ $parallel =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: FUZZ_JOBS must be a positive number" >&2; exit 2; }
+    runnable=()
+    for target in "${targets[@]}"; do
+        [[ -x $out/bin/$target && -f $out/stamps/$target ]] && runnable+=("$target")
+    done
+    declare -A running=()
+    # Waits for one of the running targets and prints what it printed.
+    finish_one() {
+        local pid=''
+        wait -n -p pid "${!running[@]}" || true
+        [[ -n $pid ]] || return 0
+        cat "$out/logs/${running[$pid]}.out"
+        unset "running[$pid]"
+    }
+    for target in "${runnable[@]}"; do
+        if ((parallel == 1)); then
+            fuzz_target "$target"
             continue
         fi
+        while ((${#running[@]} >= parallel)); do finish_one; done
+        fuzz_target "$target" >"$out/logs/$target.out" 2>&1 &
+        running[$!]=$target
+    done
+    while ((${#running[@]} > 0)); do finish_one; done
 
-        # 2. Fuzzing on a scratch corpus.
-        corpus=$out/corpus/$target
-        artifacts=$out/artifacts/$target/
-        [[ ${FUZZ_KEEP_CORPUS:-0} == 1 ]] || rm -rf "$corpus"
-        mkdir -p "$corpus" "$artifacts"
-        cp -p Tests/Fuzz/"$target"/corpus/* "$corpus"/ 2>/dev/null || true
-        dictionary=()
-        [[ ! -f Tests/Fuzz/$target/dictionary ]] || dictionary=(-dict="Tests/Fuzz/$target/dictionary")
-        echo "$target: fuzzing for ${duration}s (after $regressions regression inputs)"
-        status=0
-        "$bin" "${libfuzzer_options[@]}" -max_total_time="$duration" -print_final_stats=1 \
-            -artifact_prefix="$artifacts" "${dictionary[@]}" "$corpus" >"$log" 2>&1 || status=$?
-
-        # 3. Figures, and the crash if there was one.
-        executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-        speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-        coverage=$(grep -a -E '^#[0-9]+.* cov: ' "$log" | tail -1 \
-            | sed -E 's/.* cov: ([0-9]+) ft: ([0-9]+) corp: ([0-9]+)\/([0-9a-zA-Z]+).*/\1 \2 \3 \4/')
-        read -r edges features units size <<<"${coverage:-? ? ? ?}"
-        line="$(printf '%-14s %12s executions %8s/s   coverage: %5s edges %6s features   corpus: %5s inputs %8s' \
-            "$target" "${executions:-?}" "${speed:-?}" "$edges" "$features" "$units" "$size")"
-        if [[ $status -ne 0 ]]; then
-            crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
-            kind=$(sed -n 's/^SUMMARY: //p' "$log" | head -1)
-            line+="   CRASH: ${crash:-no input saved, see $log}"
-            failed+=("$target")
-            echo "$target: CRASH (${kind:-exit $status}): ${crash:-see $log}"
-            report_excerpt "$log"
-        fi
-        echo "$line"
-        summary+=("$line")
+    summary=()
+    for target in "${runnable[@]}"; do
+        [[ ! -f $out/logs/$target.summary ]] || summary+=("$(cat "$out/logs/$target.summary")")
+        [[ ! -f $out/logs/$target.failed ]] || mapfile -t -O "${#failed[@]}" failed <"$out/logs/$target.failed"
+        [[ -f $out/logs/$target.summary || -f $out/logs/$target.failed ]] || failed+=("$target (no result)")
     done
 
     echo
-    echo "fuzzing summary (${duration}s per target; logs in $out/logs):"
+    echo "fuzzing summary (${duration}s per target, $parallel at a time; logs in $out/logs):"
     [[ ${#summary[@]} -eq 0 ]] || printf '  %s\n' "${summary[@]}"
     if [[ ${#failed[@]} -gt 0 ]]; then
         echo "FAILED: ${failed[*]}"
