@@ -22,7 +22,9 @@ final class NotifyListener: @unchecked Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
         }
-        guard bound == 0 else { throw TestSupportError("cannot bind \(socketName): \(String(cString: strerror(errno)))") }
+        guard bound == 0 else {
+            throw TestSupportError("cannot bind \(socketName): \(String(cString: strerror(errno)))")
+        }
     }
 
     deinit {

@@ -34,7 +34,8 @@ struct DaemonTests {
 
         let beforeRun = listener.messages.count
         daemon.signal(SIGUSR1)
-        #expect(await listener.wait(forLine: "STATUS=1/2 addresses OK", after: beforeRun), "SIGUSR1 runs the checks now")
+        #expect(await listener.wait(forLine: "STATUS=1/2 addresses OK", after: beforeRun),
+                "SIGUSR1 runs the checks now")
 
         let beforeReload = listener.messages.count
         daemon.signal(SIGHUP)
@@ -130,7 +131,8 @@ struct DaemonTests {
         #expect(daemon.log.contains("\(config):2: timeout 'forever'"))
         let before = listener.messages.count
         daemon.signal(SIGUSR1)
-        #expect(await listener.wait(forLine: "STATUS=1/1 addresses OK", after: before), "still checking with the old configuration")
+        #expect(await listener.wait(forLine: "STATUS=1/1 addresses OK", after: before),
+                "still checking with the old configuration")
         daemon.signal(SIGTERM)
         #expect(await daemon.waitForExit() == 0)
     }

@@ -41,14 +41,18 @@ struct OnceRunTests {
         #expect(result.exitStatus == 2)
         let lines = result.stdoutText.lines
         #expect(lines.count == 3)
-        #expect(lines[0].wholeMatch(of: /RDNS CRITICAL - 3 addresses: 1 ok, 1 warning, 1 critical, 0 unknown \| ok=1;;;0;3 warning=1;;;0;3 critical=1;;;0;3 unknown=0;;;0;3 time=\d+\.\d{3}s;;;0/) != nil, "\(lines[0])")
+        let status = try Regex(#"RDNS CRITICAL - 3 addresses: 1 ok, 1 warning, 1 critical, 0 unknown \| "#
+                               + #"ok=1;;;0;3 warning=1;;;0;3 critical=1;;;0;3 unknown=0;;;0;3 time=\d+\.\d{3}s;;;0"#)
+        #expect(lines[0].wholeMatch(of: status) != nil, "\(lines[0])")
         #expect(lines[1].hasPrefix("WARNING 192.0.2.15: multiple-ptr: "))
-        #expect(lines[2] == "CRITICAL 192.0.2.11: forward-mismatch: PTR mx.example.test resolves to 198.51.100.9, not 192.0.2.11")
+        #expect(lines[2] == "CRITICAL 192.0.2.11: forward-mismatch: PTR mx.example.test resolves to 198.51.100.9, "
+                + "not 192.0.2.11")
     }
 
     @Test("json output follows the documented schema")
     func jsonFormat() async throws {
-        let result = try await rdnscheckOnce(["--format", "json", "192.0.2.10=mail.example.test", "192.0.2.11", "192.0.2.13"])
+        let result = try await rdnscheckOnce(["--format", "json", "192.0.2.10=mail.example.test", "192.0.2.11",
+                                              "192.0.2.13"])
         #expect(result.exitStatus == 2)
         let object = try jsonObject(result)
         #expect(object["status"] as? String == "critical")

@@ -126,7 +126,8 @@ struct StateAndDriftTests {
             #expect(!check.stderrText.contains("unusable"), "round \(round): \(check.stderrText)")
         }
         // The last run's write removed the temporary files the killed runs left.
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: (state as NSString).deletingLastPathComponent)
+        let directory = (state as NSString).deletingLastPathComponent
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory)
         #expect(leftovers == ["state.json"])
     }
 
@@ -245,14 +246,16 @@ struct StateAndDriftTests {
         #expect(result.exitStatus == 2)
         let text = try String(contentsOfFile: textfile, encoding: .utf8)
         for metric in ["rdnscheck_address_status", "rdnscheck_fcrdns_ok", "rdnscheck_temporary_failures",
-                       "rdnscheck_addresses", "rdnscheck_last_run_timestamp_seconds", "rdnscheck_run_duration_seconds"] {
+                       "rdnscheck_addresses", "rdnscheck_last_run_timestamp_seconds",
+                       "rdnscheck_run_duration_seconds"] {
             #expect(text.contains("# HELP \(metric) "))
             #expect(text.contains("# TYPE \(metric) gauge"))
         }
         #expect(text.contains("rdnscheck_address_status{address=\"192.0.2.11\"} 2\n"))
         #expect(text.contains("rdnscheck_fcrdns_ok{address=\"2001:db8::25\"} 1\n"))
         #expect(text.contains("rdnscheck_addresses{status=\"critical\"} 1\n"))
-        let sample = /[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*")*\})? -?[0-9.e+]+/
+        let label = #"[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*""#
+        let sample = try Regex(#"[a-zA-Z_:][a-zA-Z0-9_:]*(\{"# + label + "(," + label + #")*\})? -?[0-9.e+]+"#)
         for line in text.lines where !line.hasPrefix("#") {
             #expect(line.wholeMatch(of: sample) != nil, "not a Prometheus sample: \(line)")
         }

@@ -27,7 +27,8 @@ struct ForwardConfirmationTests {
         #expect(result.status == .ok)
         #expect(result.problems.isEmpty)
         #expect(result.ptrNames == [name("mail.example.com")])
-        #expect(result.forward == [ForwardAnswer(name: name("mail.example.com"), addresses: [IPAddress("203.0.113.25")!])])
+        #expect(result.forward == [ForwardAnswer(name: name("mail.example.com"),
+                                                 addresses: [IPAddress("203.0.113.25")!])])
         #expect(result.isForwardConfirmed)
     }
 
@@ -96,7 +97,8 @@ struct ForwardConfirmationTests {
     func twoConfirmingNamesWarn() async {
         let owner = reverse("203.0.113.25")
         let result = await check("203.0.113.25", [
-            (owner, .ptr, answer(ptr(owner, "b.example.com"), ptr(owner, "A.example.com"), ptr(owner, "b.EXAMPLE.com."))),
+            (owner, .ptr, answer(ptr(owner, "b.example.com"), ptr(owner, "A.example.com"),
+                                 ptr(owner, "b.EXAMPLE.com."))),
             ("a.example.com", .a, answer(address("a.example.com", "203.0.113.25"))),
             ("b.example.com", .a, answer(address("b.example.com", "203.0.113.25"))),
         ])
@@ -270,7 +272,8 @@ struct ForwardConfirmationTests {
     }
 
     @Test("a temporary failure becomes CRITICAL once it has lasted fail-after runs", arguments: [
-        (0, 3, Status.warning, 1), (1, 3, .warning, 2), (2, 3, .critical, 3), (7, 3, .critical, 8), (0, 1, .critical, 1),
+        (0, 3, Status.warning, 1), (1, 3, .warning, 2), (2, 3, .critical, 3), (7, 3, .critical, 8),
+        (0, 1, .critical, 1),
     ])
     func lastingTemporaryFailureIsCritical(previous: Int, failAfter: Int, status: Status, runs: Int) async {
         let result = await check("203.0.113.25", policy: CheckPolicy(failAfter: failAfter), previousFailures: previous,

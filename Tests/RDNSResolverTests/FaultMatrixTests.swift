@@ -6,8 +6,9 @@ import TestSupport
 
 /// The fault matrix of issue 5 (item 3), through both resolver engines (libresolv's thread pool and the
 /// pipelined engine) against our own fault server: for each fault the verdict and problem code, that the check
-/// ends within its deadline, and (in one test over repeated rounds) that nothing leaks. Every case has a `FaultServer` of its own and checks 192.0.2.40, with timeout 1 s and
-/// one attempt, so a case that must wait for a timeout costs one second and the cases run in parallel.
+/// ends within its deadline, and (in one test over repeated rounds) that nothing leaks. Every case has a
+/// `FaultServer` of its own and checks 192.0.2.40, with timeout 1 s and one attempt, so a case that must wait
+/// for a timeout costs one second and the cases run in parallel.
 /// FaultServerTests covers several of these faults with other assertions; this file keeps the whole matrix in
 /// one table (set FAULT_MATRIX_TABLE=1 to print it from the leak test).
 private let address = "192.0.2.40"
@@ -66,7 +67,9 @@ private func cnameChain(from start: String, count: Int, label: String, end: Faul
 
 /// A PTR name made of labels of these lengths (letters), whatever the total.
 private func longName(_ lengths: [Int]) -> FaultName {
-    FaultName(labels: lengths.enumerated().map { [UInt8](repeating: UInt8(ascii: "a") + UInt8($0.offset), count: $0.element) })
+    FaultName(labels: lengths.enumerated().map {
+        [UInt8](repeating: UInt8(ascii: "a") + UInt8($0.offset), count: $0.element)
+    })
 }
 
 private let goodForward: [String: FaultBehaviour] = [mail: .answer([.a(address)])]
@@ -111,16 +114,19 @@ enum FaultMatrix {
         FaultCase(title: "truncated UDP, then TCP that resets", rules: [reverseName: .truncatedThenTCPReset],
                   status: .warning, codes: ["temporary-failure"], detail: "PTR lookup for \(reverseName) failed"),
         FaultCase(title: "reply from another port",
-                  rules: [reverseName: .fromOtherSource(.otherPort, .answer([.ptr(FaultName(mail))]))].merging(goodForward) { $1 },
+                  rules: [reverseName: .fromOtherSource(.otherPort, .answer([.ptr(FaultName(mail))]))]
+                      .merging(goodForward) { $1 },
                   status: .warning, codes: ["temporary-failure"], detail: timeoutDetail),
         FaultCase(title: "reply from another address (127.0.0.2)",
-                  rules: [reverseName: .fromOtherSource(.otherAddress, .answer([.ptr(FaultName(mail))]))].merging(goodForward) { $1 },
+                  rules: [reverseName: .fromOtherSource(.otherAddress, .answer([.ptr(FaultName(mail))]))]
+                      .merging(goodForward) { $1 },
                   status: .warning, codes: ["temporary-failure"], detail: timeoutDetail),
         FaultCase(title: "reply with a wrong ID",
                   rules: [reverseName: .wrongID([.ptr(FaultName(mail))])].merging(goodForward) { $1 },
                   status: .warning, codes: ["temporary-failure"], detail: timeoutDetail),
         FaultCase(title: "reply to another question (name)",
-                  rules: [reverseName: .otherQuestion(name: "41.2.0.192.in-addr.arpa", type: nil, [.ptr(FaultName(mail))])]
+                  rules: [reverseName: .otherQuestion(name: "41.2.0.192.in-addr.arpa", type: nil,
+                                                      [.ptr(FaultName(mail))])]
                       .merging(goodForward) { $1 },
                   status: .warning, codes: ["temporary-failure"], detail: timeoutDetail),
         FaultCase(title: "reply to another question (type A)",
@@ -143,11 +149,12 @@ enum FaultMatrix {
                       .merging(goodForward) { $1 },
                   status: .ok, codes: [], names: [mail]),
         FaultCase(title: "compression loop: an owner name pointing at itself",
-                  rules: [reverseName: .rawAnswer(count: 1, bytes: [0xC0, answerOffset, 0, 12, 0, 1, 0, 0, 1, 44, 0, 2, 0xC0, 0x0C])],
+                  rules: [reverseName: .rawAnswer(count: 1, bytes: [0xC0, answerOffset, 0, 12, 0, 1, 0, 0, 1, 44,
+                                                                    0, 2, 0xC0, 0x0C])],
                   status: .warning, codes: ["temporary-failure"], detail: malformedDetail),
         FaultCase(title: "compression loop: two pointers pointing at each other",
-                  rules: [reverseName: .rawAnswer(count: 1, bytes: [0xC0, answerOffset + 2, 0xC0, answerOffset, 0, 12, 0, 1,
-                                                                    0, 0, 1, 44, 0, 2, 0xC0, 0x0C])],
+                  rules: [reverseName: .rawAnswer(count: 1, bytes: [0xC0, answerOffset + 2, 0xC0, answerOffset,
+                                                                    0, 12, 0, 1, 0, 0, 1, 44, 0, 2, 0xC0, 0x0C])],
                   status: .warning, codes: ["temporary-failure"], detail: malformedDetail),
         // PTR data at offset 53 (41 + owner 2 + fixed 10): "mail" then a pointer back to 53: mail.mail.mail...
         FaultCase(title: "compression loop: a name repeating itself without end",
@@ -256,8 +263,9 @@ struct FaultMatrixTests {
         let closed = try closedPort()
         // A set of servers per engine, so a socket left open is pinned to its engine and case.
         // FAULT_MATRIX_ENGINES (e.g. "libresolv") and FAULT_MATRIX_ROUNDS narrow or lengthen a run by hand.
-        let engines = environment("FAULT_MATRIX_ENGINES").map { $0.split(separator: ",").compactMap { Engine(rawValue: String($0)) } }
-            ?? Engine.allCases
+        let engines = environment("FAULT_MATRIX_ENGINES").map {
+            $0.split(separator: ",").compactMap { Engine(rawValue: String($0)) }
+        } ?? Engine.allCases
         let runs: [(engine: Engine, fault: FaultCase, server: FaultServer?)] = try engines.flatMap { engine in
             try FaultMatrix.cases(for: engine).map { (engine, $0, try $0.makeServer()) }
         }
@@ -288,8 +296,8 @@ struct FaultMatrixTests {
                 for (runIndex, run) in runs.enumerated() {
                     for _ in 0 ..< copies {
                         group.addTask {
-                            let (result, seconds) = try await FaultMatrixTests.run(run.fault, engine: run.engine,
-                                                                                   server: run.server, closedPort: closed)
+                            let (result, seconds) = try await FaultMatrixTests.run(
+                                run.fault, engine: run.engine, server: run.server, closedPort: closed)
                             return (runIndex, result, seconds)
                         }
                     }
@@ -306,8 +314,12 @@ struct FaultMatrixTests {
             if round == 0 {
                 table = FaultMatrix.cases.map { fault in
                     let columns = engines.map { engine in
-                        let mine = results.filter { runs[$0.0].engine == engine && runs[$0.0].fault.title == fault.title }
-                        guard let first = mine.first else { return "(left out)".padding(toLength: 34, withPad: " ", startingAt: 0) }
+                        let mine = results.filter {
+                            runs[$0.0].engine == engine && runs[$0.0].fault.title == fault.title
+                        }
+                        guard let first = mine.first else {
+                            return "(left out)".padding(toLength: 34, withPad: " ", startingAt: 0)
+                        }
                         let seconds = PlainDecimal.format(mine.map(\.2).max() ?? 0)
                         return "\(first.1.status) \(codes(first.1).joined(separator: ",")) \(seconds) s"
                             .padding(toLength: 34, withPad: " ", startingAt: 0)
@@ -335,7 +347,8 @@ struct FaultMatrixTests {
         let trend = samples.map { "fds \($0.descriptors) timers \($0.timers) threads \($0.threads) "
             + "RSS \($0.resident / 1024) KiB after \($0.queries) queries" }.joined(separator: "; ")
         // The 1,000-PTR case looks up the first 32 names' A records (ForwardConfirmation.maximumNamesLookedUp).
-        #expect(queriesPerRound > 32 * copies * engines.count, "the rounds did not run the lookups they should: \(trend)")
+        #expect(queriesPerRound > 32 * copies * engines.count,
+                "the rounds did not run the lookups they should: \(trend)")
         #expect(growth(\.descriptors) < resolversPerRound, "\(trend)")
         #expect(growth(\.timers) < resolversPerRound, "\(trend)")
         #expect(growth(\.threads) < resolversPerRound, "\(trend)")

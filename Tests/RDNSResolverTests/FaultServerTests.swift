@@ -35,7 +35,8 @@ struct FaultServerTests {
     func silenceIsTimeout(engine: Engine) async throws {
         let server = try faultServer(.drop)
         defer { server.stop() }
-        let (result, seconds) = await check(address, with: try resolver(engine, port: server.port, timeout: 1, attempts: 2))
+        let dns = try resolver(engine, port: server.port, timeout: 1, attempts: 2)
+        let (result, seconds) = await check(address, with: dns)
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("timeout"))
         #expect(server.queryCount(for: reverseName) == 2)
@@ -66,7 +67,8 @@ struct FaultServerTests {
     func stalledTCPEndsAtDeadline(engine: Engine) async throws {
         let server = try faultServer(.truncatedThenTCPStall)
         defer { server.stop() }
-        let (result, seconds) = await check(address, with: try resolver(engine, port: server.port, timeout: 1, attempts: 2))
+        let dns = try resolver(engine, port: server.port, timeout: 1, attempts: 2)
+        let (result, seconds) = await check(address, with: dns)
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("timeout"), "\(result.problems[0].detail)")
         #expect(seconds < 2 + timingSlack, "took \(seconds) s")
@@ -76,7 +78,8 @@ struct FaultServerTests {
     func resetTCPIsTemporary(engine: Engine) async throws {
         let server = try faultServer(.truncatedThenTCPReset)
         defer { server.stop() }
-        let (result, seconds) = await check(address, with: try resolver(engine, port: server.port, timeout: 1, attempts: 2))
+        let dns = try resolver(engine, port: server.port, timeout: 1, attempts: 2)
+        let (result, seconds) = await check(address, with: dns)
         #expect(result.status == .warning)
         #expect(codes(result) == ["temporary-failure"])
         #expect(seconds < 2 + timingSlack)
@@ -108,7 +111,8 @@ struct FaultServerTests {
     func unmatchedRepliesTimeOut(engine: Engine, behaviour: FaultBehaviour) async throws {
         let server = try faultServer(behaviour)
         defer { server.stop() }
-        let (result, seconds) = await check(address, with: try resolver(engine, port: server.port, timeout: 1, attempts: 1))
+        let dns = try resolver(engine, port: server.port, timeout: 1, attempts: 1)
+        let (result, seconds) = await check(address, with: dns)
         #expect(result.status == .warning)
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("failed: timeout"), "\(result.problems[0].detail)")
@@ -189,7 +193,9 @@ struct FaultServerTests {
         #expect(result.status == .critical)
         #expect(codes(result) == ["invalid-hostname"])
         let message = result.problems[0].message(for: result.address)
-        #expect(!message.unicodeScalars.contains { $0.value < 0x20 || $0.value >= 0x7f || "$`;(".unicodeScalars.contains($0) },
+        #expect(!message.unicodeScalars.contains {
+                    $0.value < 0x20 || $0.value >= 0x7f || "$`;(".unicodeScalars.contains($0)
+                },
                 "\(message)")
         #expect(server.queries.allSatisfy { $0.name == reverseName && $0.type == RecordType.ptr.rawValue },
                 "only the PTR query (retransmitted at most); the hostile name is never sent")
@@ -199,7 +205,9 @@ struct FaultServerTests {
     @Test("a PTR name of 255 octets on the wire (253 characters) is a valid hostname and is checked",
           arguments: Engine.allCases)
     func longestName(engine: Engine) async throws {
-        let labels = [63, 63, 63, 61].enumerated().map { Array(repeating: UInt8(ascii: "a") + UInt8($0.offset), count: $0.element) }
+        let labels = [63, 63, 63, 61].enumerated().map {
+            Array(repeating: UInt8(ascii: "a") + UInt8($0.offset), count: $0.element)
+        }
         let server = try faultServer(.answer([.ptr(FaultName(labels: labels))]), more: [:],
                                      defaultBehaviour: .answer([.a(address)]))
         defer { server.stop() }
@@ -208,7 +216,8 @@ struct FaultServerTests {
         #expect(result.ptrNames.first?.wire.count == 255)
     }
 
-    @Test("an answer with 1,000 PTR names arrives over TCP; the first 32 names are looked up", arguments: Engine.allCases)
+    @Test("an answer with 1,000 PTR names arrives over TCP; the first 32 names are looked up",
+          arguments: Engine.allCases)
     func thousandPTRs(engine: Engine) async throws {
         let records = (0..<1000).map { FaultRecord.ptr(FaultName("h\($0).example.test")) }
         let server = try faultServer(.truncatedThenTCP(records), more: [:], defaultBehaviour: .answer([.a(address)]))

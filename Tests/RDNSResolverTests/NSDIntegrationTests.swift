@@ -82,8 +82,9 @@ struct NSDIntegrationTests {
 
     @Test("the query deadline is timeout x attempts x nameservers")
     func deadlineFollowsSettings() throws {
-        #expect(try LibresolvResolver(settings: ResolverSettings(nameservers: [Nameserver(address: loopbackV4, port: 1)],
-                                                                timeoutSeconds: 3, attempts: 2)).deadlineMilliseconds == 6_000)
+        let settings = ResolverSettings(nameservers: [Nameserver(address: loopbackV4, port: 1)], timeoutSeconds: 3,
+                                        attempts: 2)
+        #expect(try LibresolvResolver(settings: settings).deadlineMilliseconds == 6_000)
         let two = ResolverSettings(nameservers: [Nameserver(address: loopbackV4, port: 1),
                                                  Nameserver(address: loopbackV6, port: 2)],
                                    timeoutSeconds: 2, attempts: 3)

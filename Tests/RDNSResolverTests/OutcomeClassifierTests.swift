@@ -67,7 +67,8 @@ struct OutcomeClassifierTests {
             == .failure(.malformed("the reply does not answer the question asked")))
         var query = reply(rcode: 0)
         query[2] = 0x01
-        #expect(classify(length: Int32(query.count), hErrno: 0, buffer: query) == .failure(.malformed("not a response")))
+        #expect(classify(length: Int32(query.count), hErrno: 0, buffer: query)
+                == .failure(.malformed("not a response")))
     }
 
     @Test("a reply still truncated after the TCP retry is malformed, not an answer")

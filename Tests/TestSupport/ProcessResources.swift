@@ -74,7 +74,8 @@ public enum ProcessResources {
         }
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         let family = bytes.count == 4 ? AF_INET : AF_INET6
-        guard bytes.count == 4 || bytes.count == 16, inet_ntop(family, bytes, &text, socklen_t(text.count)) != nil else {
+        guard bytes.count == 4 || bytes.count == 16,
+              inet_ntop(family, bytes, &text, socklen_t(text.count)) != nil else {
             return nil
         }
         let address = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -83,7 +84,8 @@ public enum ProcessResources {
 
     private static func statusField(_ name: String) -> Int {
         for line in read("/proc/self/status").split(separator: "\n") where line.hasPrefix(name + ":") {
-            return Int(line.dropFirst(name.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "") ?? 0
+            let fields = line.dropFirst(name.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" })
+            return Int(fields.first ?? "") ?? 0
         }
         return 0
     }
