@@ -9,7 +9,7 @@ RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/rdnscheck
 DEMO_DIR ?= $(CURDIR)/.build/demo
 DEMO_PORT ?= 5354
 
-.PHONY: all build release deps test test-quick demo bench fuzz soak valgrind sanitize clean
+.PHONY: all build release deps test test-quick demo bench fuzz soak valgrind valgrind-shim valgrind-binary sanitize clean
 
 all: build
 
@@ -27,7 +27,7 @@ deps:
 
 # Every test, as CI runs it (.ci/run), in about 11 minutes on 2 cores (see Tests/Scripts/test-all.sh): the Swift
 # tests (unit, parser, NSD, fault server, fault matrix, end-to-end), the same under ThreadSanitizer and under
-# AddressSanitizer, valgrind on the C shim, the shipped units and the daemon under a real systemd in a container
+# AddressSanitizer, valgrind on the C shim and on the release binary, the shipped units and the daemon under a real systemd in a container
 # (root; the first time Debian's mirror), a soak of TEST_SOAK_RUNS daemon runs, and every fuzz target for
 # FUZZ_SECONDS. Per-step logs in .build/test-logs.
 TEST_SOAK_RUNS ?= 200
@@ -45,7 +45,8 @@ test-quick: deps
 
 # Hostile input (see Tests/Fuzz, Tests/Soak and Tests/Sanitizers): libFuzzer on every parser of untrusted input
 # (FUZZ_SECONDS each, after the saved regressions), the daemon over many runs against good, failing and hostile
-# DNS watching its memory and descriptors (SOAK_RUNS), valgrind on the C shim, and the suite under ASan or TSan.
+# DNS watching its memory and descriptors (SOAK_RUNS), valgrind on the C shim and on the release binary, and the
+# suite under ASan or TSan.
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 1
 SOAK_RUNS ?= 2000
@@ -57,10 +58,18 @@ fuzz: deps
 soak: deps release
 	Tests/Soak/soak.sh $(SOAK_RUNS) "$(RELEASE_BIN)"
 
-valgrind: deps
+# valgrind on the C shim, then on the release binary (the engine and its socket calls; Tests/Sanitizers/valgrind.sh).
+valgrind: valgrind-shim valgrind-binary
+
+valgrind-shim: deps
 	@command -v valgrind >/dev/null || { echo "installing valgrind (Debian package)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
 	Tests/Sanitizers/valgrind.sh
+
+valgrind-binary: deps release
+	@command -v valgrind >/dev/null || { echo "installing valgrind (Debian package)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
+	Tests/Sanitizers/valgrind.sh --binary "$(RELEASE_BIN)"
 
 sanitize: deps
 	Tests/Sanitizers/sanitize.sh $(SANITIZER)

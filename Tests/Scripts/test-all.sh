@@ -11,6 +11,7 @@
 #   tsan-build, tsan-test      the whole suite under ThreadSanitizer (Tests/Sanitizers/sanitize.sh thread)
 #   asan-build, asan-test      the whole suite under AddressSanitizer + LeakSanitizer (sanitize.sh address)
 #   valgrind                   memcheck of the C shim (Tests/Sanitizers/valgrind.sh)
+#   valgrind-binary            memcheck of the release binary against NSD and the fault server (valgrind.sh --binary)
 #   release                    the release build, for the three steps after it
 #   units-check, systemd-test  the shipped units (systemd-analyze) and the daemon under a real systemd
 #                              (Tests/Systemd/units-check.sh, Tests/Systemd/run.sh)
@@ -20,7 +21,7 @@
 #
 # They run in two lanes at once. The build lane compiles, one build after the other, then fuzzes: build,
 # tsan-build, asan-build, release, fuzz-build, fuzz. The test lane runs each step as soon as what it needs is built:
-# valgrind, swift-test, tsan-test, asan-test, units-check, systemd-test, soak. The test steps mostly wait (for
+# valgrind, swift-test, tsan-test, asan-test, units-check, systemd-test, soak, valgrind-binary. The test steps mostly wait (for
 # timeouts, deadlines, processes), so the builds and the fuzzers get the CPU they leave. The build lane runs under
 # `nice -n 10`, which holds for the fuzzers (they yield to the test steps beside them) but not for the compilers
 # SwiftPM starts (seen with ps: swift-build at 10, its swift-frontend processes at 0); the suites run in two lanes
@@ -61,7 +62,7 @@ summary() {
     swift-test) grep -a -E '^lane [0-9]: [✔✘] Test run with' "$log" ;;
     tsan-build | asan-build) grep -a -E '^sanitize.sh' "$log" | tail -1 ;;
     tsan-test | asan-test) grep -a -E '^lane [0-9]: [✔✘]|^sanitize.sh [a-z]+: build' "$log" ;;
-    valgrind) grep -a -E '^valgrind.sh: (OK|FAILED)' "$log" ;;
+    valgrind | valgrind-binary) grep -a -E '^valgrind.sh: (OK|FAILED)' "$log" ;;
     units-check) echo "$(grep -c '^PASS' "$log") checks passed, $(grep -c '^FAIL' "$log") failed" ;;
     systemd-test) grep -a -E 'checks failed|total before container stop' "$log" | sed 's/^ *//' ;;
     soak) grep -a -E '^soak: ([0-9]+ runs|RSS|open descriptors|OK|FAIL)' "$log" ;;
@@ -125,7 +126,7 @@ build_lane() {
 }
 
 test_lane() {
-    run valgrind - 0 "$make" --no-print-directory valgrind
+    run valgrind - 0 "$make" --no-print-directory valgrind-shim
     run swift-test build 0 env SWIFT="$swift" Tests/Scripts/swift-test-lanes.sh "$logs/swift-test"
     run tsan-test tsan-build 0 Tests/Sanitizers/sanitize.sh thread --skip-build
     run asan-test asan-build 0 Tests/Sanitizers/sanitize.sh address --skip-build
@@ -133,10 +134,11 @@ test_lane() {
     run units-check release 0 "$make" --no-print-directory units-check
     run systemd-test release 0 Tests/Systemd/run.sh
     run soak release 0 Tests/Soak/soak.sh "$soak_runs" "$release_bin"
+    run valgrind-binary release 0 Tests/Sanitizers/valgrind.sh --binary "$release_bin"
 }
 
 steps=(build swift-test tsan-build tsan-test asan-build asan-test valgrind release units-check systemd-test soak
-    fuzz-build fuzz)
+    valgrind-binary fuzz-build fuzz)
 echo "make test: ${#steps[@]} steps in two lanes; logs in ${logs#"$root"/}/"
 build_lane &
 build_pid=$!
