@@ -20,8 +20,8 @@
 # Minimise it:            .build/fuzz/bin/TARGET -minimize_crash=1 -runs=100000 INPUT
 set -euo pipefail
 
-# Everything runs from main, so bash has read the whole file before it starts: editing this script while it runs
-# (it runs for minutes) cannot change what the running copy does.
+# Everything runs from main, so bash has read the whole file before it starts, and exits on main's line: editing
+# this script while it runs (it runs for minutes) cannot change what the running copy does.
 main() {
     root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
     cd "$root"
@@ -254,4 +254,5 @@ main() {
     echo "no crashes"
 }
 
-main "$@"
+# On one line with main: bash reads no further in this file once main has returned.
+main "$@"; exit

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make test`: every test, as CI runs it (.ci/run); on 2 cores about 11 minutes from a fresh clone (641 s measured,
-# with other work on the machine; a machine without the cached Debian tree of systemd-test adds about a minute).
+# `make test`: every test, as CI runs it (.ci/run); on 2 cores 6 to 11 minutes from a fresh clone (measured 362 s,
+# and 641 s with other work on the machine; a machine without the cached Debian tree of systemd-test adds about a
+# minute).
 #
 #   Tests/Scripts/test-all.sh
 #
