@@ -84,8 +84,7 @@ final class LookupEngine {
     private static let batch = 64
     private static let stride = 2048
     private let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(
-        byteCount: LookupEngine.batch * LookupEngine.stride,
-                                                                       alignment: 16)
+        byteCount: LookupEngine.batch * LookupEngine.stride, alignment: 16)
     private var lengths = [UInt16](repeating: 0, count: LookupEngine.batch)
     private var readyTags = [UInt64](repeating: 0, count: 8)
     private var sendBuffer = [UInt8](repeating: 0, count: LookupEngine.batch * 512)
@@ -183,7 +182,8 @@ final class LookupEngine {
     func turn() {
         expireTimeouts()
         startPending()
-        let unsent = flushSends()
+        // Sends still queued: the socket would block, or a failed send queued a retry while its batch went out.
+        let unsent = flushSends() || sendQueues.contains { !$0.isEmpty }
         var receiveFrom: [Bool]? = nil
         var readyExchanges: [Int32] = []
         // Nothing to run or send: wait for replies. That includes a full window with queries still pending (after
