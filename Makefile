@@ -9,7 +9,7 @@ RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/rdnscheck
 DEMO_DIR ?= $(CURDIR)/.build/demo
 DEMO_PORT ?= 5354
 
-.PHONY: all build release deps test test-quick demo bench fuzz soak valgrind valgrind-shim valgrind-binary sanitize clean
+.PHONY: all build release deps test test-quick demo bench fuzz soak valgrind valgrind-shim valgrind-binary valgrind-tool sanitize clean
 
 all: build
 
@@ -61,15 +61,15 @@ soak: deps release
 # valgrind on the C shim, then on the release binary (the engine and its socket calls; Tests/Sanitizers/valgrind.sh).
 valgrind: valgrind-shim valgrind-binary
 
-valgrind-shim: deps
-	@command -v valgrind >/dev/null || { echo "installing valgrind (Debian package)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
+valgrind-shim: deps valgrind-tool
 	Tests/Sanitizers/valgrind.sh
 
-valgrind-binary: deps release
+valgrind-binary: deps release valgrind-tool
+	Tests/Sanitizers/valgrind.sh --binary "$(RELEASE_BIN)"
+
+valgrind-tool:
 	@command -v valgrind >/dev/null || { echo "installing valgrind (Debian package)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
-	Tests/Sanitizers/valgrind.sh --binary "$(RELEASE_BIN)"
 
 sanitize: deps
 	Tests/Sanitizers/sanitize.sh $(SANITIZER)
