@@ -186,7 +186,11 @@ func reverseAddress(_ name: DNSName) -> IPAddress? {
     // ASCII lowercase only: Unicode case mapping could turn other bytes into ASCII letters.
     let labels = name.labels.map { String(decoding: $0.map(asciiLower), as: UTF8.self) }
     if labels.count == 6, labels.suffix(2) == ["in-addr", "arpa"] {
-        return IPAddress(labels.prefix(4).reversed().joined(separator: "."))
+        // Four dotted parts can still spell an IPv6 address ("::3.0.113.25"): only IPv4 counts here.
+        guard let address = IPAddress(labels.prefix(4).reversed().joined(separator: ".")), address.isIPv4 else {
+            return nil
+        }
+        return address
     }
     if labels.count == 34, labels.suffix(2) == ["ip6", "arpa"] {
         let nibbles = labels.prefix(32)
