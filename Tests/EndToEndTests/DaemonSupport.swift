@@ -86,7 +86,9 @@ final class DaemonProcess {
 
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
         logPath = NSTemporaryDirectory() + "rdnscheck-daemon-\(UUID().uuidString).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
+            throw TestSupportError("cannot create \(logPath)")
+        }
         process.executableURL = URL(fileURLWithPath: ProcessRunner.builtProduct("rdnscheck"))
         process.arguments = arguments
         process.environment = ProcessRunner.environment(adding: environment)

@@ -188,7 +188,7 @@ struct StateAndDriftTests {
         defer { second.stop() }
 
         let logPath = NSTemporaryDirectory() + "rdnscheck-journal-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        try #require(FileManager.default.createFile(atPath: logPath, contents: nil))
         defer { unlink(logPath) }
         var status = stat()
         stat(logPath, &status)
