@@ -62,31 +62,7 @@ if [[ ${SOAK_IPV6:-1} == 1 ]] && grep -qi '^0\{31\}1 ' /proc/net/if_inet6 2>/dev
 
 # A port free for UDP and TCP on 127.0.0.1 (and ::1), for NSD.
 free_port() {
-    python3 - "$ipv6" <<'EOF'
-import socket, sys
-ipv6 = sys.argv[1] == "1"
-for _ in range(100):
-    sockets = []
-    try:
-        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sockets.append(probe)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-        wanted = [(socket.AF_INET, socket.SOCK_STREAM, "127.0.0.1")]
-        if ipv6:
-            wanted += [(socket.AF_INET6, kind, "::1") for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM)]
-        for family, kind, host in wanted:
-            sock = socket.socket(family, kind)
-            sockets.append(sock)
-            sock.bind((host, port))
-        print(port)
-        break
-    except OSError:
-        continue
-    finally:
-        for sock in sockets:
-            sock.close()
-EOF
+    python3 "$root/Tests/Scripts/free-port.py" $( ((ipv6)) && echo --ipv6)
 }
 
 daemon_pid=""
