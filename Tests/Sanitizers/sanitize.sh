@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite under a sanitizer, for `make sanitize` (and `make test`).
 #
-#   Tests/Sanitizers/sanitize.sh address|thread [--build-only|--skip-build] [extra swift test arguments]
+#   Tests/Sanitizers/sanitize.sh address|thread [--build-only|--skip-build] [extra test bundle arguments]
 #
-# Builds into .build-asan or .build-tsan (so the normal .build is left alone) and runs every test with
-# `swift test --sanitize=...`; --build-only stops after the build, --skip-build runs the tests of an earlier one
+# Builds into .build-asan or .build-tsan (so the normal .build is left alone) with `swift build --sanitize=...` and
+# runs every test with the sanitized test bundle (run directly, never through `swift test`: see
+# Tests/Scripts/swift-test-lanes.sh); --build-only stops after the build, --skip-build runs the tests of an earlier one
 # (`make test` builds while other steps run tests). The end-to-end tests spawn the rdnscheck built there, so it is
 # sanitized too. Each process writes its sanitizer reports to its own file under <scratch>/sanitizer-reports/
 # (log_path), since a spawned daemon's stderr is only seen by the test that reads it: the script fails if any
@@ -23,7 +24,7 @@
 #
 # Tests run in two lanes at once, each one test at a time (Tests/Scripts/swift-test-lanes.sh: RDNSResolverTests, and
 # every other module; full output in <scratch>/test-lane-N.log). SANITIZE_LANES=1 runs every test one at a time in
-# one process; SANITIZE_PARALLEL=1 runs them all in parallel, as plain `swift test` does. Fully parallel on 2 cores
+# one process; SANITIZE_PARALLEL=1 runs them all in parallel in one process, as plain `swift test` does. Fully parallel on 2 cores
 # the sanitized suite stalls for 5-17 s at its start and the timing assertions of FaultServerTests and DaemonTests
 # fail (measured: ASan 22 issues, TSan 18); serial and in two lanes it passes (measured on 2 cores: ASan 81 s of
 # tests serial, 47 s in two lanes; TSan 86 s serial, 38 s in two lanes).
@@ -41,7 +42,7 @@ esac
 case $kind in
 address) scratch=$root/.build-asan ;;
 thread) scratch=$root/.build-tsan ;;
-*) echo "usage: $0 address|thread [--build-only|--skip-build] [swift test arguments]" >&2; exit 2 ;;
+*) echo "usage: $0 address|thread [--build-only|--skip-build] [test bundle arguments]" >&2; exit 2 ;;
 esac
 swift=${SWIFT:-swift}
 reports=$scratch/sanitizer-reports
@@ -61,7 +62,8 @@ fi
 
 rm -rf "$reports"
 mkdir -p "$reports"
-test_arguments=(--sanitize="$kind" --scratch-path "$scratch")
+bundle=$scratch/debug/rdnscheckPackageTests.xctest
+test_arguments=()
 if [[ $kind == address ]]; then
     export ASAN_OPTIONS="detect_leaks=1:log_path=$reports/asan:${ASAN_OPTIONS:-}"
     export LSAN_OPTIONS="suppressions=$root/Tests/Sanitizers/lsan.supp:print_suppressions=0:${LSAN_OPTIONS:-}"
@@ -74,11 +76,11 @@ fi
 test_started=$(seconds)
 status=0
 if [[ ${SANITIZE_PARALLEL:-0} == 1 ]]; then
-    "$swift" test --skip-build "${test_arguments[@]}" "$@" || status=$?
+    "$bundle" --testing-library swift-testing "${test_arguments[@]}" "$@" || status=$?
 elif [[ ${SANITIZE_LANES:-2} == 1 ]]; then
-    "$swift" test --skip-build --no-parallel "${test_arguments[@]}" "$@" || status=$?
+    "$bundle" --testing-library swift-testing --no-parallel "${test_arguments[@]}" "$@" || status=$?
 else
-    SWIFT=$swift "$root/Tests/Scripts/swift-test-lanes.sh" "$scratch" "${test_arguments[@]}" "$@" || status=$?
+    "$root/Tests/Scripts/swift-test-lanes.sh" "$scratch" "$bundle" "${test_arguments[@]}" "$@" || status=$?
 fi
 test_seconds=$(echo "$(seconds) - $test_started" | bc)
 
@@ -90,7 +92,7 @@ for report in "$reports"/*; do
     cat "$report"
 done
 echo
-echo "sanitize.sh $kind: build ${build_seconds%.*} s, tests ${test_seconds%.*} s; swift test exit $status;" \
+echo "sanitize.sh $kind: build ${build_seconds%.*} s, tests ${test_seconds%.*} s; tests exit $status;" \
     "$found report file(s) in $reports"
 if ((status != 0 || found != 0)); then
     echo "sanitize.sh $kind: FAILED" >&2

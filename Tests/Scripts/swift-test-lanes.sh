@@ -1,25 +1,35 @@
 #!/usr/bin/env bash
 # The Swift test suite in two lanes at once, each lane one test at a time, for `make test` and sanitize.sh.
 #
-#   Tests/Scripts/swift-test-lanes.sh LOG_DIR [swift test arguments]
+#   Tests/Scripts/swift-test-lanes.sh LOG_DIR [BUNDLE [test arguments]]
 #
-# Lane 1 is the RDNSResolverTests module (fault matrix, fault server, NSD: 29 tests; measured 42-59 s plain, 35-87 s
-# under a sanitizer); lane 2 is every other module (266 tests; 23-77 s). Both run `swift test --skip-build --no-parallel`
-# with the given arguments, at the same time, with --ignore-lock: SwiftPM otherwise lets one `swift test` at a time
-# use a scratch path, and with --skip-build neither writes the build.
+# BUNDLE is the test executable SwiftPM built (default .build/debug/rdnscheckPackageTests.xctest; a sanitizer
+# build's is SCRATCH/debug/rdnscheckPackageTests.xctest); the test arguments go to it (`--skip REGEX`, ...).
 #
-# Why lanes: fully parallel (plain `swift test`) on 2 cores, the suite starts every test at once and the process
-# stalls for 3-17 s at its start, past the timing assertions of FaultServerTests, FaultMatrixTests and DaemonTests
-# (measured: plain, 3 runs in 10 failed, with 1 to 10 issues; ASan 22 issues, TSan 18). One test at a time passes
-# but takes the sum of the suites' waits (ASan 81 s, TSan 86 s); two serial lanes pass in about half of that.
+# Lane 1 is the RDNSResolverTests module (fault matrix, fault server, NSD); lane 2 is every other module. Both run
+# the bundle's Swift Testing entry point directly, one test at a time (--no-parallel), at the same time.
+#
+# Why the bundle and not `swift test --skip-build`: SwiftPM rewrites the scratch path's build description even with
+# --skip-build, so two `swift test` processes on one scratch path (or one beside the release build of make test's
+# other lane) raced: "error: unexpected top-level node", "unable to load build file", "no tests found". The bundle
+# only reads what is built, so nothing here touches SwiftPM's files.
+#
+# Why lanes: fully parallel on 2 cores, the suite starts every test at once and the process stalls for 3-17 s at
+# its start, past the timing assertions of FaultServerTests, FaultMatrixTests and DaemonTests. One test at a time
+# passes but takes the sum of the suites' waits; two serial lanes pass in about half of that.
 #
 # Each lane's full output is in LOG_DIR/test-lane-N.log; printed are each lane's failures and its result line.
-# Exits 1 when a lane failed.
+# Exits 1 when a lane failed (or ran no test).
 set -uo pipefail
 
-swift=${SWIFT:-swift}
-logs=${1:?usage: swift-test-lanes.sh LOG_DIR [swift test arguments]}
-shift
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+logs=${1:?usage: swift-test-lanes.sh LOG_DIR [BUNDLE [test arguments]]}
+bundle=${2:-$root/.build/debug/rdnscheckPackageTests.xctest}
+shift $(($# < 2 ? $# : 2))
+if [[ ! -x $bundle ]]; then
+    echo "swift-test-lanes.sh: no test bundle at $bundle (run 'swift build --build-tests' first)" >&2
+    exit 2
+fi
 mkdir -p "$logs"
 lane_arguments=(
     "--filter ^RDNSResolverTests\\."
@@ -28,18 +38,21 @@ lane_arguments=(
 pids=()
 for lane in 1 2; do
     read -r -a selection <<<"${lane_arguments[lane - 1]}"
-    "$swift" test --skip-build --no-parallel --ignore-lock "${selection[@]}" "$@" >"$logs/test-lane-$lane.log" 2>&1 &
+    NO_COLOR=1 "$bundle" --testing-library swift-testing --no-parallel "${selection[@]}" "$@" \
+        >"$logs/test-lane-$lane.log" 2>&1 &
     pids+=($!)
 done
 status=0
 for lane in 1 2; do
     lane_status=0
     wait "${pids[lane - 1]}" || lane_status=$?
-    ((lane_status == 0)) || status=1
     log=$logs/test-lane-$lane.log
-    # Failures: swift-testing marks them with ✘ (the run's result line is printed below), XCTest with "error:".
+    # Failures are marked with ✘ (the run's result line is printed below).
     grep -a -E '^✘|error: ' "$log" | grep -a -v -E '^✘ Test run with' | head -40 | sed "s/^/lane $lane: /" || true
     result=$(grep -a -E '^[✔✘] Test run with' "$log" | tail -1) || true
+    # A lane that selected nothing passes with "0 tests": that is a broken selection, not a pass.
+    if [[ $result =~ with\ 0\ tests ]]; then lane_status=1; fi
+    ((lane_status == 0)) || status=1
     echo "lane $lane: ${result:-no result line (exit $lane_status), see $log}"
 done
 exit "$status"

@@ -6,7 +6,7 @@
 #   Tests/Scripts/test-all.sh
 #
 # Steps (the scripts they call say what each checks):
-#   build, swift-test          swift build --build-tests; swift test (unit, parser, NSD, fault server and fault
+#   build, swift-test          swift build --build-tests; the test bundle (unit, parser, NSD, fault server and fault
 #                              matrix, end-to-end) in two lanes of one test at a time
 #                              (Tests/Scripts/swift-test-lanes.sh)
 #   tsan-build, tsan-test      the whole suite under ThreadSanitizer (Tests/Sanitizers/sanitize.sh thread)
