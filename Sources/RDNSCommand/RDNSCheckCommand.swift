@@ -83,7 +83,7 @@ public enum RDNSCheckCommand {
         for (directive, value, given) in [("state", configuration.statePath, options.statePath),
                                           ("textfile", configuration.textfilePath, options.textfilePath)] {
             guard let value, let node = AtomicFile.nodeInTheWay(value) else { continue }
-            errors.append(ConfigurationError(file: given == nil ? path ?? "command line" : "command line", line: 0,
+            errors.append(ConfigurationError(file: given == nil ? (path ?? "command line") : "command line", line: 0,
                                              message: "\(directive) \(value) is \(node); it must be a regular file, "
                                                  + "a symbolic link or absent"))
         }

@@ -19,8 +19,8 @@ public enum AtomicFile {
         public let description: String
     }
 
-    /// Writes `contents` to `path` atomically. Returns what a write replaced when it was not a regular file (e.g.
-    /// "a symbolic link to /elsewhere"): the caller may want to say so; nil for a regular file or none.
+    /// Writes `contents` to `path` atomically. Returns the symbolic link a write replaced ("a symbolic link to
+    /// /elsewhere"): the caller may want to say so; nil for a regular file or none.
     @discardableResult
     public static func write(_ contents: String, to path: String, mode: mode_t = 0o644) throws(WriteError) -> String? {
         let directory = directory(of: path)
