@@ -78,6 +78,15 @@ public enum RDNSCheckCommand {
                                              message: "state and textfile are the same file, \(state): the metrics "
                                                  + "would overwrite the state"))
         }
+        // The first write would replace such a node, and as root /dev/null became a regular file: refused here at
+        // start, on reload and by --check-config alike, and by AtomicFile at every write should one appear later.
+        for (directive, value, given) in [("state", configuration.statePath, options.statePath),
+                                          ("textfile", configuration.textfilePath, options.textfilePath)] {
+            guard let value, let node = AtomicFile.nodeInTheWay(value) else { continue }
+            errors.append(ConfigurationError(file: given == nil ? (path ?? "command line") : "command line", line: 0,
+                                             message: "\(directive) \(value) is \(node); it must be a regular file, "
+                                                 + "a symbolic link or absent"))
+        }
         if errors.isEmpty && configuration.targets.isEmpty {
             errors.append(ConfigurationError(file: path ?? "command line", line: 0,
                                              message: "nothing to check: no 'check' lines and no addresses given"))

@@ -131,14 +131,21 @@ public final class RunRecorder {
         ])
     }
 
-    /// A missing state file is the first run and not logged; an unreadable or corrupt one is logged and replaced
-    /// at the next write; neither stops the checks. Nil when there is no usable file.
+    /// A missing state file is the first run and not logged; an unreadable, corrupt or untrusted one (another
+    /// user's in a directory others can write) is logged and replaced at the next write; neither stops the checks.
+    /// Nil when there is no usable file.
+    ///
+    /// An untrusted file is replaced rather than left alone: the configured path is rdnscheck's, the rename puts a
+    /// file of its own there without writing into the other one, and the next start can trust it. Where it cannot
+    /// (a sticky /tmp refuses to let anyone but root replace another user's file) every write says so at error.
     private func loadState(_ path: String) -> StateFile.Contents? {
         do {
             guard let bytes = try AtomicFile.read(path) else { return nil }
             return try StateFile.decodeContents(bytes)
         } catch {
-            logger.warning("state file \(path) is unusable and will be replaced: \(error)")
+            // A node that appeared since the configuration was checked (a FIFO, a device) is never replaced.
+            let fate = AtomicFile.nodeInTheWay(path) == nil ? " and will be replaced" : ""
+            logger.warning("state file \(path) is unusable\(fate): \(error)")
             return nil
         }
     }

@@ -128,7 +128,10 @@ public enum StateFile {
                                           maximum: maximumTemporaryFailures)
         let since = try count(fields[Key.since], "\(place): \"since\"")
         let checkedAt = try count(fields[Key.checkedAt], "\(place): \"checked_at\"")
-        return AddressState(status: status, ptrNames: ptrNames, forward: forward, temporaryFailures: temporaryFailures,
+        // Only a failed lookup counts, and it is never OK: a count beside "ok" is not rdnscheck's, and a planted
+        // 3999999999 made the next timeout CRITICAL at once. Cleared rather than refused, to keep the baseline.
+        return AddressState(status: status, ptrNames: ptrNames, forward: forward,
+                            temporaryFailures: status == .ok ? 0 : temporaryFailures,
                             since: since, checkedAt: checkedAt)
     }
 
