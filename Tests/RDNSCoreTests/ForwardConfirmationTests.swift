@@ -163,6 +163,19 @@ struct ForwardConfirmationTests {
         #expect(partial?.detail.hasSuffix("n31.example.com); n00.example.com does not") == true)
     }
 
+    @Test("a forward answer of many addresses is named in part in the mismatch message, and counted")
+    func manyForwardAddresses() async {
+        let owner = reverse("203.0.113.25")
+        let addresses = (0..<1_000).map { "198.51.\(100 + $0 / 256).\($0 % 256)" }
+        let result = await check("203.0.113.25", [
+            (owner, .ptr, answer(ptr(owner, "mx.example.com"))),
+            ("mx.example.com", .a, .reply(rcode: DNSMessage.rcodeNoError,
+                                          answers: addresses.map { address("mx.example.com", $0) })),
+        ])
+        #expect(result.problems.map(\.detail) == ["PTR mx.example.com resolves to "
+            + addresses.prefix(32).joined(separator: ", ") + " … and 968 more, not 203.0.113.25"])
+    }
+
     @Test("an expected-name mismatch among many PTR names lists the kept ones and counts the rest")
     func expectedNameAmongMany() async {
         let owner = reverse("203.0.113.25")

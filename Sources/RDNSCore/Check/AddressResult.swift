@@ -67,10 +67,11 @@ public struct AddressResult: Sendable, Equatable {
 }
 
 extension AddressResult {
-    /// `names` joined by `separator`, then ` … and 1,818 more` for the rest of `count`: how a list of PTR names
-    /// too long to print whole is printed.
-    public static func listing(_ names: some Collection<DNSName>, of count: Int, separator: String = ", ") -> String {
-        names.map(\.description).joined(separator: separator) + andMore(count - names.count)
+    /// `items` joined by `separator`, then ` … and 1,818 more` for the rest of `count`: how a list of PTR names
+    /// (or addresses) too long to print whole is printed.
+    public static func listing(_ items: some Collection<some CustomStringConvertible>, of count: Int,
+                               separator: String = ", ") -> String {
+        items.map(\.description).joined(separator: separator) + andMore(count - items.count)
     }
 
     /// ` … and 1,818 more`, or nothing when `count` is not positive.

@@ -184,7 +184,8 @@ public struct ForwardConfirmation: Sendable {
         case .records(let records):
             let addresses = uniqueSorted(records.compactMap { if case .address(let a) = $0 { a } else { nil } })
             if addresses.contains(address) { return .confirmed(addresses) }
-            let list = addresses.map(\.description).joined(separator: ", ")
+            // A forward answer can hold thousands of addresses too; the message names as many as it does names.
+            let list = AddressResult.listing(addresses.prefix(AddressResult.maximumPTRNames), of: addresses.count)
             findings.add(.forwardMismatch, .critical, "PTR \(name) resolves to \(list), not \(address)")
             return .refuted(addresses)
         case .nxdomain:
