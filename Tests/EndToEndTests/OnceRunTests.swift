@@ -135,3 +135,48 @@ struct OnceRunTests {
         }
     }
 }
+
+/// An answer too large for UDP, with more PTR names than an address keeps, through the built binary.
+@Suite("rdnscheck --once: bounded answers")
+struct BoundedAnswerTests {
+    /// 1,400 names `h1000.t` ... `h2399.t`: as many as fit one 64 KiB TCP answer from the fault server, which
+    /// writes every owner name in full.
+    private static let names = (1_000..<2_400).map { "h\($0).t" }
+
+    @Test("1,400 PTR names over TCP: 32 kept and looked up, the true count in every format, the state and metrics")
+    func manyNamesOverTCP() async throws {
+        let records = Self.names.map { FaultRecord.ptr(FaultName($0)) }
+        let server = try FaultServer(rules: [FaultServer.reverseName(ipv4: "192.0.2.42"): .truncatedThenTCP(records)],
+                                     defaultBehaviour: .answer([.a("192.0.2.42")]))
+        defer { server.stop() }
+        let kept = Array(Self.names.prefix(32))
+        let message = "multiple-ptr: 1,400 PTR names (" + kept.joined(separator: ", ")
+            + " … and 1,368 more); receivers use one; only the first 32 were looked up"
+
+        let text = try await rdnscheckOnce(["192.0.2.42"], port: server.port)
+        #expect(text.exitStatus == 1, "\(text.stderrText)")
+        // Six names and the count fill the 64-character names column.
+        #expect(text.stdoutText.lines.first == "WARNING  192.0.2.42  " + kept.prefix(6).joined(separator: ",")
+            + " … and 1,394 more  " + message)
+        #expect(text.stdout.count < 1_000)
+        #expect(server.queries.filter { $0.type == 1 }.count == 32, "only the kept names are looked up")
+
+        let nagios = try await rdnscheckOnce(["--format", "nagios", "192.0.2.42"], port: server.port)
+        #expect(nagios.stdoutText.lines.dropFirst() == ["WARNING 192.0.2.42: " + message])
+
+        let directory = (try temporaryFile("") as NSString).deletingLastPathComponent
+        let (state, textfile) = (directory + "/state.json", directory + "/rdnscheck.prom")
+        let json = try await rdnscheckOnce(["--format", "json", "--state", state, "--textfile", textfile,
+                                            "192.0.2.42"], port: server.port)
+        let result = try #require((try jsonObject(json)["results"] as? [[String: Any]])?.first)
+        #expect(result["ptr_count"] as? Int == 1_400)
+        #expect(result["ptr_names"] as? [String] == kept)
+        #expect((result["forward"] as? [String: [String]])?.count == 32)
+        #expect(json.stdout.count < 4_000)
+        let stored = try String(contentsOfFile: state, encoding: .utf8)
+        #expect(stored.contains("h1031.t") && !stored.contains("h1032.t") && stored.utf8.count < 4_000)
+        let metrics = try String(contentsOfFile: textfile, encoding: .utf8)
+        #expect(metrics.contains("rdnscheck_fcrdns_ok{address=\"192.0.2.42\"} 0\n"),
+                "1,368 names were never looked up: not forward-confirmed")
+    }
+}

@@ -38,6 +38,14 @@ enum StateSamples {
 
 @Suite("AddressState: what is remembered about an address between runs")
 struct AddressStateTests {
+    @Test("the state keeps the result's first 32 PTR names, so the state file stays bounded")
+    func manyNamesAreCapped() {
+        let state = AddressState(result: SampleReports.manyNames(count: 1_850), previous: nil, now: StateSamples.start)
+        #expect(state.ptrNames.count == 32)
+        #expect(state.ptrNames.last == "n031.example.test")
+        #expect(state.forward.count == 32)
+    }
+
     @Test("the first run stores the result as the baseline, starting now")
     func firstRunIsBaseline() {
         let state = AddressState(result: StateSamples.confirmed("192.0.2.10"), previous: nil, now: 100)

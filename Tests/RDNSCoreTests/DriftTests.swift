@@ -149,6 +149,19 @@ struct DriftTests {
 
 @Suite("Drift: names compare case-insensitively")
 struct CaseOnlyDriftTests {
+    @Test("a drift line lists at most 32 names or addresses and counts the rest")
+    func logLineIsBounded() throws {
+        // A state written before names were capped, and a forward answer of 300 addresses.
+        let names = (0..<1_850).map { "h\($0).example.test" }
+        let addresses = (0..<300).map { "198.51.100.\($0 % 256)" }
+        let previous = StateSamples.state(.warning, ptr: names, forward: ["h0.example.test": addresses])
+        let next = StateSamples.state(.critical, ptr: ["mx.example.com"], forward: [:])
+        let line = try #require(Drift(address: mailAddress, previous: previous, next: next)).description
+        #expect(line.contains(", h31.example.test … and 1,818 more] -> [mx.example.com]"))
+        #expect(line.contains("198.51.100.31 … and 268 more]} -> {}"))
+        #expect(line.utf8.count < 2_000)
+    }
+
     @Test("a PTR name that only changes case is no drift")
     func caseOnlyChangeIsNoDrift() {
         let first = AddressState(result: StateSamples.confirmed("192.0.2.10", "Mail.Example.COM"), previous: nil,

@@ -120,6 +120,75 @@ struct ForwardConfirmationTests {
         #expect(!result.isForwardConfirmed)
     }
 
+    @Test("40 PTR names: the first 32 in sorted order are kept and looked up, all 40 are counted")
+    func manyNamesAreCapped() async {
+        let owner = reverse("203.0.113.25")
+        let names = (0..<40).map { "n\(String(String($0 + 100).dropFirst())).example.com" }
+        let resolver = FakeResolver([(owner, .ptr, .reply(rcode: DNSMessage.rcodeNoError,
+                                                           answers: names.reversed().map { ptr(owner, $0) }))]
+            + names.map { ($0, RecordType.a, answer(address($0, "203.0.113.25"))) })
+        let result = await ForwardConfirmation(resolver: resolver).check(CheckTarget(IPAddress("203.0.113.25")!))
+        #expect(result.ptrNames.map(\.description) == Array(names.prefix(32)))
+        #expect(result.ptrCount == 40)
+        #expect(result.forward.map(\.name.description) == Array(names.prefix(32)))
+        #expect(resolver.questions.filter { $0.hasSuffix(" A") }.count == 32)
+        #expect(result.status == .warning)
+        #expect(codes(result) == ["multiple-ptr"])
+        #expect(result.problems[0].detail == "40 PTR names (" + names.prefix(32).joined(separator: ", ")
+            + " … and 8 more); receivers use one; only the first 32 were looked up")
+        #expect(!result.isForwardConfirmed, "8 names were never looked up")
+    }
+
+    @Test("32 PTR names that all confirm are kept whole and forward-confirmed")
+    func thirtyTwoNamesConfirm() async {
+        let owner = reverse("203.0.113.25")
+        let names = (0..<32).map { "n\(String(String($0 + 100).dropFirst())).example.com" }
+        let result = await check("203.0.113.25", [(owner, .ptr, .reply(rcode: DNSMessage.rcodeNoError,
+                                                                        answers: names.map { ptr(owner, $0) }))]
+            + names.map { ($0, RecordType.a, answer(address($0, "203.0.113.25"))) })
+        #expect(result.ptrCount == 32 && result.ptrNames.count == 32)
+        #expect(result.problems[0].detail.hasSuffix("n31.example.com); receivers use one"))
+        #expect(result.isForwardConfirmed)
+    }
+
+    @Test("with many PTR names, a partial confirmation names only the names looked up, and counts them")
+    func partialConfirmationAmongMany() async {
+        let owner = reverse("203.0.113.25")
+        let names = (0..<40).map { "n\(String(String($0 + 100).dropFirst())).example.com" }
+        let result = await check("203.0.113.25", [(owner, .ptr, .reply(rcode: DNSMessage.rcodeNoError,
+                                                                        answers: names.map { ptr(owner, $0) }))]
+            + names.dropFirst().map { ($0, RecordType.a, answer(address($0, "203.0.113.25"))) })
+        let partial = result.problems.first { $0.code == .partialConfirmation }
+        #expect(partial?.detail.hasPrefix("31 of the first 32 PTR names forward-confirm (n01.example.com, ") == true)
+        #expect(partial?.detail.hasSuffix("n31.example.com); n00.example.com does not") == true)
+    }
+
+    @Test("a forward answer of many addresses is named in part in the mismatch message, and counted")
+    func manyForwardAddresses() async {
+        let owner = reverse("203.0.113.25")
+        let addresses = (0..<1_000).map { "198.51.\(100 + $0 / 256).\($0 % 256)" }
+        let result = await check("203.0.113.25", [
+            (owner, .ptr, answer(ptr(owner, "mx.example.com"))),
+            ("mx.example.com", .a, .reply(rcode: DNSMessage.rcodeNoError,
+                                          answers: addresses.map { address("mx.example.com", $0) })),
+        ])
+        #expect(result.problems.map(\.detail) == ["PTR mx.example.com resolves to "
+            + addresses.prefix(32).joined(separator: ", ") + " … and 968 more, not 203.0.113.25"])
+    }
+
+    @Test("an expected-name mismatch among many PTR names lists the kept ones and counts the rest")
+    func expectedNameAmongMany() async {
+        let owner = reverse("203.0.113.25")
+        let names = (0..<1_850).map { "h\($0 + 10_000).example.com" }
+        let result = await check("203.0.113.25", expected: "relay.example.com",
+                                 [(owner, .ptr, .reply(rcode: DNSMessage.rcodeNoError,
+                                                       answers: names.map { ptr(owner, $0) }))])
+        let mismatch = result.problems.first { $0.code == .expectedNameMismatch }
+        #expect(mismatch?.detail == "PTR " + names.prefix(32).joined(separator: ", ")
+            + " … and 1,818 more, expected relay.example.com")
+        #expect(result.problems.allSatisfy { $0.detail.utf8.count < 1_000 })
+    }
+
     @Test("a PTR name other than the expected one is CRITICAL expected-name-mismatch")
     func unexpectedNameIsCritical() async {
         let result = await check("203.0.113.25", expected: "relay.example.com", mailHost)

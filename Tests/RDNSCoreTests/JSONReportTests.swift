@@ -56,6 +56,19 @@ struct JSONReportTests {
         #expect(result["changes"] is [Any])
     }
 
+    @Test("ptr_count is always there: the true count, while ptr_names holds the first 32 names")
+    func ptrCount() throws {
+        let report = RunReport(results: [SampleReports.mailOK, SampleReports.manyNames(count: 1_850),
+                                         SampleReports.result("192.0.2.1", .critical)],
+                               checkedAt: 0, durationSeconds: 0)
+        let results = try results(try parsedJSON(report))
+        #expect(results.map { $0["ptr_count"] as? Int } == [1, 1_850, 0])
+        let names = try #require(results[1]["ptr_names"] as? [String])
+        #expect(names == (0..<32).map(SampleReports.numberedName))
+        #expect((results[1]["forward"] as? [String: [String]])?.count == 32)
+        #expect(JSONReport.render(report).utf8.count < 4_000)
+    }
+
     @Test("no PTR, several PTR names, a name without addresses and IPv6 addresses in canonical form")
     func variedResults() throws {
         let noPTR = SampleReports.result("2001:DB8:0::26", .critical, problems: [

@@ -144,7 +144,8 @@ struct MetricsTextfileTests {
             rdnscheck_address_status{address="192.0.2.10"} 0
             rdnscheck_address_status{address="203.0.113.26"} 2
             rdnscheck_address_status{address="2001:db8::25"} 1
-            # HELP rdnscheck_fcrdns_ok 1 when every PTR name of the address forward-confirms, else 0.
+            # HELP rdnscheck_fcrdns_ok 1 when every PTR name of the address forward-confirms, else 0 (also when it \
+            has more than 32 PTR names: the others are not looked up).
             # TYPE rdnscheck_fcrdns_ok gauge
             rdnscheck_fcrdns_ok{address="192.0.2.10"} 1
             rdnscheck_fcrdns_ok{address="203.0.113.26"} 0
@@ -256,6 +257,15 @@ struct MetricsTextfileTests {
         #expect(exposition.families["rdnscheck_address_status"]?.samples.count == 1)
         #expect(exposition.value("rdnscheck_address_status", ["address": "203.0.113.26"]) == 2)
         #expect(Status.allCases.map { exposition.value("rdnscheck_addresses", ["status": $0.word]) } == [0, 0, 1, 0])
+    }
+
+    @Test("an address with more PTR names than are kept is not forward-confirmed, though every kept name confirms",
+          arguments: [(32, 1.0), (33, 0.0), (1_850, 0.0)])
+    func unkeptNamesAreNotConfirmed(count: Int, confirmed: Double) throws {
+        let report = RunReport(results: [SampleReports.manyNames("192.0.2.50", count: count)], checkedAt: 0,
+                               durationSeconds: 0)
+        let exposition = try Exposition(MetricsTextfile.render(report, finishedAt: 0, lastSuccessAt: nil))
+        #expect(exposition.value("rdnscheck_fcrdns_ok", ["address": "192.0.2.50"]) == confirmed)
     }
 
     @Test("no PTR name reaches the output")

@@ -21,6 +21,14 @@ struct PlainFormatTests {
         #expect(PlainFormat.iso8601(epoch) == text)
     }
 
+    @Test("counts print with a comma between groups of three digits", arguments: [
+        (0, "0"), (7, "7"), (999, "999"), (1_000, "1,000"), (1_818, "1,818"), (65_536, "65,536"),
+        (1_234_567, "1,234,567"), (-1_234, "-1,234"), (Int.min, "-9,223,372,036,854,775,808"),
+    ])
+    func grouped(value: Int, text: String) {
+        #expect(PlainFormat.grouped(value) == text)
+    }
+
     @Test("decimals have exactly the places asked for, a '.' point, and round half away from zero", arguments: [
         (0.042, 3, "0.042"),
         (0.0, 3, "0.000"),

@@ -22,6 +22,19 @@ enum SampleReports {
             Problem(.forwardMismatch, .critical, "PTR mx.example.com resolves to 198.51.100.9, not 203.0.113.26"),
         ])
 
+    /// `n000.example.test` for 0: names that sort in number order.
+    static func numberedName(_ number: Int) -> String {
+        "n\(String(String(number + 1000).dropFirst())).example.test"
+    }
+
+    /// `address` with `count` PTR names `n000.example.test`, ... (sorted as given), each kept one confirming.
+    static func manyNames(_ address: String = "192.0.2.50", count: Int) -> AddressResult {
+        let names = (0..<count).map(SampleReports.numberedName)
+        let kept = names.prefix(AddressResult.maximumPTRNames)
+        return result(address, .warning, ptr: names, forward: kept.map { ($0, [address]) },
+                      problems: [Problem(.multiplePTR, .warning, "\(count) PTR names; receivers use one")])
+    }
+
     /// SPEC.md's JSON example: one OK address and one whose PTR name resolves elsewhere.
     static let specExample = RunReport(results: [mailOK, mxMismatch], checkedAt: 1_795_428_000, durationSeconds: 0.042)
 

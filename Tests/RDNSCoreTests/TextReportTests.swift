@@ -1,3 +1,4 @@
+import Foundation
 import RDNSCore
 import Testing
 
@@ -70,12 +71,62 @@ struct TextReportTests {
             == "UNKNOWN: 0 addresses: 0 ok, 0 warning, 0 critical, 0 unknown in 0.000s\n")
     }
 
-    @Test("a hostile PTR name is printed escaped, with no control byte")
+    @Test("a hostile PTR name is printed escaped, with no control byte, and cut to the names column's width")
     func hostileName() {
         let report = RunReport(results: [SampleReports.hostile], checkedAt: 0, durationSeconds: 0)
         let output = TextReport.render(report)
-        #expect(output.contains("192.0.2.7  " + SampleReports.hostileNameEscaped + "  invalid-hostname: PTR "))
+        let cell = String(SampleReports.hostileNameEscaped.prefix(63)) + "…"
+        #expect(output.contains("192.0.2.7  " + cell + "  invalid-hostname: PTR " + SampleReports.hostileNameEscaped))
         #expect(SampleReports.hostileName.description == SampleReports.hostileNameEscaped)
-        #expect(!output.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || $0.value >= 0x7F })
+        // The marker of a cut cell is the only character outside printable ASCII.
+        #expect(!output.unicodeScalars.contains {
+            ($0.value < 0x20 && $0 != "\n") || ($0.value >= 0x7F && $0 != "…")
+        })
+    }
+
+    @Test("the names column is at most 64 wide: the names that fit, then how many more; other lines keep it")
+    func namesColumnIsBounded() throws {
+        let report = RunReport(results: [SampleReports.manyNames(count: 1_850), SampleReports.mxMismatch],
+                               checkedAt: 0, durationSeconds: 0)
+        let lines = TextReport.render(report).split(separator: "\n")
+        // A third name would make the cell 69 characters.
+        let cell = "n000.example.test,n001.example.test … and 1,848 more"
+        #expect(TextReport.maximumNamesWidth == 64)
+        #expect(lines[0] == "WARNING   192.0.2.50    " + cell + "  multiple-ptr: 1850 PTR names; receivers use one")
+        let problemColumn = "WARNING   192.0.2.50    ".count + cell.count + 2
+        #expect(try #require(lines[1].range(of: "forward-mismatch")).lowerBound.utf16Offset(in: lines[1])
+            == problemColumn)
+    }
+
+    @Test("names that all fit are shown whole, with no count", arguments: [1, 2, 3])
+    func fewNamesFit(count: Int) {
+        let names = (0..<count).map(SampleReports.numberedName)
+        let report = RunReport(results: [SampleReports.manyNames(count: count)], checkedAt: 0, durationSeconds: 0)
+        #expect(TextReport.render(report).contains("192.0.2.50  " + names.joined(separator: ",") + "  multiple-ptr"))
+    }
+
+    @Test("a cut never splits a \\DDD escape")
+    func cutKeepsEscapesWhole() throws {
+        let name = try #require(DNSName(labels: [Array(repeating: UInt8(ascii: "a"), count: 61) + [0x20],
+                                                 Array("example".utf8)]))
+        let result = AddressResult(target: CheckTarget(IPAddress("192.0.2.9")!), status: .critical, ptrNames: [name],
+                                   forward: [], problems: [Problem(.invalidHostname, .critical, "x")],
+                                   temporaryFailures: 0)
+        let output = TextReport.render(RunReport(results: [result], checkedAt: 0, durationSeconds: 0))
+        #expect(output.hasPrefix("CRITICAL  192.0.2.9  " + String(repeating: "a", count: 61) + "…  invalid-hostname"))
+    }
+
+    @Test("a name longer than the column is cut with a marker, and the names after it are counted", arguments: [
+        (1, "…"), (3, "… and 2 more"),
+    ])
+    func longNameIsCut(count: Int, tail: String) {
+        let long = String(repeating: "a", count: 63) + "." + String(repeating: "b", count: 63) + ".example"
+        let names = [long] + (1..<count).map { "z\($0).example" }
+        let result = SampleReports.result("192.0.2.9", .critical, ptr: names,
+                                          problems: [Problem(.noPTR, .critical, "x")])
+        let output = TextReport.render(RunReport(results: [result], checkedAt: 0, durationSeconds: 0))
+        let cell = String(long.prefix(64 - tail.count)) + tail
+        #expect(cell.count == 64)
+        #expect(output.hasPrefix("CRITICAL  192.0.2.9  " + cell + "  no-ptr: x\n"))
     }
 }

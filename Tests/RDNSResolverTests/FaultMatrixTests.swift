@@ -164,7 +164,7 @@ enum FaultMatrix {
         FaultCase(title: "an answer with 1,000 PTR names (over TCP)",
                   rules: [reverseName: .truncatedThenTCP((0 ..< 1000).map { .ptr(FaultName("h\($0).example.test")) })],
                   defaultBehaviour: .answer([.a(address)]), status: .warning, codes: ["multiple-ptr"],
-                  detail: "1000 PTR names",
+                  detail: "1,000 PTR names",
                   // 1,002 queries one after the other (the PTR over UDP and TCP, then A for each name), each a
                   // loopback round trip: not the 1,002 s that timeout x attempts would allow.
                   deadline: 10,
@@ -346,7 +346,7 @@ struct FaultMatrixTests {
         let resolversPerRound = runs.count * copies
         let trend = samples.map { "fds \($0.descriptors) timers \($0.timers) threads \($0.threads) "
             + "RSS \($0.resident / 1024) KiB after \($0.queries) queries" }.joined(separator: "; ")
-        // The 1,000-PTR case looks up the first 32 names' A records (ForwardConfirmation.maximumNamesLookedUp).
+        // The 1,000-PTR case looks up the first 32 names' A records (AddressResult.maximumPTRNames).
         #expect(queriesPerRound > 32 * copies * engines.count,
                 "the rounds did not run the lookups they should: \(trend)")
         #expect(growth(\.descriptors) < resolversPerRound, "\(trend)")

@@ -25,8 +25,11 @@ public struct ForwardAnswer: Hashable, Sendable {
 public struct AddressResult: Sendable, Equatable {
     public let target: CheckTarget
     public let status: Status
-    /// Every PTR name, deduplicated case-insensitively and sorted; empty when there is none or the lookup failed.
+    /// The first `maximumPTRNames` PTR names, deduplicated case-insensitively and sorted; empty when there is none
+    /// or the lookup failed.
     public let ptrNames: [DNSName]
+    /// How many PTR names the address has, those beyond `ptrNames` included.
+    public let ptrCount: Int
     /// One entry per PTR name whose forward lookup got an answer (invalid names are not looked up, and
     /// names whose lookup failed temporarily are left out), in `ptrNames` order.
     public let forward: [ForwardAnswer]
@@ -37,20 +40,42 @@ public struct AddressResult: Sendable, Equatable {
 
     public var address: IPAddress { target.address }
 
-    /// True when there are PTR names and every one of them forward-confirms.
+    /// The PTR names kept (and forward-checked) per address, at most. One 64 KiB answer over TCP carries about
+    /// 1,850 names, and every one of them was printed, stored and exported: one such address made a /24's text
+    /// report 10.7 MB. The rest are only counted (`ptrCount`).
+    public static let maximumPTRNames = 32
+
+    /// True when there are PTR names and every one of them forward-confirms. False when there are more names than
+    /// were kept: the others were never looked up, so nothing says they confirm.
     public var isForwardConfirmed: Bool {
-        !ptrNames.isEmpty && ptrNames.allSatisfy { name in
+        !ptrNames.isEmpty && ptrCount == ptrNames.count && ptrNames.allSatisfy { name in
             forward.contains { $0.name == name && $0.addresses.contains(address) }
         }
     }
 
+    /// `ptrNames` is every PTR name, sorted: the first `maximumPTRNames` are kept, and all are counted.
     public init(target: CheckTarget, status: Status, ptrNames: [DNSName], forward: [ForwardAnswer],
                 problems: [Problem], temporaryFailures: Int) {
         self.target = target
         self.status = status
-        self.ptrNames = ptrNames
+        self.ptrNames = Array(ptrNames.prefix(AddressResult.maximumPTRNames))
+        ptrCount = ptrNames.count
         self.forward = forward
         self.problems = problems.sorted { ($0.code, $0.detail) < ($1.code, $1.detail) }
         self.temporaryFailures = temporaryFailures
+    }
+}
+
+extension AddressResult {
+    /// `items` joined by `separator`, then ` … and 1,818 more` for the rest of `count`: how a list of PTR names
+    /// (or addresses) too long to print whole is printed.
+    public static func listing(_ items: some Collection<some CustomStringConvertible>, of count: Int,
+                               separator: String = ", ") -> String {
+        items.map(\.description).joined(separator: separator) + andMore(count - items.count)
+    }
+
+    /// ` … and 1,818 more`, or nothing when `count` is not positive.
+    public static func andMore(_ count: Int) -> String {
+        count > 0 ? " … and \(PlainFormat.grouped(count)) more" : ""
     }
 }

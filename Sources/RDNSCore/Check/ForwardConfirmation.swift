@@ -62,17 +62,21 @@ public struct ForwardConfirmation: Sendable {
             findings.temporary("PTR lookup for \(reverseName) failed: \(failure)")
         }
 
+        // Only the names the result keeps are looked up: 1,850 names in one answer would cost 1,850 queries for
+        // one hostile address, and a thousand against a silent server would hold the run for hours. Such an
+        // address is already multiple-ptr, whose message says how many were not looked up, and it is never
+        // called forward-confirmed (`AddressResult.isForwardConfirmed`).
+        let kept = names.prefix(AddressResult.maximumPTRNames)
+        let notLookedUp = names.count - kept.count
         if names.count > 1 {
-            let lookedUp = names.count > ForwardConfirmation.maximumNamesLookedUp
-                ? "; only the first \(ForwardConfirmation.maximumNamesLookedUp) were looked up" : ""
+            let listed = AddressResult.listing(kept, of: names.count)
             findings.add(.multiplePTR, .warning,
-                         "\(names.count) PTR names (\(names.map(\.description).joined(separator: ", "))); "
-                         + "receivers use one"
-                         + lookedUp)
+                         "\(PlainFormat.grouped(names.count)) PTR names (\(listed)); receivers use one"
+                         + (notLookedUp > 0 ? "; only the first \(kept.count) were looked up" : ""))
         }
         if let expected = target.expectedName, !names.isEmpty, !names.contains(expected) {
-            let found = names.map(\.description).joined(separator: ", ")
-            findings.add(.expectedNameMismatch, .critical, "PTR \(found), expected \(expected)")
+            findings.add(.expectedNameMismatch, .critical,
+                         "PTR \(AddressResult.listing(kept, of: names.count)), expected \(expected)")
         }
 
         // A single name (the common case) cannot confirm only in part: it is looked up in this task, without a
@@ -83,7 +87,7 @@ public struct ForwardConfirmation: Sendable {
             tally.add(names[0], await confirm(names[0], target.address, &nameFindings))
             findings.merge(nameFindings)
         } else if names.count > 1 {
-            let looked = Array(names.prefix(ForwardConfirmation.maximumNamesLookedUp))
+            let looked = Array(kept)
             for (name, (verdict, nameFindings)) in zip(looked, await confirmAll(looked, target.address)) {
                 findings.merge(nameFindings)
                 tally.add(name, verdict)
@@ -92,7 +96,8 @@ public struct ForwardConfirmation: Sendable {
         let (forward, confirmed, refuted) = (tally.forward, tally.confirmed, tally.refuted)
         if !confirmed.isEmpty && !refuted.isEmpty {
             findings.add(.partialConfirmation, .critical,
-                         "\(confirmed.count) of \(names.count) PTR names forward-confirm "
+                         "\(confirmed.count) of \(notLookedUp > 0 ? "the first \(kept.count)" : "\(names.count)") "
+                         + "PTR names forward-confirm "
                          + "(\(confirmed.map(\.description).joined(separator: ", "))); "
                          + "\(refuted.map(\.description).joined(separator: ", ")) "
                          + "do\(refuted.count == 1 ? "es" : "") not")
@@ -100,10 +105,6 @@ public struct ForwardConfirmation: Sendable {
         return findings.result(target: target, names: names, forward: forward, policy: policy,
                                previousTemporaryFailures: previousTemporaryFailures)
     }
-
-    /// PTR names whose forward records are looked up, at most: a PTR set larger than this is already a warning,
-    /// and a thousand names against a silent server would hold the run for hours.
-    public static var maximumNamesLookedUp: Int { 32 }
 
     /// The names' forward lookups, at once (one after another, a dozen names against a silent server already
     /// took timeout x attempts a dozen times); results in `names` order.
@@ -183,7 +184,8 @@ public struct ForwardConfirmation: Sendable {
         case .records(let records):
             let addresses = uniqueSorted(records.compactMap { if case .address(let a) = $0 { a } else { nil } })
             if addresses.contains(address) { return .confirmed(addresses) }
-            let list = addresses.map(\.description).joined(separator: ", ")
+            // A forward answer can hold thousands of addresses too; the message names as many as it does names.
+            let list = AddressResult.listing(addresses.prefix(AddressResult.maximumPTRNames), of: addresses.count)
             findings.add(.forwardMismatch, .critical, "PTR \(name) resolves to \(list), not \(address)")
             return .refuted(addresses)
         case .nxdomain:

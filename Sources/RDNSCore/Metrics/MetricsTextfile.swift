@@ -25,7 +25,8 @@ public enum MetricsTextfile {
 
         family("rdnscheck_address_status", "Status of the address: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
                byAddress { $0.status.rawValue })
-        family("rdnscheck_fcrdns_ok", "1 when every PTR name of the address forward-confirms, else 0.",
+        family("rdnscheck_fcrdns_ok", "1 when every PTR name of the address forward-confirms, else 0 (also when "
+               + "it has more than \(AddressResult.maximumPTRNames) PTR names: the others are not looked up).",
                byAddress { $0.isForwardConfirmed ? 1 : 0 })
         family("rdnscheck_temporary_failures", "Consecutive runs with a temporary DNS failure for the address.",
                byAddress(\.temporaryFailures))

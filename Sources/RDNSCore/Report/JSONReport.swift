@@ -64,7 +64,9 @@ extension ChunkedSink {
             if index > 0 { literal(", ") }
             quoted(name)
         }
-        literal("], \"forward\": {")
+        literal("], \"ptr_count\": ")
+        append(String(result.ptrCount))
+        literal(", \"forward\": {")
         for (index, answer) in result.forward.enumerated() {
             if index > 0 { literal(", ") }
             quoted(answer.name)

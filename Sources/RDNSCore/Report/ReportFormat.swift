@@ -53,20 +53,26 @@ public enum TextReport {
         ReportFormat.text.render(report)
     }
 
+    /// The names column is never wider than this: a longer cell is cut (see `namesCell`), so one address with many
+    /// or long names never widens every other line. Wide enough for two typical names, or one cloud default name
+    /// (`ec2-203-0-113-255.ap-southeast-1.compute.amazonaws.com` is 54 characters).
+    public static let maximumNamesWidth = 64
+
     /// Two passes over the results (column widths, then lines), so no table of rows is kept.
     static func write(_ report: RunReport, to sink: @escaping (String) -> Void) {
         var widths = (status: 0, address: 0, names: 0)
         for result in report.results {
             widths.status = max(widths.status, result.status.description.count)
             widths.address = max(widths.address, result.address.description.count)
-            widths.names = max(widths.names, names(result).count)
+            widths.names = max(widths.names, namesCell(result).count)
         }
         var output = ChunkedSink(sink)
         for result in report.results {
             let problems = result.problems.map { "\($0.code.rawValue): \($0.detail)" }.joined(separator: "; ")
+            let names = namesCell(result)
             var line = padded(result.status.description, widths.status)
                 + padded(result.address.description, widths.address)
-            line += problems.isEmpty ? names(result) : padded(names(result), widths.names) + problems
+            line += problems.isEmpty ? names : padded(names, widths.names) + problems
             output.append(line + "\n")
         }
         for result in report.results {
@@ -77,8 +83,28 @@ public enum TextReport {
         output.flush()
     }
 
-    private static func names(_ result: AddressResult) -> String {
-        result.ptrNames.isEmpty ? "-" : result.ptrNames.map(\.description).joined(separator: ",")
+    /// The PTR names that fit in `maximumNamesWidth`, whole and comma-separated, then ` … and N more` for the ones
+    /// left out (N counts every name not shown, those the result did not keep included); `-` for none. A first
+    /// name too long for the column alone is cut and ends in `…`.
+    static func namesCell(_ result: AddressResult) -> String {
+        guard let first = result.ptrNames.first?.description else { return "-" }
+        var cell = ""
+        var shown = 0
+        for name in result.ptrNames {
+            let next = (shown == 0 ? "" : cell + ",") + name.description
+            guard next.count + AddressResult.andMore(result.ptrCount - shown - 1).count <= maximumNamesWidth else {
+                break
+            }
+            cell = next
+            shown += 1
+        }
+        guard shown == 0 else { return cell + AddressResult.andMore(result.ptrCount - shown) }
+        let rest = result.ptrCount - 1
+        let tail = "…" + (rest > 0 ? " and \(PlainFormat.grouped(rest)) more" : "")
+        var cut = first.prefix(maximumNamesWidth - tail.count)
+        // Never half a `\DDD` escape: a backslash among the last three characters starts one that was cut.
+        if let backslash = cut.suffix(3).lastIndex(of: "\\") { cut = cut[..<backslash] }
+        return cut + tail
     }
 
     /// The cell and two spaces past the column's width.

@@ -52,6 +52,17 @@ public enum PlainFormat {
         return (value < 0 && scaled != 0 ? "-" : "") + "\(whole)" + (places > 0 ? ".\(fractionText)" : "")
     }
 
+    /// `1,818`: decimal digits in groups of three, separated by commas.
+    public static func grouped(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var out = value < 0 ? "-" : ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { out += "," }
+            out.append(digit)
+        }
+        return out
+    }
+
     /// `2026-11-23T10:00:00Z` for seconds since the epoch.
     public static func iso8601(_ epochSeconds: Int) -> String {
         let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400

@@ -109,14 +109,22 @@ public struct Drift: Equatable, Sendable, CustomStringConvertible {
 
     /// A change's value without JSON quotes. Names in a state are escaped presentation text already, but a state
     /// can be built from any strings, so every byte outside printable ASCII (and the space, which would make
-    /// the list ambiguous) is escaped as `\DDD` again to keep the line one line.
+    /// the list ambiguous) is escaped as `\DDD` again to keep the line one line. A list prints at most
+    /// `AddressResult.maximumPTRNames` items and counts the rest: a state file written before names were capped,
+    /// or a forward answer of thousands of addresses, must not make one log line megabytes long.
     private static func logText(_ value: JSONValue) -> String {
+        let shown = AddressResult.maximumPTRNames
         switch value {
-        case .string(let text): escaped(text)
-        case .array(let values): "[" + values.map(logText).joined(separator: ", ") + "]"
-        case .object(let members): "{" + members.map { escaped($0.key) + ": " + logText($0.value) }
-            .joined(separator: ", ") + "}"
-        default: value.jsonText
+        case .string(let text):
+            return escaped(text)
+        case .array(let values):
+            return "[" + values.prefix(shown).map(logText).joined(separator: ", ")
+                + AddressResult.andMore(values.count - shown) + "]"
+        case .object(let members):
+            return "{" + members.prefix(shown).map { escaped($0.key) + ": " + logText($0.value) }
+                .joined(separator: ", ") + AddressResult.andMore(members.count - shown) + "}"
+        default:
+            return value.jsonText
         }
     }
 

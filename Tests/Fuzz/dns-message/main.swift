@@ -236,13 +236,16 @@ func checkResult(_ result: AddressResult, policy: CheckPolicy, previousFailures:
     if result.status == .ok {
         require(result.isForwardConfirmed, "OK without forward confirmation")
     }
-    if !result.isForwardConfirmed && !temporary {
+    require(result.ptrNames.count == min(result.ptrCount, AddressResult.maximumPTRNames), "PTR names not capped")
+    // Names past the kept ones are never looked up: such an address is not forward-confirmed, yet may be a WARNING.
+    if !result.isForwardConfirmed && !temporary && result.ptrCount == result.ptrNames.count {
         require(result.status == .critical, "not forward-confirmed, no temporary failure, and not CRITICAL")
     }
-    if result.ptrNames.count > 1 {
+    if result.ptrCount > 1 {
         require(result.problems.contains { $0.code == .multiplePTR }, "several PTR names without multiple-ptr")
     }
-    if let expected = result.target.expectedName, !result.ptrNames.isEmpty, !result.ptrNames.contains(expected) {
+    if let expected = result.target.expectedName, !result.ptrNames.isEmpty, result.ptrCount == result.ptrNames.count,
+       !result.ptrNames.contains(expected) {
         require(result.problems.contains { $0.code == .expectedNameMismatch }, "expected name missing, not reported")
     }
     if result.ptrNames.contains(where: { HostnameRules.violation(in: $0) != nil }) {
@@ -307,8 +310,9 @@ func checkStateAndReports(_ result: AddressResult) {
 // MARK: - Support
 
 /// True for text of printable ASCII only (a space included): one line, no control or non-ASCII byte.
+/// Printable ASCII, and the `…` of "… and 8 more" (the one character rdnscheck itself adds outside ASCII).
 func isPrintableLine(_ text: String) -> Bool {
-    text.utf8.allSatisfy { (0x20...0x7e).contains($0) }
+    text.unicodeScalars.allSatisfy { (0x20...0x7e).contains($0.value) || $0 == "…" }
 }
 
 func asciiLower(_ byte: UInt8) -> UInt8 {
