@@ -50,8 +50,7 @@ public final class RunRecorder {
         }
         self.configuration = configuration
         onChange = configuration.onChangeProgram.map { OnChangeRunner(program: $0, logger: logger) }
-        let checked = Set(configuration.targets.map(\.address))
-        states = states.filter { checked.contains($0.key) }
+        states = states.filter { configuration.targets.contains($0.key) }
     }
 
     /// Waits (at most the on-change time limit) for on-change programs still running: `--once` exits after this.
@@ -79,9 +78,8 @@ public final class RunRecorder {
         let finishedAt = startedAt + Int(durationSeconds.rounded(.up))
         var drifts: [IPAddress: Drift] = [:]
         // A run that began before a reload may hold addresses the new configuration dropped: not recorded.
-        let checked = Set(configuration.targets.map(\.address))
         for result in results where (keepsStateInMemory || configuration.statePath != nil)
-            && checked.contains(result.address) {
+            && configuration.targets.contains(result.address) {
             let previous = states[result.address]
             let next = AddressState(result: result, previous: previous, now: finishedAt)
             if let drift = Drift(address: result.address, previous: previous, next: next) {
