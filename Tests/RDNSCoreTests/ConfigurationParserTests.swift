@@ -595,4 +595,40 @@ struct ConfigurationParserBoundsTests {
         #expect(errors.filter { $0.contains("more than 1000 files read through includes") }.count == 1)
         #expect(configuration.targets.map(\.address) == [IPAddress("192.0.2.1")!])
     }
+
+    @Test("sixteen files that each include *.conf give one error per include line, not thousands")
+    func includeCyclesReportedOnce() {
+        var files = [mainFile: "include conf.d/*.conf\n"]
+        for index in 1...16 {
+            files["/etc/rdnscheck/conf.d/\(index).conf"] = "include *.conf\ncheck 192.0.2.\(index)\n"
+        }
+        let errors = parse(files).1
+        let cycles = errors.filter { $0.contains("include cycle") }
+        #expect(cycles.count == 16, "\(errors.count) errors, \(cycles.count) about cycles")
+        #expect(Set(cycles.map { $0.prefix { $0 != " " } }).count == 16, "one error for each file's include line")
+        #expect(errors.count <= 17, "the cycles, and at most the line about files read: \(errors.count)")
+    }
+
+    @Test("the check line that passes 1,048,576 addresses is the one error, at its FILE:LINE")
+    func addressLimit() {
+        let sixteen = (0..<16).map { "check 10.\($0).0.0/16" }.joined(separator: "\n")
+        let (configuration, errors) = parse([
+            mainFile: "include big.conf\ncheck 10.0.0.1 mail.example.com\ncheck 192.0.2.0/24\ncheck 192.0.2.1\n",
+            "/etc/rdnscheck/big.conf": sixteen + "\n",
+        ])
+        #expect(errors == ["\(mainFile):3: this line makes 1048832 addresses to check, more than the 1048576 one "
+                           + "configuration may hold"])
+        #expect(configuration.targets.count == 1_048_576)
+        #expect(configuration.targets.first { $0.address == IPAddress("10.0.0.1") }?.expectedName
+            == DNSName("mail.example.com"))
+    }
+
+    @Test("64 /16 lines are refused at the 17th without expanding a range")
+    func sixtyFourRanges() {
+        let lines = (0..<64).map { "check 10.\($0).0.0/16" }.joined(separator: "\n")
+        let (configuration, errors) = parse([mainFile: lines])
+        #expect(errors.count == 1)
+        #expect(errors.first?.hasPrefix("\(mainFile):17: this line makes 1114112 addresses") == true)
+        #expect(configuration.targets.count == 1_048_576)
+    }
 }
