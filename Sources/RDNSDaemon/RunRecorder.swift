@@ -133,7 +133,7 @@ public final class RunRecorder {
     /// at the next write; neither stops the checks. Nil when there is no usable file.
     private func loadState(_ path: String) -> StateFile.Contents? {
         do {
-            guard let bytes = try AtomicFile.read(path) else { return nil }
+            guard let bytes = try AtomicFile.read(path, limit: StateFile.maximumSize) else { return nil }
             return try StateFile.decodeContents(bytes)
         } catch {
             logger.warning("state file \(path) is unusable and will be replaced: \(error)")
@@ -148,7 +148,7 @@ public final class RunRecorder {
         guard let path = configuration.statePath else { return true }
         let keeping = keepsStateInMemory ? "keeping the state in memory until a write succeeds"
                                          : "this run's state is not saved"
-        return write(StateFile.encode(states, lastSuccess: lastSuccessAt.map { Int($0) }), to: path, mode: 0o600,
+        return write(try StateFile.encode(states, lastSuccess: lastSuccessAt.map { Int($0) }), to: path, mode: 0o600,
                      what: "state file", failures: &stateFailures,
                      consequence: keeping)
     }
@@ -160,10 +160,10 @@ public final class RunRecorder {
                      consequence: "the textfile is left as it was")
     }
 
-    private func write(_ text: String, to path: String, mode: mode_t, what: String, failures: inout Int,
-                       consequence: String) -> Bool {
+    private func write(_ text: @autoclosure () throws -> String, to path: String, mode: mode_t, what: String,
+                       failures: inout Int, consequence: String) -> Bool {
         do {
-            if let replaced = try AtomicFile.write(text, to: path, mode: mode) {
+            if let replaced = try AtomicFile.write(text(), to: path, mode: mode) {
                 logger.warning("\(what) \(path) was \(replaced); replaced it with a regular file"
                                + (replaced.hasPrefix("a symbolic link") ? " (the link's target is left alone)" : ""))
             }
