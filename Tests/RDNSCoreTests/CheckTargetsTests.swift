@@ -55,7 +55,8 @@ struct CheckTargetsTests {
 
     @Test("two /16s overlapping smaller ranges and addresses count each address once")
     func largeOverlaps() throws {
-        let listed = try targets(["10.1.2.3", "10.1.0.0/24", "10.1.0.0/16", "10.2.0.0/16", "10.1.0.0/16", "10.2.5.0/24"])
+        let listed = try targets(["10.1.2.3", "10.1.0.0/24", "10.1.0.0/16", "10.2.0.0/16", "10.1.0.0/16",
+                                  "10.2.5.0/24"])
         #expect(listed.count == 131_072)
         #expect(Set(listed.map(\.address)).count == 131_072)
         #expect(listed.prefix(2).map(\.address.description) == ["10.1.2.3", "10.1.0.0"])
@@ -74,7 +75,8 @@ struct CheckTargetsTests {
     @Test("a second, different expected name is an error and changes nothing")
     func otherExpectedName() throws {
         var listed = try targets(["192.0.2.1=mail.example.com"])
-        #expect(throws: CheckTargets.AddError.otherExpectedName(IPAddress("192.0.2.1")!, DNSName("mail.example.com")!)) {
+        let conflict = CheckTargets.AddError.otherExpectedName(IPAddress("192.0.2.1")!, DNSName("mail.example.com")!)
+        #expect(throws: conflict) {
             try listed.add(target("192.0.2.1", "mx.example.com"))
         }
         try listed.add(target("192.0.2.1", "MAIL.example.com"))
