@@ -16,7 +16,7 @@ public struct CommandLineOptions: Equatable, Sendable {
     /// The most DNS queries in flight at once (`--concurrency`); nil: the engine's default.
     public var concurrency: Int? = nil
     /// From `ADDRESS[=NAME]` and `CIDR` arguments, in order, each address once.
-    public var targets: [CheckTarget] = []
+    public var targets = CheckTargets()
 
     public static let defaultConfigPath = "/etc/rdnscheck/rdnscheck.conf"
 
@@ -30,7 +30,6 @@ public struct CommandLineOptions: Equatable, Sendable {
     /// Parses the arguments after the program name.
     public static func parse(_ arguments: [String]) throws(UsageError) -> CommandLineOptions {
         var options = CommandLineOptions()
-        var seen: [IPAddress: Int] = [:]
         var index = 0
         var onlyOperands = false
 
@@ -45,7 +44,7 @@ public struct CommandLineOptions: Equatable, Sendable {
             let argument = arguments[index]
             defer { index += 1 }
             if onlyOperands || !argument.hasPrefix("-") || argument == "-" {
-                try options.addTargets(argument, seen: &seen)
+                try options.addTargets(argument)
                 continue
             }
             var name = argument
@@ -118,24 +117,21 @@ public struct CommandLineOptions: Equatable, Sendable {
 
     /// Adds each address once, as the configuration file does: an expected name given for an address listed
     /// without one (in a range, say) applies to it; two different expected names are an error.
-    private mutating func addTargets(_ argument: String, seen: inout [IPAddress: Int]) throws(UsageError) {
+    private mutating func addTargets(_ argument: String) throws(UsageError) {
         switch TargetParser.parseArgument(argument) {
         case .failure(let error):
             throw UsageError(description: error.description)
         case .success(let parsed):
-            seen.reserveCapacity(seen.count + parsed.count)  // a /16 is 65,536 targets: no rehashing on the way
-            targets.reserveCapacity(targets.count + parsed.count)
-            for target in parsed {
-                if let index = seen[target.address] {
-                    guard let expected = target.expectedName, targets[index].expectedName != expected else { continue }
-                    guard targets[index].expectedName == nil else {
-                        throw UsageError(description: "\(target.address) is given twice with different expected names")
-                    }
-                    targets[index] = target
-                    continue
+            do {
+                try targets.add(contentsOf: parsed)
+            } catch {
+                switch error {
+                case .tooMany(let total):
+                    throw UsageError(description: "'\(argument)' makes \(total) addresses to check, more than the "
+                                     + "\(CheckTargets.maximumCount) one run may hold")
+                case .otherExpectedName(let address, _):
+                    throw UsageError(description: "\(address) is given twice with different expected names")
                 }
-                seen[target.address] = targets.count
-                targets.append(target)
             }
         }
     }

@@ -50,8 +50,7 @@ public final class RunRecorder {
         }
         self.configuration = configuration
         onChange = configuration.onChangeProgram.map { OnChangeRunner(program: $0, logger: logger) }
-        let checked = Set(configuration.targets.map(\.address))
-        states = states.filter { checked.contains($0.key) }
+        states = states.filter { configuration.targets.contains($0.key) }
     }
 
     /// Waits (at most the on-change time limit) for on-change programs still running: `--once` exits after this.
@@ -79,9 +78,8 @@ public final class RunRecorder {
         let finishedAt = startedAt + Int(durationSeconds.rounded(.up))
         var drifts: [IPAddress: Drift] = [:]
         // A run that began before a reload may hold addresses the new configuration dropped: not recorded.
-        let checked = Set(configuration.targets.map(\.address))
         for result in results where (keepsStateInMemory || configuration.statePath != nil)
-            && checked.contains(result.address) {
+            && configuration.targets.contains(result.address) {
             let previous = states[result.address]
             let next = AddressState(result: result, previous: previous, now: finishedAt)
             if let drift = Drift(address: result.address, previous: previous, next: next) {
@@ -140,7 +138,7 @@ public final class RunRecorder {
     /// (a sticky /tmp refuses to let anyone but root replace another user's file) every write says so at error.
     private func loadState(_ path: String) -> StateFile.Contents? {
         do {
-            guard let bytes = try AtomicFile.read(path) else { return nil }
+            guard let bytes = try AtomicFile.read(path, limit: StateFile.maximumSize) else { return nil }
             return try StateFile.decodeContents(bytes)
         } catch {
             // A node that appeared since the configuration was checked (a FIFO, a device) is never replaced.
@@ -157,7 +155,7 @@ public final class RunRecorder {
         guard let path = configuration.statePath else { return true }
         let keeping = keepsStateInMemory ? "keeping the state in memory until a write succeeds"
                                          : "this run's state is not saved"
-        return write(StateFile.encode(states, lastSuccess: lastSuccessAt.map { Int($0) }), to: path, mode: 0o600,
+        return write(try StateFile.encode(states, lastSuccess: lastSuccessAt.map { Int($0) }), to: path, mode: 0o600,
                      what: "state file", failures: &stateFailures,
                      consequence: keeping)
     }
@@ -169,10 +167,10 @@ public final class RunRecorder {
                      consequence: "the textfile is left as it was")
     }
 
-    private func write(_ text: String, to path: String, mode: mode_t, what: String, failures: inout Int,
-                       consequence: String) -> Bool {
+    private func write(_ text: @autoclosure () throws -> String, to path: String, mode: mode_t, what: String,
+                       failures: inout Int, consequence: String) -> Bool {
         do {
-            if let replaced = try AtomicFile.write(text, to: path, mode: mode) {
+            if let replaced = try AtomicFile.write(text(), to: path, mode: mode) {
                 logger.warning("\(what) \(path) was \(replaced); replaced it with a regular file"
                                + (replaced.hasPrefix("a symbolic link") ? " (the link's target is left alone)" : ""))
             }

@@ -27,9 +27,9 @@ struct AddressRangeTests {
     func coversNetworkToBroadcast(text: String, count: Int, first: String, last: String) throws {
         let range = try AddressRange(parsing: text)
         #expect(range.count == count)
-        #expect(range.addresses.count == count)
-        #expect(range.addresses.first == IPAddress(first))
-        #expect(range.addresses.last == IPAddress(last))
+        #expect(Array(range).count == count)
+        #expect(range.first == IPAddress(first))
+        #expect(range.last == IPAddress(last))
         #expect(range.network == IPAddress(first))
         #expect(range.description == text)
     }
@@ -37,7 +37,7 @@ struct AddressRangeTests {
     @Test("the addresses are consecutive and in order")
     func addressesInOrder() throws {
         let range = try AddressRange(parsing: "192.0.2.252/30")
-        #expect(range.addresses.map(\.description) == ["192.0.2.252", "192.0.2.253", "192.0.2.254", "192.0.2.255"])
+        #expect(range.map(\.description) == ["192.0.2.252", "192.0.2.253", "192.0.2.254", "192.0.2.255"])
         #expect(range.prefixLength == 30)
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import RDNSCore
+@testable import RDNSCore
 import Testing
 
 /// Several addresses in every shape a state can take: IPv4 and IPv6, several names, a hostile name, a lasting
@@ -23,8 +23,7 @@ private let sampleStates: [IPAddress: AddressState] = {
 private let oneAddress = """
     {"version": 1, "addresses": {
      "192.0.2.10": {"status": "ok", "ptr_names": ["mail.example.com"], \
-    "forward": {"mail.example.com": ["192.0.2.10"]}, "temporary_failures": 0, "since": 1795428000, \
-    "checked_at": 1795428000}
+    "forward": {"mail.example.com": ["192.0.2.10"]}, "since": 1795428000, "checked_at": 1795428000}
     }}
 
     """
@@ -133,20 +132,20 @@ private let corruptFields: [(key: String, value: String, message: String)] = [
 @Suite("StateFile: the state file's JSON, written stably and read strictly")
 struct StateFileTests {
     @Test("one address encodes as SPEC's keys on one line")
-    func encodesOneAddress() {
+    func encodesOneAddress() throws {
         let states = [IPAddress("192.0.2.10")!: StateSamples.state(forward: ["mail.example.com": ["192.0.2.10"]])]
-        #expect(StateFile.encode(states) == oneAddress)
+        #expect(try StateFile.encode(states) == oneAddress)
     }
 
     @Test("no addresses encode as an empty object")
     func encodesNothing() throws {
-        #expect(StateFile.encode([:]) == "{\"version\": 1, \"addresses\": {}}\n")
-        #expect(try StateFile.decode(StateFile.encode([:]).utf8).isEmpty)
+        #expect(try StateFile.encode([:]) == "{\"version\": 1, \"addresses\": {}}\n")
+        #expect(try StateFile.decode(try StateFile.encode([:]).utf8).isEmpty)
     }
 
     @Test("addresses are sorted, IPv4 first and numerically, one per line")
-    func sortedOnePerLine() {
-        let lines = StateFile.encode(sampleStates).split(separator: "\n")
+    func sortedOnePerLine() throws {
+        let lines = try StateFile.encode(sampleStates).split(separator: "\n")
         #expect(lines.count == sampleStates.count + 2)
         #expect(lines.dropFirst().dropLast().map { $0.split(separator: "\"")[0...1].joined(separator: "\"") } == [
             " \"192.0.2.9", " \"192.0.2.10", " \"203.0.113.1", " \"2001:db8::25", " \"2001:db8::26",
@@ -155,19 +154,19 @@ struct StateFileTests {
 
     @Test("several addresses, IPv6 and escaped hostile names round-trip exactly")
     func roundTrip() throws {
-        let text = StateFile.encode(sampleStates)
+        let text = try StateFile.encode(sampleStates)
         #expect(try StateFile.decode(text.utf8) == sampleStates)
-        #expect(StateFile.encode(try StateFile.decode(Array(text.utf8))) == text)
+        #expect(try StateFile.encode(try StateFile.decode(Array(text.utf8))) == text)
         #expect(text.contains("evil\\\\010\\\\034\\\\092\\\\032\\\\036\\\\040x\\\\041.\\\\000\\\\195\\\\169.net"))
     }
 
     @Test("last_success is written when there is one, read back, and optional")
     func lastSuccess() throws {
-        let text = StateFile.encode(sampleStates, lastSuccess: 1_795_437_000)
+        let text = try StateFile.encode(sampleStates, lastSuccess: 1_795_437_000)
         #expect(text.hasPrefix("{\"version\": 1, \"last_success\": 1795437000, \"addresses\": {\n"))
         #expect(try StateFile.decodeContents(text.utf8) == StateFile.Contents(states: sampleStates,
                                                                                   lastSuccess: 1_795_437_000))
-        #expect(try StateFile.decodeContents(StateFile.encode(sampleStates).utf8).lastSuccess == nil)
+        #expect(try StateFile.decodeContents(try StateFile.encode(sampleStates).utf8).lastSuccess == nil)
         #expect(try StateFile.decode(text.utf8) == sampleStates)
     }
 
@@ -182,7 +181,7 @@ struct StateFileTests {
 
     @Test("the file is JSON that Foundation reads, with integer times")
     func foundationReadsTheFile() throws {
-        let data = Data(StateFile.encode(sampleStates).utf8)
+        let data = Data(try StateFile.encode(sampleStates).utf8)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(object["version"] as? Int == 1)
         let addresses = try #require(object["addresses"] as? [String: [String: Any]])
@@ -192,8 +191,8 @@ struct StateFileTests {
     }
 
     @Test("every truncation of a valid file is an error")
-    func truncated() {
-        let bytes = Array(StateFile.encode(sampleStates).utf8)
+    func truncated() throws {
+        let bytes = Array(try StateFile.encode(sampleStates).utf8)
         for length in 0..<(bytes.count - 1) {
             #expect(decodeError(Array(bytes.prefix(length))) != nil, "length \(length)")
         }
@@ -232,8 +231,57 @@ struct StateFileTests {
 
     @Test("a file over the size limit is refused")
     func tooLarge() {
-        let padding = Array(repeating: UInt8(ascii: " "), count: StateFile.maximumSize)
-        #expect(decodeError(Array(oneAddress.utf8) + padding)?.message.hasPrefix("not valid JSON: byte ") == true)
+        let bytes = repeatElement(UInt8(ascii: " "), count: StateFile.maximumSize + 1)
+        #expect(throws: StateFileError("not valid JSON: byte \(StateFile.maximumSize): input longer than "
+                                       + "\(StateFile.maximumSize) bytes")) {
+            try StateFile.decode(bytes)
+        }
+    }
+
+    @Test("an address without names, answers or failures leaves those keys out; written out, they read the same")
+    func bareAddressIsShort() throws {
+        let state = StateSamples.state(.critical, ptr: [], forward: [:], failures: 0, since: 5, checkedAt: 6)
+        let text = try StateFile.encode([IPAddress("10.0.0.1")!: state])
+        #expect(text == "{\"version\": 1, \"addresses\": {\n \"10.0.0.1\": {\"status\": \"critical\", "
+                + "\"since\": 5, \"checked_at\": 6}\n}}\n")
+        let long = "{\"version\": 1, \"addresses\": {\"10.0.0.1\": {\"status\": \"critical\", \"ptr_names\": [], "
+            + "\"forward\": {}, \"temporary_failures\": 0, \"since\": 5, \"checked_at\": 6}}}"
+        #expect(try StateFile.decode(long.utf8) == [IPAddress("10.0.0.1")!: state])
+        #expect(decodeError(long.replacingOccurrences(of: "\"forward\"", with: "\"forwards\""))?.message
+            == "address \"10.0.0.1\" has an unknown key \"forwards\"")
+    }
+
+    @Test("a configuration at the address limit without PTR names fits the size limit however large its counters")
+    func bareStateAtTheLimitFits() throws {
+        let worst = StateSamples.state(.critical, ptr: [], forward: [:],
+                                       failures: StateFile.maximumTemporaryFailures, since: .max, checkedAt: .max)
+        let line = try StateFile.encode([IPAddress("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")!: worst])
+            .split(separator: "\n")[1]
+        #expect(line.utf8.count + ",\n".utf8.count == StateFile.maximumBareLineSize)
+        let head = "{\"version\": 1, \"last_success\": 9223372036854775807, \"addresses\": {\n".utf8.count
+        #expect(head + CheckTargets.maximumCount * StateFile.maximumBareLineSize + "}}\n".utf8.count
+            <= StateFile.maximumSize)
+    }
+
+    @Test("the largest state the writer writes reads back; one byte more is not written")
+    func writerAndReaderShareTheBound() throws {
+        // A /20 of the common kinds of address, at the size of its own encoding: the bound both sides apply.
+        var states: [IPAddress: AddressState] = [:]
+        for offset in 0..<4_096 {
+            let address = IPAddress.v4(0x0a00_0000 + UInt32(offset))
+            let name = "host-\(offset).example.net"
+            states[address] = offset % 4 == 0
+                ? StateSamples.state(.critical, ptr: [], forward: [:], failures: offset % 3, since: 1, checkedAt: 2)
+                : StateSamples.state(.warning, ptr: [name], forward: [name: [address.description]], since: 1,
+                                     checkedAt: 2)
+        }
+        let size = try StateFile.encode(states, lastSuccess: 7).utf8.count
+        let text = try StateFile.encode(states, lastSuccess: 7, maximumSize: size)
+        #expect(try StateFile.decodeContents(text.utf8) == StateFile.Contents(states: states, lastSuccess: 7))
+        #expect(throws: StateFileError("the state of 4096 addresses takes \(size) bytes, more than the "
+                                       + "\(size - 1) a state file may hold")) {
+            try StateFile.encode(states, lastSuccess: 7, maximumSize: size - 1)
+        }
     }
 
     @Test("hostile address keys are quoted safely in the message")

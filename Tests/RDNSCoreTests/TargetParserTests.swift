@@ -10,14 +10,14 @@ struct TargetParserTests {
     @Test("one address gives one target, in canonical form")
     func singleAddress() throws {
         let targets = try TargetParser.parse("2001:DB8:0::25").get()
-        #expect(targets == [target("2001:db8::25")])
-        #expect(targets[0].expectedName == nil)
+        #expect(Array(targets) == [target("2001:db8::25")])
+        #expect(targets.first?.expectedName == nil)
     }
 
     @Test("an address with an expected name keeps the name")
     func addressWithName() throws {
         let expected = DNSName("mail.example.com")
-        #expect(try TargetParser.parse("203.0.113.25", expectedName: expected).get()
+        #expect(Array(try TargetParser.parse("203.0.113.25", expectedName: expected).get())
             == [target("203.0.113.25", "mail.example.com")])
     }
 
@@ -66,7 +66,7 @@ struct TargetParserTests {
         ("203.0.113.24/31", [target("203.0.113.24"), target("203.0.113.25")]),
     ])
     func argument(text: String, targets: [CheckTarget]) {
-        #expect(TargetParser.parseArgument(text) == .success(targets))
+        #expect(TargetParser.parseArgument(text).map(Array.init) == .success(targets))
     }
 
     @Test("ADDRESS=NAME with a name that is not a valid hostname is an error naming it", arguments: [

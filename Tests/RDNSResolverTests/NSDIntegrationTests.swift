@@ -54,7 +54,7 @@ struct NSDIntegrationTests {
     @Test("a whole /28 checks OK, in order", arguments: Engine.allCases)
     func rangeChecksOK(engine: Engine) async throws {
         let nsd = try standardNSD.get()
-        let targets = try AddressRange(parsing: "198.51.100.32/28").addresses.map { CheckTarget($0) }
+        let targets = try AddressRange(parsing: "198.51.100.32/28").map { CheckTarget($0) }
         let resolver = try resolver(engine, port: nsd.port)
         defer { resolver.shutdown() }
         let results = await ForwardConfirmation(resolver: resolver).check(targets, concurrency: 8)

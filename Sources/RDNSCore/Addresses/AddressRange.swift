@@ -1,5 +1,6 @@
-/// A CIDR range such as `203.0.113.0/24` or `2001:db8::/120`: every address in it, network and broadcast included.
-public struct AddressRange: Hashable, Sendable, CustomStringConvertible {
+/// A CIDR range such as `203.0.113.0/24` or `2001:db8::/120`: every address in it, network and broadcast included,
+/// in order. A collection computed from the network and the prefix: a /16 costs no memory per address.
+public struct AddressRange: Hashable, Sendable, RandomAccessCollection, CustomStringConvertible {
     /// The most addresses one range may hold: an IPv4 /16 or an IPv6 /112.
     public static let maximumSize = 65_536
 
@@ -44,15 +45,31 @@ public struct AddressRange: Hashable, Sendable, CustomStringConvertible {
         self.prefixLength = prefix
     }
 
+    /// The range of `prefixLength` bits that holds `address`; `prefixLength` at most the address's width, and
+    /// leaving at most 16 host bits.
+    init(containing address: IPAddress, prefixLength: Int) {
+        precondition(prefixLength <= address.bitWidth && address.bitWidth - prefixLength <= 16)
+        network = AddressRange.mask(address, prefix: prefixLength)
+        self.prefixLength = prefixLength
+    }
+
     /// Number of addresses in the range (at most `maximumSize`).
     public var count: Int { 1 << (network.bitWidth - prefixLength) }
 
-    /// The addresses in order, starting with the network address.
-    public var addresses: [IPAddress] {
-        switch network {
-        case .v4(let base): (0..<UInt32(count)).map { .v4(base + $0) }
-        case .v6(let base): (0..<UInt128(count)).map { .v6(base + $0) }
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+
+    /// The address `offset` places after the network address.
+    public subscript(offset: Int) -> IPAddress {
+        precondition(offset >= 0 && offset < count, "address offset out of the range")
+        return switch network {
+        case .v4(let base): .v4(base + UInt32(offset))
+        case .v6(let base): .v6(base + UInt128(offset))
         }
+    }
+
+    public func contains(_ address: IPAddress) -> Bool {
+        address.isIPv4 == network.isIPv4 && AddressRange.mask(address, prefix: prefixLength) == network
     }
 
     public var description: String { "\(network)/\(prefixLength)" }

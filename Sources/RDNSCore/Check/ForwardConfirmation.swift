@@ -17,17 +17,17 @@ public struct ForwardConfirmation: Sendable {
     /// Checks every target with at most `concurrency` checks in flight; results come back in target order.
     /// `previousTemporaryFailures` holds, per address, the temporary failures in a row before this run.
     /// `progress`, if given, counts the addresses done (for a progress display).
-    public func check(_ targets: [CheckTarget], concurrency: Int,
-                      previousTemporaryFailures: [IPAddress: Int] = [:],
-                      progress: CheckProgress? = nil) async -> [AddressResult] {
+    public func check<Targets: Collection<CheckTarget> & Sendable>(
+        _ targets: Targets, concurrency: Int, previousTemporaryFailures: [IPAddress: Int] = [:],
+        progress: CheckProgress? = nil
+    ) async -> [AddressResult] where Targets.Index: Sendable {
         // A fixed set of workers, each taking the next target when it is done: a /16 costs `concurrency` tasks,
         // not 65,536.
-        let work = SharedWork(count: targets.count)
+        let work = SharedWork(targets)
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<min(max(concurrency, 1), targets.count) {
                 group.addTask {
-                    while let index = work.claim() {
-                        let target = targets[index]
+                    while let (index, target) = work.claim() {
                         let previous = previousTemporaryFailures[target.address] ?? 0
                         work.store(await self.check(target, previousTemporaryFailures: previous), at: index)
                         progress?.done.add(1, ordering: .relaxed)
@@ -218,25 +218,30 @@ public final class CheckProgress: Sendable {
 }
 
 /// The next target to check and the results so far, shared by the workers of one run.
-private final class SharedWork: Sendable {
+private final class SharedWork<Targets: Collection<CheckTarget> & Sendable>: Sendable where Targets.Index: Sendable {
     private struct State {
-        var next = 0
+        var next: Targets.Index
+        var claimed = 0
         var results: [AddressResult?]
     }
 
     private let state: Mutex<State>
-    private let count: Int
+    private let targets: Targets
 
-    init(count: Int) {
-        self.count = count
-        state = Mutex(State(results: [AddressResult?](repeating: nil, count: count)))
+    init(_ targets: Targets) {
+        self.targets = targets
+        state = Mutex(State(next: targets.startIndex, results: [AddressResult?](repeating: nil, count: targets.count)))
     }
 
-    func claim() -> Int? {
+    /// The next target and its place in the results.
+    func claim() -> (Int, CheckTarget)? {
         state.withLock { state in
-            guard state.next < count else { return nil }
-            defer { state.next += 1 }
-            return state.next
+            guard state.next != targets.endIndex else { return nil }
+            defer {
+                state.next = targets.index(after: state.next)
+                state.claimed += 1
+            }
+            return (state.claimed, targets[state.next])
         }
     }
 

@@ -60,7 +60,7 @@ public struct Configuration: Sendable, Equatable {
     public var textfilePath: String? = nil
     public var onChangeProgram: String? = nil
     /// In the order given, each address once.
-    public var targets: [CheckTarget] = []
+    public var targets = CheckTargets()
 
     /// glibc's res_state holds at most three nameservers (MAXNS).
     public static let maximumNameservers = 3

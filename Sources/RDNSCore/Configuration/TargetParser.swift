@@ -17,22 +17,21 @@ public enum TargetParser {
     }
 
     /// Parses one address or range, with an optional expected PTR name for a single address.
-    public static func parse(_ text: String, expectedName: DNSName? = nil) -> Result<[CheckTarget], ParseError> {
+    public static func parse(_ text: String, expectedName: DNSName? = nil) -> Result<CheckTargets, ParseError> {
         if text.contains("/") {
             guard expectedName == nil else { return .failure(.nameOnRange(text)) }
             do {
-                let range = try AddressRange(parsing: text)
-                return .success(range.addresses.map { CheckTarget($0) })
+                return .success(CheckTargets(try AddressRange(parsing: text)))
             } catch {
                 return .failure(.range(error))
             }
         }
         guard let address = IPAddress(text) else { return .failure(.malformed(text)) }
-        return .success([CheckTarget(address, expectedName: expectedName)])
+        return .success(CheckTargets(CheckTarget(address, expectedName: expectedName)))
     }
 
     /// Parses a command-line argument: `ADDRESS`, `ADDRESS=NAME` or `CIDR`.
-    public static func parseArgument(_ text: String) -> Result<[CheckTarget], ParseError> {
+    public static func parseArgument(_ text: String) -> Result<CheckTargets, ParseError> {
         guard let equals = text.firstIndex(of: "=") else { return parse(text) }
         let nameText = String(text[text.index(after: equals)...])
         guard let name = DNSName(nameText), HostnameRules.violation(in: name) == nil else {

@@ -11,15 +11,28 @@
 /// `rdnscheck_last_success_timestamp_seconds`, so that the metric survives restarts and separate `--once` runs.
 ///
 /// Addresses are sorted and each takes one line, so the file diffs well; an address's keys are `status`,
-/// `ptr_names`, `forward`, `temporary_failures`, `since` and `checked_at` (epoch seconds), nothing else.
+/// `ptr_names`, `forward`, `temporary_failures`, `since` and `checked_at` (epoch seconds), nothing else. An empty
+/// `ptr_names` or `forward` and a zero `temporary_failures` are left out: most addresses of a large range have no
+/// PTR at all, and their lines are half as long without them (`{"status": "critical", "since": 1795437000,
+/// "checked_at": 1795437000}`). Files that write them out, as earlier versions did, read the same.
 /// Decoding is strict: a file that is not what `encode` could have written is corrupt, and the caller replaces
 /// it (SPEC.md) rather than guessing. Round trips are exact for every state `AddressState(result:previous:now:)`
 /// builds with a non-negative `now`.
 public enum StateFile {
     /// The format version this code writes and reads.
     public static let version = 1
-    /// Files larger than this are corrupt: about 250,000 addresses at a generous 250 bytes a line.
-    public static let maximumSize = 64 * 1024 * 1024
+    /// The largest file `encode` writes and `decode` reads, one bound for both, so that a state file rdnscheck
+    /// wrote can always be read back (nine /16s once wrote 84 MB to a reader that stopped at 64 MiB, and
+    /// fail-after and drift were lost at every start). It is 512 bytes for each of the `CheckTargets.maximumCount`
+    /// addresses a configuration may hold: an address without PTR names takes at most `maximumBareLineSize`, so
+    /// any configuration fits whose addresses carry a name or two on average. A state larger than this is not
+    /// written (the write fails with a message saying why) rather than written to be refused at the next start.
+    public static let maximumSize = CheckTargets.maximumCount * 512
+    /// The longest line of an address with no PTR names and no forward answers: the longest IPv6 text, the longest
+    /// status word, the largest failure count and 19-digit times.
+    static let maximumBareLineSize = 1 + "\"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\": ".utf8.count
+        + "{\"status\": \"critical\", \"temporary_failures\": 4000000000, ".utf8.count
+        + "\"since\": 9223372036854775807, \"checked_at\": 9223372036854775807}".utf8.count + ",\n".utf8.count
 
     private enum Key {
         static let version = "version", addresses = "addresses", lastSuccess = "last_success"
@@ -39,8 +52,15 @@ public enum StateFile {
         }
     }
 
-    /// The JSON text of `states` (and `lastSuccess`, when there is one), ending with a newline.
-    public static func encode(_ states: [IPAddress: AddressState], lastSuccess: Int? = nil) -> String {
+    /// The JSON text of `states` (and `lastSuccess`, when there is one), ending with a newline; throws when it
+    /// would be larger than `maximumSize`, which `decode` would refuse.
+    public static func encode(_ states: [IPAddress: AddressState],
+                              lastSuccess: Int? = nil) throws(StateFileError) -> String {
+        try encode(states, lastSuccess: lastSuccess, maximumSize: maximumSize)
+    }
+
+    static func encode(_ states: [IPAddress: AddressState], lastSuccess: Int?,
+                       maximumSize: Int) throws(StateFileError) -> String {
         let success = lastSuccess.map { "\(JSONReport.quoted(Key.lastSuccess)): \(max(0, $0)), " } ?? ""
         let head = "{\(JSONReport.quoted(Key.version)): \(version), " + success
             + "\(JSONReport.quoted(Key.addresses)): {"
@@ -48,7 +68,12 @@ public enum StateFile {
         let lines = states.sorted { $0.key < $1.key }.map { address, state in
             " " + JSONReport.quoted(address.description) + ": " + json(state).jsonText
         }
-        return head + "\n" + lines.joined(separator: ",\n") + "\n}}\n"
+        let text = head + "\n" + lines.joined(separator: ",\n") + "\n}}\n"
+        guard text.utf8.count <= maximumSize else {
+            throw StateFileError("the state of \(states.count) addresses takes \(text.utf8.count) bytes, more than "
+                                 + "the \(maximumSize) a state file may hold")
+        }
+        return text
     }
 
     /// Reads the text `encode` writes; throws for anything else: not JSON, another version, a missing or unknown
@@ -93,30 +118,35 @@ public enum StateFile {
     }
 
     private static func json(_ state: AddressState) -> JSONValue {
-        .object([
-            JSONValue.Member(Key.status, .string(state.status.word)),
-            JSONValue.Member(Key.ptrNames, .array(state.ptrNames.map(JSONValue.string))),
-            JSONValue.Member(Key.forward, .object(state.orderedForward.map {
+        var members = [JSONValue.Member(Key.status, .string(state.status.word))]
+        if !state.ptrNames.isEmpty {
+            members.append(JSONValue.Member(Key.ptrNames, .array(state.ptrNames.map(JSONValue.string))))
+        }
+        if !state.forward.isEmpty {
+            members.append(JSONValue.Member(Key.forward, .object(state.orderedForward.map {
                 JSONValue.Member($0.name, .array($0.addresses.map(JSONValue.string)))
-            })),
-            JSONValue.Member(Key.temporaryFailures, .integer(state.temporaryFailures)),
-            JSONValue.Member(Key.since, .integer(state.since)),
-            JSONValue.Member(Key.checkedAt, .integer(state.checkedAt)),
-        ])
+            })))
+        }
+        if state.temporaryFailures != 0 {
+            members.append(JSONValue.Member(Key.temporaryFailures, .integer(state.temporaryFailures)))
+        }
+        members.append(JSONValue.Member(Key.since, .integer(state.since)))
+        members.append(JSONValue.Member(Key.checkedAt, .integer(state.checkedAt)))
+        return .object(members)
     }
 
     private static func state(from value: JSONValue, _ place: String) throws(StateFileError) -> AddressState {
         let fields = try members(of: value, place)
-        try expectKeys(fields, [Key.status, Key.ptrNames, Key.forward, Key.temporaryFailures, Key.since,
-                                Key.checkedAt], place)
+        try expectKeys(fields, [Key.status, Key.since, Key.checkedAt], place,
+                       optional: [Key.ptrNames, Key.forward, Key.temporaryFailures])
         guard case .string(let word) = fields[Key.status], let status = Status.allCases.first(where: {
             $0.word == word
         }) else {
             throw StateFileError("\(place): \"status\" is not one of ok, warning, critical, unknown")
         }
-        let ptrNames = try names(fields[Key.ptrNames], "\(place): \"ptr_names\"")
+        let ptrNames = try names(fields[Key.ptrNames] ?? .array([]), "\(place): \"ptr_names\"")
         var forward: [String: [String]] = [:]
-        guard case .object(let answers) = fields[Key.forward] else {
+        guard case .object(let answers) = fields[Key.forward] ?? .object([]) else {
             throw StateFileError("\(place): \"forward\" is not an object")
         }
         for answer in answers {
@@ -124,8 +154,8 @@ public enum StateFile {
             guard ptrNames.contains(answer.key) else { throw StateFileError("\(answerPlace): not a PTR name") }
             forward[answer.key] = try addresses(answer.value, answerPlace)
         }
-        let temporaryFailures = try count(fields[Key.temporaryFailures], "\(place): \"temporary_failures\"",
-                                          maximum: maximumTemporaryFailures)
+        let temporaryFailures = try count(fields[Key.temporaryFailures] ?? .integer(0),
+                                          "\(place): \"temporary_failures\"", maximum: maximumTemporaryFailures)
         let since = try count(fields[Key.since], "\(place): \"since\"")
         let checkedAt = try count(fields[Key.checkedAt], "\(place): \"checked_at\"")
         // Only a failed lookup counts, and it is never OK: a count beside "ok" is not rdnscheck's, and a planted
@@ -176,14 +206,16 @@ public enum StateFile {
         return Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
-    private static func expectKeys(_ members: [String: JSONValue], _ keys: [String],
-                                   _ place: String) throws(StateFileError) {
+    private static func expectKeys(_ members: [String: JSONValue], _ keys: [String], _ place: String,
+                                   optional: [String] = []) throws(StateFileError) {
         if let missing = keys.first(where: { members[$0] == nil }) {
             throw StateFileError("\(place) has no \(quotedExcerpt(missing))")
         }
         // With every expected key present, only a larger count means an unknown one; sorting names the same one
         // each time.
-        if members.count > keys.count, let unknown = members.keys.sorted().first(where: { !keys.contains($0) }) {
+        let known = keys.count + optional.count(where: { members[$0] != nil })
+        if members.count > known,
+           let unknown = members.keys.sorted().first(where: { !keys.contains($0) && !optional.contains($0) }) {
             throw StateFileError("\(place) has an unknown key \(quotedExcerpt(unknown))")
         }
     }
