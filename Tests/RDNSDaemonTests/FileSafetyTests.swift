@@ -110,7 +110,7 @@ struct RunRecorderFileTests {
         var configuration = Configuration()
         configuration.statePath = state
         configuration.textfilePath = textfile
-        configuration.targets = [CheckTarget(address)]
+        configuration.targets = CheckTargets(CheckTarget(address))
         let logger = Logger(journal: true, write: { lines.append($0) })
         return (RunRecorder(configuration: configuration, logger: logger, keepsStateInMemory: true), lines)
     }
