@@ -112,9 +112,11 @@ public final class Daemon {
                 reload()
             case .stop?:
                 // In-flight lookups are not waited for: the process ends now, and the state of the interrupted
-                // run is simply not recorded (the file on disk stays as the last completed run left it).
+                // run is simply not recorded. The on-change deliveries not made (running programs are stopped)
+                // go into the state file, so that the next start makes them.
                 notifier.send("STOPPING=1")
                 logger.info("stopping\(running ? " (interrupting a run)" : "")")
+                recorder.stop()
                 return Daemon.exitStopped
             case .watchdog?:
                 notifier.send("WATCHDOG=1")

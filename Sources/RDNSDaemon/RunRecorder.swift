@@ -5,12 +5,14 @@ import Glibc
 #endif
 
 /// What happens after every run, in the daemon and in `--once`: drift against the stored state (one log line and
-/// one `on-change` run per drifted address), the state file, the metrics textfile and the summary log line.
+/// one `on-change` delivery per drifted address), the state file, the metrics textfile and the summary log line.
 public final class RunRecorder {
     private var configuration: Configuration
     private let logger: Logger
     private var states: [IPAddress: AddressState] = [:]
-    private var onChange: OnChangeRunner?
+    private let deliveries: DeliveryQueue
+    /// The deliveries still owed as the state file last had them.
+    private var savedUndelivered: [Delivery] = []
     private var loadedStatePath: String?
     private var lastSuccessAt: Double?
     /// Failed writes in a row, for the line that says a file is written again.
@@ -20,10 +22,13 @@ public final class RunRecorder {
     /// to compare with and skips the bookkeeping.
     private let keepsStateInMemory: Bool
 
-    public init(configuration: Configuration, logger: Logger, keepsStateInMemory: Bool) {
+    /// `deliveryRunner` runs the `on-change` program (an `OnChangeRunner` with its 30 s limit by default).
+    public init(configuration: Configuration, logger: Logger, keepsStateInMemory: Bool,
+                deliveryRunner: (any DeliveryRunner)? = nil) {
         self.configuration = configuration
         self.logger = logger
         self.keepsStateInMemory = keepsStateInMemory
+        deliveries = DeliveryQueue(runner: deliveryRunner ?? OnChangeRunner(logger: logger), logger: logger)
         reconfigure(configuration)
     }
 
@@ -34,10 +39,13 @@ public final class RunRecorder {
     /// runs' and are written to the new file after the next run (a reload used to drop them, and with them the
     /// baseline for drift and the temporary-failure counts for `fail-after`).
     public func reconfigure(_ configuration: Configuration) {
+        deliveries.program = configuration.onChangeProgram
         if configuration.statePath != loadedStatePath {
             loadedStatePath = configuration.statePath
             if let path = configuration.statePath, let loaded = loadState(path) {
                 states = loaded.states
+                deliveries.keep(Array(loaded.undelivered.values))
+                savedUndelivered = deliveries.undelivered
                 // The later of the two: the file may be older than what this daemon has seen.
                 if let stored = loaded.lastSuccess.map(Double.init) {
                     lastSuccessAt = max(lastSuccessAt ?? stored, stored)
@@ -49,13 +57,28 @@ public final class RunRecorder {
             metricsFailures = 0
         }
         self.configuration = configuration
-        onChange = configuration.onChangeProgram.map { OnChangeRunner(program: $0, logger: logger) }
         states = states.filter { configuration.targets.contains($0.key) }
     }
 
-    /// Waits (at most the on-change time limit) for on-change programs still running: `--once` exits after this.
+    /// Waits for every on-change delivery of the run (each within its time limit), then saves what is still owed:
+    /// `--once` exits after this.
     public func finishPendingWork() {
-        _ = onChange?.wait(seconds: Double(OnChangeRunner.defaultTimeLimitSeconds) + 1)
+        deliveries.waitUntilIdle()
+        if deliveries.undelivered != savedUndelivered { _ = writeState() }
+    }
+
+    /// The daemon is stopping: on-change programs still running are stopped, and every delivery not made goes
+    /// into the state file, which otherwise stays as the last completed run left it.
+    public func stop() {
+        let owed = deliveries.stop()
+        let count = "\(owed.count) on-change deliver\(owed.count == 1 ? "y" : "ies") not made"
+        guard configuration.statePath != nil else {
+            if !owed.isEmpty { logger.warning("\(count); without a state file they are lost") }
+            return
+        }
+        if owed == savedUndelivered || writeState(), !owed.isEmpty {
+            logger.notice("\(count) kept in the state file for the next start")
+        }
     }
 
     /// Consecutive temporary failures per address before the coming run (for `fail-after`).
@@ -77,6 +100,7 @@ public final class RunRecorder {
                        nextRunInSeconds: Double?) -> Recorded {
         let finishedAt = startedAt + Int(durationSeconds.rounded(.up))
         var drifts: [IPAddress: Drift] = [:]
+        var owed: [Delivery] = []
         // A run that began before a reload may hold addresses the new configuration dropped: not recorded.
         for result in results where (keepsStateInMemory || configuration.statePath != nil)
             && configuration.targets.contains(result.address) {
@@ -84,16 +108,20 @@ public final class RunRecorder {
             let next = AddressState(result: result, previous: previous, now: finishedAt)
             if let drift = Drift(address: result.address, previous: previous, next: next) {
                 drifts[result.address] = drift
-                report(drift, result: result)
+                log(drift)
+                owed.append(Delivery(drift, result: result))
             }
             states[result.address] = next
         }
         let report = RunReport(results: results, checkedAt: startedAt, durationSeconds: durationSeconds)
         lastSuccessAt = MetricsTextfile.lastSuccess(after: report, finishedAt: Double(finishedAt),
                                                     previous: lastSuccessAt)
+        // Saved as owed before any program starts, so a crash or kill cannot lose a drift's delivery.
+        deliveries.add(owed)
         var unwritten: [String] = []
         if !writeState() { unwritten.append("state file") }
         if !writeMetrics(report, finishedAt: finishedAt) { unwritten.append("metrics textfile") }
+        deliveries.start()
 
         let ok = report.count(.ok)
         var status = "\(ok)/\(results.count) addresses OK"
@@ -113,20 +141,12 @@ public final class RunRecorder {
         return Recorded(drifts: drifts, statusLine: status, writeFailed: !unwritten.isEmpty)
     }
 
-    private func report(_ drift: Drift, result: AddressResult) {
+    private func log(_ drift: Drift) {
         if drift.direction == .worse {
             logger.warning(drift.description)
         } else {
             logger.notice(drift.description)
         }
-        onChange?.run(environment: [
-            "RDNSCHECK_ADDRESS": drift.address.description,
-            "RDNSCHECK_OLD_STATUS": drift.oldStatus.word,
-            "RDNSCHECK_NEW_STATUS": drift.newStatus.word,
-            "RDNSCHECK_PROBLEMS": result.problems.map(\.code.rawValue).joined(separator: " "),
-            "RDNSCHECK_PTR_NAMES": result.ptrNames.map(\.description).joined(separator: " "),
-            "RDNSCHECK_CHANGES": Drift.json(drift.changes),
-        ])
     }
 
     /// A missing state file is the first run and not logged; an unreadable, corrupt or untrusted one (another
@@ -155,9 +175,13 @@ public final class RunRecorder {
         guard let path = configuration.statePath else { return true }
         let keeping = keepsStateInMemory ? "keeping the state in memory until a write succeeds"
                                          : "this run's state is not saved"
-        return write(try StateFile.encode(states, lastSuccess: lastSuccessAt.map { Int($0) }), to: path, mode: 0o600,
-                     what: "state file", failures: &stateFailures,
-                     consequence: keeping)
+        let undelivered = deliveries.undelivered
+        let written = write(try StateFile.encode(states, lastSuccess: lastSuccessAt.map { Int($0) },
+                                                 undelivered: undelivered),
+                            to: path, mode: 0o600, what: "state file", failures: &stateFailures,
+                            consequence: keeping)
+        if written { savedUndelivered = undelivered }
+        return written
     }
 
     private func writeMetrics(_ report: RunReport, finishedAt: Int) -> Bool {

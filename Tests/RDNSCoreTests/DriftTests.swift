@@ -170,4 +170,28 @@ struct CaseOnlyDriftTests {
                                   now: StateSamples.start + 60)
         #expect(Drift(address: IPAddress("192.0.2.10")!, previous: first, next: second) == nil)
     }
+
+    @Test("names keep the case DNS gave them in the state and in the changes (RDNSCHECK_CHANGES lowercased them)")
+    func changesKeepTheCase() throws {
+        let first = AddressState(result: StateSamples.confirmed("192.0.2.10", "mail.example.com"), previous: nil,
+                                 now: StateSamples.start)
+        let second = AddressState(result: StateSamples.confirmed("192.0.2.10", "MX.Example.COM"), previous: first,
+                                  now: StateSamples.start + 60)
+        #expect(second.ptrNames == ["MX.Example.COM"])
+        #expect(second.forward == ["MX.Example.COM": ["192.0.2.10"]])
+        let drift = try #require(Drift(address: IPAddress("192.0.2.10")!, previous: first, next: second))
+        #expect(Drift.json(drift.changes) == """
+            [{"field": "ptr_names", "old": ["mail.example.com"], "new": ["MX.Example.COM"]}, \
+            {"field": "forward", "old": {"mail.example.com": ["192.0.2.10"]}, \
+            "new": {"MX.Example.COM": ["192.0.2.10"]}}]
+            """)
+    }
+
+    @Test("a stored lowercase name and the same name from DNS in another case are no drift (older state files)")
+    func lowercaseStateMatchesAnyCase() {
+        let stored = StateSamples.state(ptr: ["mail.example.com"], forward: ["mail.example.com": ["192.0.2.10"]])
+        let next = AddressState(result: StateSamples.confirmed("192.0.2.10", "Mail.Example.Com"), previous: stored,
+                                now: StateSamples.start + 60)
+        #expect(Drift(address: IPAddress("192.0.2.10")!, previous: stored, next: next) == nil)
+    }
 }

@@ -40,17 +40,30 @@ public struct AddressState: Equatable, Sendable {
             ptrNames = previous.ptrNames
             forward = previous.forward
         } else {
-            // Names are stored lowercased: names compare case-insensitively (SPEC.md), so a PTR that only changes
-            // case is no drift.
-            ptrNames = result.ptrNames.map { $0.description.lowercased() }
+            // Names keep the case DNS gave them, as in every other output; `Drift` compares them
+            // case-insensitively, so a PTR that only changes case is no drift.
+            ptrNames = result.ptrNames.map(\.description)
             // Names that differ only in case are one name; the closure keeps the first.
-            let answers = result.forward.map { ($0.name.description.lowercased(), $0.addresses.map(\.description)) }
-            forward = Dictionary(answers, uniquingKeysWith: { first, _ in first })
+            var answers: [String: [String]] = [:]
+            var seen: Set<String> = []
+            for answer in result.forward where seen.insert(answer.name.description.lowercased()).inserted {
+                answers[answer.name.description] = answer.addresses.map(\.description)
+            }
+            forward = answers
         }
         status = result.status
         temporaryFailures = result.temporaryFailures
         since = previous.flatMap { $0.status == result.status ? $0.since : nil } ?? now
         checkedAt = now
+    }
+
+    /// Whether `other` holds the same names and answers, names compared case-insensitively (SPEC.md).
+    func hasSameRecords(as other: AddressState) -> (ptrNames: Bool, forward: Bool) {
+        func folded(_ forward: [String: [String]]) -> [String: [String]] {
+            Dictionary(forward.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        }
+        return (ptrNames.map { $0.lowercased() } == other.ptrNames.map { $0.lowercased() },
+                folded(forward) == folded(other.forward))
     }
 
     /// `forward` in a stable order: the order of `DNSName` (case-insensitive, then by bytes), which for

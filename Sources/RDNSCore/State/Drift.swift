@@ -31,7 +31,8 @@ public struct Change: Equatable, Sendable {
 
 /// A change of status, PTR names or forward answers of one address since the last run (SPEC.md, "State, drift
 /// and the daemon"). A first run sets the baseline and is never a drift; neither is a change of only the
-/// failure count or the check time.
+/// failure count or the check time, nor of only the case of a name (names compare case-insensitively; the
+/// changes show them in the case DNS gave them).
 public struct Drift: Equatable, Sendable, CustomStringConvertible {
     /// Which way the status moved, for the log priority: `worse` is logged as a warning, the others as a notice.
     public enum Direction: Sendable, Equatable {
@@ -64,10 +65,11 @@ public struct Drift: Equatable, Sendable, CustomStringConvertible {
     public static func changes(from previous: AddressState?, to next: AddressState) -> [Change] {
         guard let previous else { return [] }
         var changes: [Change] = []
-        if previous.ptrNames != next.ptrNames {
+        let same = previous.hasSameRecords(as: next)
+        if !same.ptrNames {
             changes.append(Change(field: .ptrNames, old: namesJSON(previous), new: namesJSON(next)))
         }
-        if previous.forward != next.forward {
+        if !same.forward {
             changes.append(Change(field: .forward, old: forwardJSON(previous), new: forwardJSON(next)))
         }
         if previous.status != next.status {

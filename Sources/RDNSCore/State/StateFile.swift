@@ -10,6 +10,10 @@
 /// `last_success` (optional: absent until a run has had every address OK) is the end of the last such run, for
 /// `rdnscheck_last_success_timestamp_seconds`, so that the metric survives restarts and separate `--once` runs.
 ///
+/// `undelivered` (optional: absent when nothing is owed) holds the `on-change` deliveries still to be made, one line
+/// per address with the keys `old_status`, `new_status`, `problems`, `ptr_names`, `changes` (the `changes` array of
+/// SPEC.md), `drifts` and `tries` (1 or 2: a third failed try drops the delivery); files without it still read.
+///
 /// Addresses are sorted and each takes one line, so the file diffs well; an address's keys are `status`,
 /// `ptr_names`, `forward`, `temporary_failures`, `since` and `checked_at` (epoch seconds), nothing else. An empty
 /// `ptr_names` or `forward` and a zero `temporary_failures` are left out: most addresses of a large range have no
@@ -38,6 +42,8 @@ public enum StateFile {
         static let version = "version", addresses = "addresses", lastSuccess = "last_success"
         static let status = "status", ptrNames = "ptr_names", forward = "forward"
         static let temporaryFailures = "temporary_failures", since = "since", checkedAt = "checked_at"
+        static let undelivered = "undelivered", oldStatus = "old_status", newStatus = "new_status"
+        static let problems = "problems", changes = "changes", drifts = "drifts", tries = "tries"
     }
 
     /// What a state file holds.
@@ -45,24 +51,28 @@ public enum StateFile {
         public var states: [IPAddress: AddressState]
         /// End of the last run in which every address was OK, in epoch seconds; nil before there was one.
         public var lastSuccess: Int?
+        /// `on-change` deliveries still owed, one per address.
+        public var undelivered: [IPAddress: Delivery]
 
-        public init(states: [IPAddress: AddressState], lastSuccess: Int? = nil) {
+        public init(states: [IPAddress: AddressState], lastSuccess: Int? = nil,
+                    undelivered: [IPAddress: Delivery] = [:]) {
             self.states = states
             self.lastSuccess = lastSuccess
+            self.undelivered = undelivered
         }
     }
 
-    /// The JSON text of `states` (and `lastSuccess`, when there is one), ending with a newline; throws when it
-    /// would be larger than `maximumSize`, which `decode` would refuse.
-    public static func encode(_ states: [IPAddress: AddressState],
-                              lastSuccess: Int? = nil) throws(StateFileError) -> String {
-        try encode(states, lastSuccess: lastSuccess, maximumSize: maximumSize)
+    /// The JSON text of `states` (and `lastSuccess` and `undelivered`, when there are), ending with a newline; throws
+    /// when it would be larger than `maximumSize`, which `decode` would refuse.
+    public static func encode(_ states: [IPAddress: AddressState], lastSuccess: Int? = nil,
+                              undelivered: [Delivery] = []) throws(StateFileError) -> String {
+        try encode(states, lastSuccess: lastSuccess, undelivered: undelivered, maximumSize: maximumSize)
     }
 
-    static func encode(_ states: [IPAddress: AddressState], lastSuccess: Int?,
+    static func encode(_ states: [IPAddress: AddressState], lastSuccess: Int?, undelivered: [Delivery] = [],
                        maximumSize: Int) throws(StateFileError) -> String {
         let success = lastSuccess.map { "\(JSONReport.quoted(Key.lastSuccess)): \(max(0, $0)), " } ?? ""
-        let head = "{\(JSONReport.quoted(Key.version)): \(version), " + success
+        let head = "{\(JSONReport.quoted(Key.version)): \(version), " + success + encodeUndelivered(undelivered)
             + "\(JSONReport.quoted(Key.addresses)): {"
         guard !states.isEmpty else { return head + "}}\n" }
         let lines = states.sorted { $0.key < $1.key }.map { address, state in
@@ -100,7 +110,9 @@ public enum StateFile {
         let lastSuccess = try top[Key.lastSuccess].map { value throws(StateFileError) in
             try count(value, "\"last_success\"")
         }
-        try expectKeys(top, [Key.version, Key.addresses] + (lastSuccess == nil ? [] : [Key.lastSuccess]), "the file")
+        let undelivered = try top[Key.undelivered].map(decodeUndelivered) ?? [:]
+        try expectKeys(top, [Key.version, Key.addresses] + (lastSuccess == nil ? [] : [Key.lastSuccess])
+                       + (top[Key.undelivered] == nil ? [] : [Key.undelivered]), "the file")
         guard case .object(let entries) = top[Key.addresses] else {
             throw StateFileError("\"addresses\" is not an object")
         }
@@ -114,7 +126,100 @@ public enum StateFile {
             // The parser refuses duplicate keys and canonical text is unique, so every address is new here.
             states[address] = try state(from: entry.value, place)
         }
-        return Contents(states: states, lastSuccess: lastSuccess)
+        return Contents(states: states, lastSuccess: lastSuccess, undelivered: undelivered)
+    }
+
+    /// `"undelivered": {` and one line per delivery, sorted by address; nothing when there is none.
+    private static func encodeUndelivered(_ deliveries: [Delivery]) -> String {
+        guard !deliveries.isEmpty else { return "" }
+        let lines = deliveries.sorted { $0.address < $1.address }.map { delivery in
+            " " + JSONReport.quoted(delivery.address.description) + ": " + JSONValue.object([
+                JSONValue.Member(Key.oldStatus, .string(delivery.oldStatus.word)),
+                JSONValue.Member(Key.newStatus, .string(delivery.newStatus.word)),
+                JSONValue.Member(Key.problems, .array(delivery.problems.map { .string($0.rawValue) })),
+                JSONValue.Member(Key.ptrNames, .array(delivery.ptrNames.map(JSONValue.string))),
+                JSONValue.Member(Key.changes, .array(delivery.changes.map(\.json))),
+                JSONValue.Member(Key.drifts, .integer(delivery.drifts)),
+                JSONValue.Member(Key.tries, .integer(delivery.tries)),
+            ]).jsonText
+        }
+        return "\(JSONReport.quoted(Key.undelivered)): {\n" + lines.joined(separator: ",\n") + "\n}, "
+    }
+
+    private static func decodeUndelivered(_ value: JSONValue) throws(StateFileError) -> [IPAddress: Delivery] {
+        guard case .object(let entries) = value else { throw StateFileError("\"undelivered\" is not an object") }
+        var deliveries: [IPAddress: Delivery] = [:]
+        for entry in entries {
+            let place = "undelivered \(quotedExcerpt(entry.key))"
+            guard let address = IPAddress(entry.key), address.description == entry.key else {
+                throw StateFileError("\(place) is not an address in canonical form")
+            }
+            let fields = try members(of: entry.value, place)
+            try expectKeys(fields, [Key.oldStatus, Key.newStatus, Key.problems, Key.ptrNames, Key.changes, Key.drifts,
+                                    Key.tries], place)
+            guard case .array(let codes) = fields[Key.problems] else {
+                throw StateFileError("\(place): \"problems\" is not an array")
+            }
+            var problems: [ProblemCode] = []
+            for code in codes {
+                guard case .string(let text) = code, let problem = ProblemCode(rawValue: text) else {
+                    throw StateFileError("\(place): \"problems\" holds \(describe(code)), not a problem code")
+                }
+                problems.append(problem)
+            }
+            guard case .array(let changeValues) = fields[Key.changes], !changeValues.isEmpty else {
+                throw StateFileError("\(place): \"changes\" is not a non-empty array")
+            }
+            var changes: [Change] = []
+            for changeValue in changeValues {
+                let change = try self.change(from: changeValue, "\(place): a change")
+                let order = Change.Field.allCases
+                let rank = order.firstIndex(of: change.field)!
+                guard changes.allSatisfy({ order.firstIndex(of: $0.field)! < rank }) else {
+                    throw StateFileError("\(place): \"changes\" are not in the order ptr_names, forward, status")
+                }
+                changes.append(change)
+            }
+            deliveries[address] = Delivery(
+                address: address, oldStatus: try status(fields[Key.oldStatus], "\(place): \"old_status\""),
+                newStatus: try status(fields[Key.newStatus], "\(place): \"new_status\""), problems: problems,
+                ptrNames: try names(fields[Key.ptrNames], "\(place): \"ptr_names\""), changes: changes,
+                drifts: max(1, try count(fields[Key.drifts], "\(place): \"drifts\"",
+                                         maximum: maximumTemporaryFailures)),
+                tries: try count(fields[Key.tries], "\(place): \"tries\"", maximum: Delivery.maximumTries - 1))
+        }
+        return deliveries
+    }
+
+    /// One element of a `changes` array, each value of the shape its field has in `Drift`.
+    private static func change(from value: JSONValue, _ place: String) throws(StateFileError) -> Change {
+        let fields = try members(of: value, place)
+        try expectKeys(fields, ["field", "old", "new"], place)
+        guard case .string(let name) = fields["field"], let field = Change.Field(rawValue: name) else {
+            throw StateFileError("\(place): \"field\" is not one of ptr_names, forward, status")
+        }
+        for key in ["old", "new"] {
+            let value = fields[key]!
+            let place = "\(place): \"\(key)\" of \(field.rawValue)"
+            switch field {
+            case .status: _ = try status(value, place)
+            case .ptrNames: _ = try names(value, place)
+            case .forward:
+                guard case .object(let answers) = value else { throw StateFileError("\(place) is not an object") }
+                for answer in answers {
+                    _ = try names(.array([.string(answer.key)]), place)
+                    _ = try addresses(answer.value, place)
+                }
+            }
+        }
+        return Change(field: field, old: fields["old"]!, new: fields["new"]!)
+    }
+
+    private static func status(_ value: JSONValue?, _ place: String) throws(StateFileError) -> Status {
+        guard case .string(let word) = value, let status = Status.allCases.first(where: { $0.word == word }) else {
+            throw StateFileError("\(place) is not one of ok, warning, critical, unknown")
+        }
+        return status
     }
 
     private static func json(_ state: AddressState) -> JSONValue {
