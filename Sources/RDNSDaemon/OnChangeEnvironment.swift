@@ -55,7 +55,7 @@ enum OnChangeEnvironment {
             "RDNSCHECK_OLD_STATUS": delivery.oldStatus.word,
             "RDNSCHECK_NEW_STATUS": delivery.newStatus.word,
             "RDNSCHECK_PROBLEMS": wordList(delivery.problems.map(\.rawValue), limit: limit),
-            "RDNSCHECK_PTR_NAMES": wordList(delivery.ptrNames, limit: limit),
+            "RDNSCHECK_PTR_NAMES": wordList(delivery.ptrNames, of: delivery.ptrCount, limit: limit),
             "RDNSCHECK_CHANGES": "[" + changes.joined(separator: ", ") + "]",
             "RDNSCHECK_DRIFTS": String(delivery.drifts),
         ]
@@ -65,11 +65,13 @@ enum OnChangeEnvironment {
         return variables
     }
 
-    /// `words` joined with spaces; when that is longer than `limit`, the words that fit and `+N`.
-    static func wordList(_ words: [String], limit: Int) -> String {
+    /// `words` joined with spaces; when that is longer than `limit`, or `words` are the first of `total`, the words
+    /// that fit and `+N`, N the words of `total` left out.
+    static func wordList(_ words: [String], of total: Int? = nil, limit: Int) -> String {
+        let total = max(total ?? words.count, words.count)
         let all = words.joined(separator: " ")
-        guard all.utf8.count > limit else { return all }
-        let room = limit - " +\(words.count)".utf8.count
+        guard all.utf8.count > limit || total > words.count else { return all }
+        let room = limit - " +\(total)".utf8.count
         var kept: [String] = []
         var length = 0
         for word in words {
@@ -78,6 +80,6 @@ enum OnChangeEnvironment {
             kept.append(word)
             length += added
         }
-        return (kept + ["+\(words.count - kept.count)"]).joined(separator: " ")
+        return (kept + ["+\(total - kept.count)"]).joined(separator: " ")
     }
 }

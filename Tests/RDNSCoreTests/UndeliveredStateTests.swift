@@ -3,7 +3,7 @@ import Testing
 
 private let owed = [
     Delivery(address: IPAddress("192.0.2.10")!, oldStatus: .ok, newStatus: .critical,
-             problems: [.forwardMismatch, .noPTR], ptrNames: ["MX.example.com", "evil\\010name"],
+             problems: [.forwardMismatch, .noPTR], ptrNames: ["MX.example.com", "evil\\010name"], ptrCount: 1_850,
              changes: [
                  Change(field: .ptrNames, old: .array([.string("mail.example.com")]),
                         new: .array([.string("MX.example.com"), .string("evil\\010name")])),

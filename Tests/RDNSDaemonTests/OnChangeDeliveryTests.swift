@@ -92,6 +92,14 @@ struct OnChangeEnvironmentTests {
     func wordList(words: [String], limit: Int, expected: String) {
         #expect(OnChangeEnvironment.wordList(words, limit: limit) == expected)
     }
+
+    @Test("PTR names cut at the result's cap end with the count of those the result did not keep")
+    func namesBeyondTheCap() {
+        var owed = delivery("192.0.2.1", names: ["a.example", "b.example"])
+        owed.ptrCount = 1_850
+        #expect(OnChangeEnvironment.variables(for: owed)["RDNSCHECK_PTR_NAMES"] == "a.example b.example +1848")
+        #expect(OnChangeEnvironment.wordList(["aaaa", "bbbb"], of: 5, limit: 8) == "aaaa +4")
+    }
 }
 
 @Suite("OnChangeRunner: one run of the program")

@@ -9,8 +9,11 @@ public struct Delivery: Equatable, Sendable {
     public var newStatus: Status
     /// The problem codes of the newest result, in its order.
     public var problems: [ProblemCode]
-    /// The PTR names of the newest result, as escaped presentation text in the case DNS gave them.
+    /// The PTR names of the newest result, as escaped presentation text in the case DNS gave them: at most
+    /// `AddressResult.maximumPTRNames`, the first in sorted order.
     public var ptrNames: [String]
+    /// How many PTR names the newest result had in all (`ptrNames.count` or more).
+    public var ptrCount: Int
     /// Never empty; in the order ptr_names, forward, status.
     public var changes: [Change]
     /// How many drifts this delivery reports: 1, or more once merged.
@@ -22,12 +25,13 @@ public struct Delivery: Equatable, Sendable {
     public static let maximumTries = 3
 
     public init(address: IPAddress, oldStatus: Status, newStatus: Status, problems: [ProblemCode],
-                ptrNames: [String], changes: [Change], drifts: Int = 1, tries: Int = 0) {
+                ptrNames: [String], ptrCount: Int? = nil, changes: [Change], drifts: Int = 1, tries: Int = 0) {
         self.address = address
         self.oldStatus = oldStatus
         self.newStatus = newStatus
         self.problems = problems
         self.ptrNames = ptrNames
+        self.ptrCount = max(ptrCount ?? ptrNames.count, ptrNames.count)
         self.changes = changes
         self.drifts = drifts
         self.tries = tries
@@ -37,7 +41,7 @@ public struct Delivery: Equatable, Sendable {
     public init(_ drift: Drift, result: AddressResult) {
         self.init(address: drift.address, oldStatus: drift.oldStatus, newStatus: drift.newStatus,
                   problems: result.problems.map(\.code), ptrNames: result.ptrNames.map(\.description),
-                  changes: drift.changes)
+                  ptrCount: result.ptrCount, changes: drift.changes)
     }
 
     /// This delivery followed by `later`, for the same address, as one: from this one's old values to `later`'s

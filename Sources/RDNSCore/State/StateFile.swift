@@ -44,6 +44,7 @@ public enum StateFile {
         static let temporaryFailures = "temporary_failures", since = "since", checkedAt = "checked_at"
         static let undelivered = "undelivered", oldStatus = "old_status", newStatus = "new_status"
         static let problems = "problems", changes = "changes", drifts = "drifts", tries = "tries"
+        static let ptrCount = "ptr_count"
     }
 
     /// What a state file holds.
@@ -138,6 +139,8 @@ public enum StateFile {
                 JSONValue.Member(Key.newStatus, .string(delivery.newStatus.word)),
                 JSONValue.Member(Key.problems, .array(delivery.problems.map { .string($0.rawValue) })),
                 JSONValue.Member(Key.ptrNames, .array(delivery.ptrNames.map(JSONValue.string))),
+            ] + (delivery.ptrCount > delivery.ptrNames.count ? [JSONValue.Member(Key.ptrCount,
+                                                                                  .integer(delivery.ptrCount))] : []) + [
                 JSONValue.Member(Key.changes, .array(delivery.changes.map(\.json))),
                 JSONValue.Member(Key.drifts, .integer(delivery.drifts)),
                 JSONValue.Member(Key.tries, .integer(delivery.tries)),
@@ -155,8 +158,9 @@ public enum StateFile {
                 throw StateFileError("\(place) is not an address in canonical form")
             }
             let fields = try members(of: entry.value, place)
+            // ptr_count is there only when the names were cut at the cap.
             try expectKeys(fields, [Key.oldStatus, Key.newStatus, Key.problems, Key.ptrNames, Key.changes, Key.drifts,
-                                    Key.tries], place)
+                                    Key.tries] + (fields[Key.ptrCount] == nil ? [] : [Key.ptrCount]), place)
             guard case .array(let codes) = fields[Key.problems] else {
                 throw StateFileError("\(place): \"problems\" is not an array")
             }
@@ -183,7 +187,11 @@ public enum StateFile {
             deliveries[address] = Delivery(
                 address: address, oldStatus: try status(fields[Key.oldStatus], "\(place): \"old_status\""),
                 newStatus: try status(fields[Key.newStatus], "\(place): \"new_status\""), problems: problems,
-                ptrNames: try names(fields[Key.ptrNames], "\(place): \"ptr_names\""), changes: changes,
+                ptrNames: try names(fields[Key.ptrNames], "\(place): \"ptr_names\""),
+                ptrCount: try fields[Key.ptrCount].map { value throws(StateFileError) in
+                    try count(value, "\(place): \"ptr_count\"", maximum: Int(UInt16.max))
+                },
+                changes: changes,
                 drifts: max(1, try count(fields[Key.drifts], "\(place): \"drifts\"",
                                          maximum: maximumTemporaryFailures)),
                 tries: try count(fields[Key.tries], "\(place): \"tries\"", maximum: Delivery.maximumTries - 1))
