@@ -7,7 +7,7 @@ import RDNSCore
 ///
 /// Properties: `IPAddress` parses exactly what glibc's inet_pton(3) parses, to the same bits, and prints
 /// (RFC 5952) text that parses back to the same address; every 4- and 16-byte value prints as glibc's
-/// inet_ntop(3) does (outside the IPv4-mapped and -compatible forms, which glibc prints with a dotted tail);
+/// inet_ntop(3) does (outside the forms with an IPv4 tail, which glibc and RFC 5952 §5 write differently);
 /// ranges, nameservers and `ADDRESS=NAME` print text that parses back the same; durations are non-negative.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
