@@ -555,7 +555,7 @@ final class LookupEngine {
     }
 
     /// After a failed exchange: the next nameserver while there is one not tried and time left, else `failure`.
-    /// Only queued (the loop starts it), as this runs while the queue is being worked through.
+    /// Queued at the end, not started: this runs while `startWaitingExchanges` works through the queue.
     private func tryNextServer(request: Request, query: QueryMessage, server: Int, deadline: Double, tried: Int,
                                after failure: LookupFailure) {
         guard tried < servers.count, now() < deadline else {
