@@ -84,8 +84,11 @@ public struct CommandLineOptions: Equatable, Sendable {
                 options.format = format
             case "--nameserver":
                 let text = try value(for: name, inline: inline)
-                guard let nameserver = Nameserver(parsing: text) else {
-                    throw UsageError(description: "'\(text)' is not a nameserver: use IP, IP:PORT or [IPv6]:PORT")
+                let nameserver: Nameserver
+                do {
+                    nameserver = try Nameserver(parsing: text)
+                } catch {
+                    throw UsageError(description: error.description)
                 }
                 guard options.nameservers.count < Configuration.maximumNameservers else {
                     throw UsageError(description: "more than 3 nameservers (the resolver uses at most 3)")
@@ -93,10 +96,11 @@ public struct CommandLineOptions: Equatable, Sendable {
                 options.nameservers.append(nameserver)
             case "--timeout":
                 let text = try value(for: name, inline: inline)
-                guard let seconds = Duration.parseSeconds(text), Configuration.timeoutRange.contains(seconds) else {
-                    throw UsageError(description: "timeout '\(text)' is not a whole number of seconds from 1s to 30s")
+                do {
+                    options.timeoutSeconds = try Duration.parse(text, within: Configuration.timeoutRange)
+                } catch {
+                    throw UsageError(description: "timeout \(error)")
                 }
-                options.timeoutSeconds = seconds
             case "--concurrency":
                 let text = try value(for: name, inline: inline)
                 guard let count = Int(text), (1...4096).contains(count), text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 })

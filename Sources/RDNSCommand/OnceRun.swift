@@ -24,6 +24,7 @@ enum OnceRun {
         // written is never silent: cron would otherwise mail nothing while drift goes unrecorded.
         let logLines = LogBuffer()
         let logger = Logger(journal: Logger.stderrIsJournal(), write: { logLines.append($0) })
+        if let reduction = resolver.concurrencyReduction { logger.warning(reduction) }
         let recorder = RunRecorder(configuration: configuration, logger: logger, keepsStateInMemory: false)
         let checkedAt = Int(time(nil))
         let started = Clock.monotonicSeconds()

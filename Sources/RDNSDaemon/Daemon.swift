@@ -54,6 +54,7 @@ public final class Daemon {
             logger.error("\(error)")
             return .failure(ExitCode(exitFatal))
         }
+        if let reduction = resolver.concurrencyReduction { logger.warning(reduction) }
         let recorder = RunRecorder(configuration: configuration, logger: logger, keepsStateInMemory: true)
         return .success(Daemon(configuration: configuration, resolver: resolver, window: window, recorder: recorder,
                                loadConfiguration: loadConfiguration, logger: logger, notifier: notifier))

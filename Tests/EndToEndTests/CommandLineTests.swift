@@ -52,6 +52,11 @@ struct CommandLineTests {
         (["--once", "--timeout"], "option '--timeout' needs a value"),
         (["--once", "--nameserver", "[::1]5300", "203.0.113.5"], "is not a nameserver"),
         (["--once", "--nameserver", "127.0.0.1:0", "203.0.113.5"], "is not a nameserver"),
+        (["--once", "--nameserver", "0.0.0.0:53", "203.0.113.5"], "'0.0.0.0:53' is not a nameserver: 0.0.0.0 is the "),
+        (["--once", "--nameserver", "::", "203.0.113.5"], "'::' is not a nameserver: :: is the unspecified"),
+        (["--once", "--nameserver", "224.0.0.251", "203.0.113.5"], "224.0.0.0/4 is multicast"),
+        (["--once", "--timeout", "1s0s", "203.0.113.5"], "timeout '1s0s' is not a duration: the unit 's' is given "),
+        (["--once", "--timeout=", "203.0.113.5"], "timeout is empty, not a duration"),
         (["--once", "--state", "relative.json", "203.0.113.5"], "must be an absolute path"),
         (["--once", "--quiet=yes", "203.0.113.5"], "takes no value"),
     ] as [([String], String)])

@@ -86,6 +86,58 @@ struct IPAddressTests {
         #expect(IPAddress(canonical) == address)
     }
 
+    @Test("an address whose prefix says an IPv4 address fills its last 32 bits ends in dotted decimal (RFC 5952 §5)",
+          arguments: [
+              ("::ffff:a00:1", "::ffff:10.0.0.1"),
+              ("0:0:0:0:0:FFFF:C000:0201", "::ffff:192.0.2.1"),
+              ("::ffff:0:0", "::ffff:0.0.0.0"),
+              ("::ffff:255.255.255.255", "::ffff:255.255.255.255"),
+              ("::ffff:0:a00:1", "::ffff:0:10.0.0.1"),
+              ("64:ff9b::c000:221", "64:ff9b::192.0.2.33"),
+              ("64:ff9b::", "64:ff9b::0.0.0.0"),
+          ])
+    func embeddedIPv4(text: String, canonical: String) throws {
+        let address = try #require(IPAddress(text))
+        #expect(address.description == canonical)
+        #expect(IPAddress(canonical) == address)
+    }
+
+    @Test("other addresses with IPv4-like tails stay hexadecimal: the prefix alone does not say so", arguments: [
+        ("::10.0.0.1", "::a00:1"),
+        ("::1", "::1"),
+        ("::", "::"),
+        ("1::ffff:a00:1", "1::ffff:a00:1"),
+        ("::fffe:a00:1", "::fffe:a00:1"),
+        ("::1:ffff:a00:1", "::1:ffff:a00:1"),
+        ("64:ff9b:1::a00:1", "64:ff9b:1::a00:1"),
+        ("2001:db8::5efe:a00:1", "2001:db8::5efe:a00:1"),
+    ])
+    func hexadecimalTails(text: String, canonical: String) throws {
+        #expect(try #require(IPAddress(text)).description == canonical)
+    }
+
+    @Test("canonical text is what rdnscheck prints, or 0.1's hexadecimal form of an IPv4 tail", arguments: [
+        ("::ffff:10.0.0.1", "::ffff:10.0.0.1"), ("::ffff:a00:1", "::ffff:10.0.0.1"), ("2001:db8::1", "2001:db8::1"),
+        ("192.0.2.1", "192.0.2.1"), ("64:ff9b::c000:221", "64:ff9b::192.0.2.33"),
+    ])
+    func canonicalText(text: String, address: String) throws {
+        #expect(IPAddress(canonical: text) == IPAddress(address))
+    }
+
+    @Test("text in another form than those two is not canonical", arguments: [
+        "::FFFF:10.0.0.1", "0:0:0:0:0:ffff:a00:1", "::ffff:0a00:1", "2001:DB8::1", "2001:db8:0::1", "::0.0.0.1",
+        "1.2.3.04", "",
+    ])
+    func notCanonicalText(text: String) {
+        #expect(IPAddress(canonical: text) == nil)
+    }
+
+    @Test("the reverse name of an IPv4-mapped address stays in nibbles under ip6.arpa")
+    func mappedReverseName() throws {
+        let name = DNSName.reverse(of: try #require(IPAddress("::ffff:10.0.0.1")))
+        #expect(name.description == "1.0.0.0.0.0.a.0.f.f.f.f." + String(repeating: "0.", count: 20) + "ip6.arpa")
+    }
+
     @Test("addresses compare as binary, not as text")
     func binaryEquality() {
         #expect(IPAddress("2001:DB8:0::1") == IPAddress("2001:db8::1"))

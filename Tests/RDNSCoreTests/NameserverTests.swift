@@ -16,7 +16,7 @@ struct NameserverTests {
         ("[2001:DB8::53]", "2001:db8::53", 53),
     ])
     func valid(text: String, address: String, port: UInt16) throws {
-        let nameserver = try #require(Nameserver(parsing: text))
+        let nameserver = try Nameserver(parsing: text)
         #expect(nameserver.address == IPAddress(address))
         #expect(nameserver.port == port)
     }
@@ -29,12 +29,41 @@ struct NameserverTests {
         "2001:db8:0:0:0:0:0:53:5300",
     ])
     func invalid(text: String) {
-        #expect(Nameserver(parsing: text) == nil)
+        #expect(throws: Nameserver.ParseError.malformed(text)) { try Nameserver(parsing: text) }
+    }
+
+    @Test("an address no query can be sent to is rejected with the reason", arguments: [
+        ("0.0.0.0", "0.0.0.0 is the unspecified address, not a server's"),
+        ("0.0.0.0:53", "0.0.0.0 is the unspecified address, not a server's"),
+        ("0.1.2.3", "0.0.0.0/8 is 'this network' (RFC 1122), never a destination"),
+        ("::", ":: is the unspecified address, not a server's"),
+        ("[::]:5300", ":: is the unspecified address, not a server's"),
+        ("224.0.0.1", "224.0.0.0/4 is multicast, not one server"),
+        ("239.255.255.250:1900", "224.0.0.0/4 is multicast, not one server"),
+        ("255.255.255.255", "255.255.255.255 is the broadcast address, not one server"),
+        ("ff02::1", "ff00::/8 is multicast, not one server"),
+        ("[ff05::1:3]:547", "ff00::/8 is multicast, not one server"),
+        ("::ffff:0.0.0.0",
+         "an IPv4-mapped address sends to IPv4, and 0.0.0.0 is the unspecified address, not a server's"),
+        ("::ffff:224.0.0.251", "an IPv4-mapped address sends to IPv4, and 224.0.0.0/4 is multicast, not one server"),
+    ])
+    func notUnicast(text: String, reason: String) {
+        #expect(throws: Nameserver.ParseError.notADestination(text, reason: reason)) { try Nameserver(parsing: text) }
+        #expect(Nameserver.ParseError.notADestination(text, reason: reason).description
+                == "'\(text)' is not a nameserver: \(reason)")
+    }
+
+    @Test("unicast addresses next to those ranges are nameservers", arguments: [
+        "1.0.0.0", "223.255.255.255", "240.0.0.1", "255.255.255.254", "::1", "::2", "fe80::1", "feff::1",
+        "::ffff:192.0.2.53", "127.0.0.53",
+    ])
+    func unicastNeighbours(text: String) throws {
+        #expect(try Nameserver(parsing: text).address == IPAddress(text))
     }
 
     @Test("an IPv6 address with a port but no brackets is read as an address, so the port must be bracketed")
     func unbracketedIPv6Port() throws {
-        let nameserver = try #require(Nameserver(parsing: "2001:db8::53:5300"))
+        let nameserver = try Nameserver(parsing: "2001:db8::53:5300")
         #expect(nameserver.address == IPAddress("2001:db8::53:5300"))
         #expect(nameserver.port == 53)
     }
@@ -48,6 +77,6 @@ struct NameserverTests {
         ("[::1]:53", "::1"),
     ])
     func description(text: String, printed: String) throws {
-        #expect(try #require(Nameserver(parsing: text)).description == printed)
+        #expect(try Nameserver(parsing: text).description == printed)
     }
 }

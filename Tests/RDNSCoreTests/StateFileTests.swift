@@ -160,6 +160,21 @@ struct StateFileTests {
         #expect(text.contains("evil\\\\010\\\\034\\\\092\\\\032\\\\036\\\\040x\\\\041.\\\\000\\\\195\\\\169.net"))
     }
 
+    @Test("IPv4-mapped addresses written by 0.1 in hexadecimal still load, in today's form; one address twice does not")
+    func mappedAddressesInTheOldForm() throws {
+        let old = withField("forward", "{\"mail.example.com\": [\"::ffff:a00:1\"]}")
+            .replacingOccurrences(of: "\"192.0.2.10\": {", with: "\"::ffff:a00:1\": {")
+        let states = try StateFile.decode(old.utf8)
+        let state = try #require(states[IPAddress("::ffff:10.0.0.1")!])
+        #expect(state.forward == ["mail.example.com": ["::ffff:10.0.0.1"]])
+        #expect(StateFile.encode(states).contains("\"::ffff:10.0.0.1\": {"))
+        let entry = "{\"status\": \"ok\", \"ptr_names\": [], \"forward\": {}, \"temporary_failures\": 0, \"since\": 1, "
+            + "\"checked_at\": 1}"
+        let twice = "{\"version\": 1, \"addresses\": {\"::ffff:a00:1\": \(entry), \"::ffff:10.0.0.1\": \(entry)}}"
+        #expect(decodeError(twice)?.description.contains("address \"::ffff:10.0.0.1\" is given twice") == true,
+                "\(String(describing: decodeError(twice)))")
+    }
+
     @Test("last_success is written when there is one, read back, and optional")
     func lastSuccess() throws {
         let text = try StateFile.encode(sampleStates, lastSuccess: 1_795_437_000)

@@ -132,22 +132,53 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     // MARK: - RFC 5952 formatting
 
+    /// Parses only text in the form `description` gives, or in the all-hexadecimal form rdnscheck 0.1 gave
+    /// addresses with an IPv4 tail (`::ffff:a00:1`, now `::ffff:10.0.0.1`), so that state files it wrote still load.
+    public init?(canonical text: String) {
+        guard let address = IPAddress(text) else { return nil }
+        switch address {
+        case .v4: guard address.description == text else { return nil }
+        case .v6(let value):
+            let hexadecimal = IPAddress.compressedWords((0..<8).map { IPAddress.word($0, of: value) })
+            guard address.description == text || hexadecimal == text else { return nil }
+        }
+        self = address
+    }
+
+    /// RFC 5952 §5: an address whose prefix alone says that an IPv4 address fills its last 32 bits ends in dotted
+    /// decimal. Those prefixes: IPv4-mapped `::ffff:0:0/96` (RFC 4291 2.5.5.2), IPv4-translated `::ffff:0:0:0/96`
+    /// (RFC 2765, which §5 names) and the NAT64 well-known prefix `64:ff9b::/96` (RFC 6052 2.4 writes
+    /// `64:ff9b::192.0.2.33`). Not the deprecated IPv4-compatible `::/96`: `::` and `::1` are in it, so its
+    /// prefix alone does not tell.
     private static func formatIPv6(_ value: UInt128) -> String {
-        let words = (0..<8).map { UInt16(truncatingIfNeeded: value >> (112 - 16 * UInt128($0))) }
-        // The longest run of two or more zero words becomes "::" (the first such run on a tie).
+        let words = (0..<8).map { word($0, of: value) }
+        let prefix = value >> 32
+        guard prefix == 0xffff || prefix == 0xffff_0000 || prefix == 0x64_ff9b << 64 else {
+            return compressedWords(words)
+        }
+        let head = compressedWords(Array(words[0..<6]))
+        return head + (head.hasSuffix("::") ? "" : ":") + IPAddress.v4(UInt32(truncatingIfNeeded: value)).description
+    }
+
+    private static func word(_ index: Int, of value: UInt128) -> UInt16 {
+        UInt16(truncatingIfNeeded: value >> (112 - 16 * UInt128(index)))
+    }
+
+    /// The words in hexadecimal, the longest run of two or more zero words as "::" (the first such run on a tie).
+    private static func compressedWords(_ words: [UInt16]) -> String {
         var best = (start: -1, length: 0)
         var index = 0
-        while index < 8 {
+        while index < words.count {
             guard words[index] == 0 else { index += 1; continue }
             let start = index
-            while index < 8 && words[index] == 0 { index += 1 }
+            while index < words.count && words[index] == 0 { index += 1 }
             if index - start > best.length { best = (start, index - start) }
         }
         func hex(_ range: Range<Int>) -> String {
             range.map { String(words[$0], radix: 16) }.joined(separator: ":")
         }
-        guard best.length >= 2 else { return hex(0..<8) }
-        return hex(0..<best.start) + "::" + hex((best.start + best.length)..<8)
+        guard best.length >= 2 else { return hex(0..<words.count) }
+        return hex(0..<best.start) + "::" + hex((best.start + best.length)..<words.count)
     }
 }
 

@@ -8,27 +8,67 @@ public struct Nameserver: Hashable, Sendable, CustomStringConvertible {
         self.port = port
     }
 
-    /// Parses `IP[:PORT]`; an IPv6 address with a port must be bracketed.
-    public init?(parsing text: String) {
+    /// Why a text is not a nameserver.
+    public enum ParseError: Error, Equatable, Sendable, CustomStringConvertible {
+        case malformed(String)
+        /// An address that names no host to send to.
+        case notADestination(String, reason: String)
+
+        public var description: String {
+            switch self {
+            case .malformed(let text): "'\(text)' is not a nameserver: use IP, IP:PORT or [IPv6]:PORT"
+            case .notADestination(let text, let reason): "'\(text)' is not a nameserver: \(reason)"
+            }
+        }
+    }
+
+    /// Parses `IP[:PORT]`; an IPv6 address with a port must be bracketed. The one check of a nameserver, for the
+    /// command line and the configuration file: a unicast address and a port from 1 to 65535.
+    public init(parsing text: String) throws(ParseError) {
         var host = Substring(text)
         var port: UInt16 = 53
         if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { return nil }
+            guard let close = host.firstIndex(of: "]") else { throw .malformed(text) }
             let after = host[host.index(after: close)...]
             host = host[host.index(after: host.startIndex)..<close]
             if !after.isEmpty {
-                guard after.hasPrefix(":"), let parsed = Nameserver.port(after.dropFirst()) else { return nil }
+                guard after.hasPrefix(":"), let parsed = Nameserver.port(after.dropFirst()) else {
+                    throw .malformed(text)
+                }
                 port = parsed
             }
-            guard host.contains(":") else { return nil }
+            guard host.contains(":") else { throw .malformed(text) }
         } else if host.filter({ $0 == ":" }).count == 1 {
             let colon = host.firstIndex(of: ":")!
-            guard let parsed = Nameserver.port(host[host.index(after: colon)...]) else { return nil }
+            guard let parsed = Nameserver.port(host[host.index(after: colon)...]) else { throw .malformed(text) }
             port = parsed
             host = host[..<colon]
         }
-        guard let address = IPAddress(host) else { return nil }
-        self.init(address: address, port: port)
+        guard let address = IPAddress(host) else { throw .malformed(text) }
+        if let reason = Nameserver.notUnicast(address) { throw .notADestination(text, reason: reason) }
+        // Not `self.init(address:port:)`: a delegating initializer with typed throws crashes at run time (Swift 6.3.1).
+        self.address = address
+        self.port = port
+    }
+
+    /// Why queries cannot be sent to `address`, or nil for a unicast address. The kernel would accept most of these:
+    /// a query to 0.0.0.0 or :: reaches this host, one to a multicast group whoever listens.
+    private static func notUnicast(_ address: IPAddress) -> String? {
+        switch address {
+        case .v4(let value):
+            if value == 0 { return "0.0.0.0 is the unspecified address, not a server's" }
+            if value >> 24 == 0 { return "0.0.0.0/8 is 'this network' (RFC 1122), never a destination" }
+            if value >> 28 == 0xe { return "224.0.0.0/4 is multicast, not one server" }
+            if value == 0xffff_ffff { return "255.255.255.255 is the broadcast address, not one server" }
+        case .v6(let value):
+            if value == 0 { return ":: is the unspecified address, not a server's" }
+            if value >> 120 == 0xff { return "ff00::/8 is multicast, not one server" }
+            // IPv4-mapped: an IPv6 socket sends to the IPv4 address.
+            if value >> 32 == 0xffff, let reason = notUnicast(.v4(UInt32(truncatingIfNeeded: value))) {
+                return "an IPv4-mapped address sends to IPv4, and " + reason
+            }
+        }
+        return nil
     }
 
     private static func port(_ text: Substring) -> UInt16? {

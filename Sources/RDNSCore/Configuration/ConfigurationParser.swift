@@ -118,8 +118,11 @@ public struct ConfigurationParser {
             return nil
         case "nameserver":
             guard arguments.count == 1 else { return "'nameserver' takes one address, IP[:PORT]" }
-            guard let nameserver = Nameserver(parsing: arguments[0]) else {
-                return "'\(arguments[0])' is not a nameserver address: use IP or IP:PORT ([IPv6]:PORT with a port)"
+            let nameserver: Nameserver
+            do {
+                nameserver = try Nameserver(parsing: arguments[0])
+            } catch {
+                return error.description
             }
             guard configuration.nameservers.count < Configuration.maximumNameservers else {
                 return "more than \(Configuration.maximumNameservers) nameservers (the resolver uses at most 3)"
@@ -146,17 +149,19 @@ public struct ConfigurationParser {
     /// Single-value directives: each parses its value into the configuration or returns an error message.
     private static let settings: [String: @Sendable (inout Configuration, String) -> String?] = [
         "interval": { configuration, value in
-            guard let seconds = Duration.parseSeconds(value), (1...604_800).contains(seconds) else {
-                return "interval '\(value)' is not a duration between 1s and 7d (e.g. 30s, 5m, 1h)"
+            do {
+                configuration.intervalSeconds = try Duration.parse(value, within: 1...604_800)
+            } catch {
+                return "interval \(error)"
             }
-            configuration.intervalSeconds = seconds
             return nil
         },
         "timeout": { configuration, value in
-            guard let seconds = Duration.parseSeconds(value), Configuration.timeoutRange.contains(seconds) else {
-                return "timeout '\(value)' is not a whole number of seconds from 1s to 30s"
+            do {
+                configuration.timeoutSeconds = try Duration.parse(value, within: Configuration.timeoutRange)
+            } catch {
+                return "timeout \(error)"
             }
-            configuration.timeoutSeconds = seconds
             return nil
         },
         "attempts": { configuration, value in

@@ -40,35 +40,3 @@ public enum TargetParser {
         return parse(String(text[..<equals]), expectedName: name)
     }
 }
-
-/// Durations as written in the configuration and on the command line: `30s`, `5m`, `1h`, `1h30m`, or bare seconds.
-public enum Duration {
-    /// Whole seconds, or nil when the text is not a duration.
-    public static func parseSeconds(_ text: String) -> Int? {
-        guard !text.isEmpty, text.count <= 20 else { return nil }
-        if text.utf8.allSatisfy(isDecimalDigit) { return plainNumber(text) }
-        var total = 0
-        var digits = ""
-        for character in text {
-            if character.isASCII && character.isNumber {
-                digits.append(character)
-                continue
-            }
-            let unit: Int
-            switch character {
-            case "s": unit = 1
-            case "m": unit = 60
-            case "h": unit = 3_600
-            case "d": unit = 86_400
-            default: return nil
-            }
-            guard let value = Int(digits) else { return nil }
-            let (product, overflow) = value.multipliedReportingOverflow(by: unit)
-            let (sum, sumOverflow) = total.addingReportingOverflow(product)
-            guard !overflow, !sumOverflow else { return nil }
-            total = sum
-            digits = ""
-        }
-        return digits.isEmpty ? total : nil
-    }
-}

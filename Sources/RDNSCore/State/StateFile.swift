@@ -121,10 +121,11 @@ public enum StateFile {
         states.reserveCapacity(entries.count)
         for entry in entries {
             let place = "address \(quotedExcerpt(entry.key))"
-            guard let address = IPAddress(entry.key), address.description == entry.key else {
+            guard let address = IPAddress(canonical: entry.key) else {
                 throw StateFileError("\(place) is not an address in canonical form")
             }
-            // The parser refuses duplicate keys and canonical text is unique, so every address is new here.
+            // The parser refuses duplicate keys, but an IPv4-mapped address has two canonical forms (0.1 wrote hex).
+            guard states[address] == nil else { throw StateFileError("\(place) is given twice") }
             states[address] = try state(from: entry.value, place)
         }
         return Contents(states: states, lastSuccess: lastSuccess, undelivered: undelivered)
@@ -294,10 +295,10 @@ public enum StateFile {
         guard case .array(let values) = value else { throw StateFileError("\(place) is not an array") }
         var addresses: [String] = []
         for value in values {
-            guard case .string(let text) = value, IPAddress(text)?.description == text else {
+            guard case .string(let text) = value, let address = IPAddress(canonical: text) else {
                 throw StateFileError("\(place) holds \(describe(value)), not an address in canonical form")
             }
-            addresses.append(text)
+            addresses.append(address.description)
         }
         return addresses
     }

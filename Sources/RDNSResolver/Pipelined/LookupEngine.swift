@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// The pipelined engine's state, used only on its thread: queries waiting for room in the window, the queries in
-/// flight (slots, indexed per nameserver socket by ID), their timeouts, and the executor's ready jobs.
+/// flight (slots, indexed per nameserver socket by ID), their timeouts, the TCP exchanges and the queries waiting
+/// for one, and the executor's ready jobs.
 final class LookupEngine {
     struct Request {
         let name: DNSName
@@ -56,6 +57,14 @@ final class LookupEngine {
     private let servers: [(family: Int32, address: [UInt8], port: UInt16)]
     /// Queries asked again over TCP after a truncated reply, by socket.
     private var exchanges: [Int32: TCPLookup] = [:]
+    /// The most exchanges at once: each holds a descriptor (see `DescriptorBudget`).
+    private let tcpLimit: Int
+    /// Queries waiting for an exchange to end, in order from `tcpWaitingHead`; each still ends at its deadline.
+    private var tcpWaiting: [TCPQuery] = []
+    private var tcpWaitingHead = 0
+    /// Set when opening a TCP socket found no descriptor free (something else holds them): no new exchange
+    /// starts before this time.
+    private var tcpPausedUntil = 0.0
 
     private struct TCPLookup {
         var exchange: TCPExchange
@@ -64,6 +73,16 @@ final class LookupEngine {
         let deadline: Double
         /// Nameservers tried over TCP so far, this one included.
         var tried: Int
+    }
+
+    /// A query to ask over TCP once there is room.
+    private struct TCPQuery {
+        let request: Request
+        let query: QueryMessage
+        let server: Int
+        let deadline: Double
+        /// Nameservers tried over TCP so far, this one included.
+        let tried: Int
     }
 
     private var pending: [Request] = []
@@ -94,7 +113,8 @@ final class LookupEngine {
     /// Bytes of receive buffer one small datagram costs the kernel (its sk_buff), with room to spare.
     private static let bufferPerDatagram = 2048
 
-    init(options: cresolv_options, settings: ResolverSettings, window: Int, wake: Int32) throws(ResolverSetupError) {
+    init(options: cresolv_options, settings: ResolverSettings, window: Int, tcpLimit: Int, wake: Int32)
+        throws(ResolverSetupError) {
         var options = options
         if options.nameserver_count == 0 && cresolv_options_add_system_nameservers(&options) <= 0 {
             throw ResolverSetupError(description: "cannot initialise the resolver: no nameserver configured "
@@ -130,6 +150,7 @@ final class LookupEngine {
         self.wake = wake
         // A full window of replies must fit in each socket's receive buffer, or the kernel drops some.
         self.window = max(1, min(window, granted / LookupEngine.bufferPerDatagram))
+        self.tcpLimit = max(1, tcpLimit)
         timeout = Double(settings.timeoutSeconds)
         attemptsTotal = settings.attempts * sockets.count
         owners = [Int32](repeating: 0, count: sockets.count * 65_536)
@@ -190,7 +211,7 @@ final class LookupEngine {
         // `startPending` the window is full whenever some are): only replies make room, and asking the sockets
         // over and over meanwhile cost a system call each (measured: 24,000 empty receives for a /16).
         if jobsHead == jobs.count && !unsent {
-            let waiting = inFlight > 0 || !exchanges.isEmpty
+            let waiting = inFlight > 0 || !exchanges.isEmpty || tcpWaitingHead < tcpWaiting.count
             let wait = waiting ? max(0, Int32(((nextDeadline() - now()) * 1000).rounded(.up))) : -1
             let ready = Int(cresolv_poll_wait(poller, &readyTags, Int32(readyTags.count), wait))
             var readable = [Bool](repeating: false, count: sockets.count)
@@ -215,6 +236,7 @@ final class LookupEngine {
             receive(from: server)
         }
         readyExchanges.forEach(advanceTCP)
+        startWaitingExchanges()
     }
 
     /// Poll tags at and above this are TCP sockets (tag - tcpTag is the descriptor); below, 0 is the wake-up
@@ -418,12 +440,25 @@ final class LookupEngine {
             endExchange(socket)
             lookup.request.continuation.resume(returning: .failure(.timeout))
         }
+        if tcpWaiting[tcpWaitingHead...].contains(where: { $0.deadline <= clock }) {
+            let waiting = tcpWaiting[tcpWaitingHead...]
+            tcpWaiting = waiting.filter { $0.deadline > clock }
+            tcpWaitingHead = 0
+            for query in waiting where query.deadline <= clock {
+                query.request.continuation.resume(returning: .failure(.timeout))
+            }
+        }
     }
 
-    /// The next live deadline (`expireTimeouts` keeps the head live), TCP exchanges included.
+    /// The next live deadline (`expireTimeouts` keeps the head live), TCP exchanges and queries waiting for one
+    /// included, and the end of a pause in opening TCP sockets.
     private func nextDeadline() -> Double {
         let udp = timeoutsHead < timeouts.count ? timeouts[timeoutsHead].deadline : now() + 1
-        return exchanges.values.reduce(udp) { min($0, $1.deadline) }
+        var next = exchanges.values.reduce(udp) { min($0, $1.deadline) }
+        guard tcpWaitingHead < tcpWaiting.count else { return next }
+        // Queries wait with room for more exchanges only during a pause.
+        if exchanges.count < tcpLimit { next = min(next, tcpPausedUntil) }
+        return tcpWaiting[tcpWaitingHead...].reduce(next) { min($0, $1.deadline) }
     }
 
     // MARK: TCP
@@ -437,26 +472,57 @@ final class LookupEngine {
         startExchange(request: slot.request!, query: slot.query, server: slot.server, deadline: deadline, tried: 1)
     }
 
+    /// Queues the exchange, and starts it (and those queued before it) if there is room.
     private func startExchange(request: Request, query: QueryMessage, server: Int, deadline: Double, tried: Int) {
-        var query = query
+        tcpWaiting.append(TCPQuery(request: request, query: query, server: server, deadline: deadline, tried: tried))
+        startWaitingExchanges()
+    }
+
+    /// Starts waiting exchanges, oldest first, while fewer than `tcpLimit` are open.
+    private func startWaitingExchanges() {
+        while tcpWaitingHead < tcpWaiting.count && exchanges.count < tcpLimit && now() >= tcpPausedUntil
+            && openExchange(tcpWaiting[tcpWaitingHead]) {
+            tcpWaitingHead += 1
+        }
+        if tcpWaitingHead == tcpWaiting.count {
+            tcpWaiting.removeAll(keepingCapacity: true)
+            tcpWaitingHead = 0
+        }
+    }
+
+    /// Opens the exchange, or fails the query (after trying the next nameserver); false, and a short pause, when
+    /// no descriptor is free: then the query waits for one.
+    private func openExchange(_ waiting: TCPQuery) -> Bool {
+        let (request, server, deadline, tried) = (waiting.request, waiting.server, waiting.deadline, waiting.tried)
+        var query = waiting.query
         query.id = nextRandomID()
         let address = servers[server]
         let socket = cresolv_tcp_open(address.family, address.address, address.port)
         guard socket >= 0 else {
+            if errno == EMFILE || errno == ENFILE {
+                tcpPausedUntil = now() + LookupEngine.descriptorPause
+                return false
+            }
             let failure: LookupFailure = errno == ECONNREFUSED || errno == ENETUNREACH || errno == EHOSTUNREACH
                 ? .unreachable : .connectionFailed(errorText())
-            return tryNextServer(request: request, query: query, server: server, deadline: deadline, tried: tried,
-                                 after: failure)
+            tryNextServer(request: request, query: query, server: server, deadline: deadline, tried: tried,
+                          after: failure)
+            return true
         }
         guard cresolv_poll_watch(poller, socket, LookupEngine.tcpTag + UInt64(socket), 1, 0) == 0 else {
             let failure = LookupFailure.localError("cannot poll a TCP socket: \(errorText())")
             close(socket)
-            return request.continuation.resume(returning: .failure(failure))
+            request.continuation.resume(returning: .failure(failure))
+            return true
         }
         exchanges[socket] = TCPLookup(exchange: TCPExchange(socket: socket, query: query, server: server),
                                       request: request, deadline: deadline, tried: tried)
         advanceTCP(socket)
+        return true
     }
+
+    /// How long to wait before opening a TCP socket again after the process ran out of descriptors.
+    private static let descriptorPause = 0.05
 
     private func advanceTCP(_ socket: Int32) {
         guard var lookup = exchanges[socket] else { return }
@@ -489,13 +555,14 @@ final class LookupEngine {
     }
 
     /// After a failed exchange: the next nameserver while there is one not tried and time left, else `failure`.
+    /// Queued at the end, not started: this runs while `startWaitingExchanges` works through the queue.
     private func tryNextServer(request: Request, query: QueryMessage, server: Int, deadline: Double, tried: Int,
                                after failure: LookupFailure) {
         guard tried < servers.count, now() < deadline else {
             return request.continuation.resume(returning: .failure(failure))
         }
-        startExchange(request: request, query: query, server: (server + 1) % servers.count, deadline: deadline,
-                      tried: tried + 1)
+        tcpWaiting.append(TCPQuery(request: request, query: query, server: (server + 1) % servers.count,
+                                   deadline: deadline, tried: tried + 1))
     }
 
     /// Closes the socket (which also takes it out of the poll) and forgets the exchange.
@@ -525,6 +592,11 @@ final class LookupEngine {
             endExchange(socket)
             lookup.request.continuation.resume(returning: .failure(failure))
         }
+        for waiting in tcpWaiting[tcpWaitingHead...] {
+            waiting.request.continuation.resume(returning: .failure(failure))
+        }
+        tcpWaiting.removeAll()
+        tcpWaitingHead = 0
         while pendingHead < pending.count {
             pending[pendingHead].continuation.resume(returning: .failure(failure))
             pendingHead += 1

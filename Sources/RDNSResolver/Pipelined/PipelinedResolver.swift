@@ -17,7 +17,8 @@ import Glibc
 ///
 /// Replies are matched on socket, ID and question; SERVFAIL and REFUSED are retried on the next attempt, a
 /// timeout after `timeout` seconds, `attempts` times per nameserver, like glibc; a truncated reply is asked again
-/// over TCP by the engine itself (`TCPExchange`, in the same poll), within what is left of the query's time.
+/// over TCP by the engine itself (`TCPExchange`, in the same poll), within what is left of the query's time; at most
+/// `DescriptorBudget.tcpExchanges` at once, the others waiting for their turn.
 /// Outcomes are classified by the same `OutcomeClassifier` as `LibresolvResolver`'s.
 public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Sendable {
     // @unchecked: `engine` is touched only on the engine thread; `inbox` is a Mutex; the rest is immutable.
@@ -42,13 +43,23 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
         var exited = false
     }
 
-    public init(settings: ResolverSettings, window: Int = PipelinedResolver.defaultWindow)
+    /// Why the window is smaller than `--concurrency` asked (the open-files limit), for the log; nil when it is not.
+    public let concurrencyReduction: String?
+
+    /// A resolver with `window` queries in flight, or fewer if the open-files limit asks for it.
+    public convenience init(settings: ResolverSettings, window: Int = PipelinedResolver.defaultWindow)
         throws(ResolverSetupError) {
+        try self.init(settings: settings, budget: .forProcess(window: window))
+    }
+
+    public init(settings: ResolverSettings, budget: DescriptorBudget) throws(ResolverSetupError) {
+        concurrencyReduction = budget.reduction
         let options = try settings.cresolvOptions()
         wake = cresolv_wake_create()
         guard wake >= 0 else { throw ResolverSetupError(description: "cannot create an eventfd: \(errorText())") }
         do {
-            engine = try LookupEngine(options: options, settings: settings, window: max(1, window), wake: wake)
+            engine = try LookupEngine(options: options, settings: settings, window: budget.window,
+                                      tcpLimit: budget.tcpExchanges, wake: wake)
         } catch {
             close(wake)
             throw error

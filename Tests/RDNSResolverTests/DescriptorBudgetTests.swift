@@ -1,0 +1,124 @@
+import RDNSCore
+import RDNSResolver
+import Testing
+import TestSupport
+
+@Suite("DescriptorBudget: the window and the TCP exchanges fit the open-files limit")
+struct DescriptorBudgetTests {
+    @Test("window, TCP bound and the 32 descriptors kept for the rest fit the limit", arguments: [
+        // (asked, limit) -> (window, TCP exchanges, reduced)
+        (100, 1_024, 100, 64, false),
+        (4_096, 20_000, 4_096, 64, false),
+        (4_096, 4_192, 4_096, 64, false),
+        (4_096, 4_191, 4_095, 64, true),
+        (4_096, 1_024, 928, 64, true),
+        (4_096, 64, 16, 16, true),
+        (16, 64, 16, 16, false),
+        (1, 34, 1, 1, false),
+        (2, 36, 2, 2, false),
+        (100, 10, 1, 1, true),
+    ])
+    func fits(asked: Int, limit: Int, window: Int, tcp: Int, reduced: Bool) {
+        let budget = DescriptorBudget(window: asked, limit: limit)
+        #expect(budget.window == window)
+        #expect(budget.tcpExchanges == tcp)
+        #expect((budget.reduction != nil) == reduced)
+        if limit >= 34 { #expect(budget.window + budget.tcpExchanges + 32 <= limit) }
+    }
+
+    @Test("a reduced window is explained with the numbers")
+    func reductionMessage() {
+        #expect(DescriptorBudget(window: 4_096, limit: 64).reduction == "concurrency reduced from 4096 to 16 queries "
+                + "in flight: the open-files limit (RLIMIT_NOFILE) is 64, and TCP lookups (at most 16 at once) and "
+                + "rdnscheck's own files need descriptors too")
+    }
+}
+
+@Suite("PipelinedResolver: TCP exchanges are bounded")
+struct TCPBoundTests {
+    private static let held = "held.example.test"
+    private static let answered = "answer.example.test"
+
+    /// A pipelined resolver with one query in flight and one TCP exchange at most (34 descriptors: 32 kept, 2 left).
+    private static func resolver(port: UInt16, timeout: Int) throws -> PipelinedResolver {
+        let settings = ResolverSettings(nameservers: [Nameserver(address: loopbackV4, port: port)],
+                                        timeoutSeconds: timeout, attempts: 1)
+        let budget = DescriptorBudget(window: 1, limit: 34)
+        #expect(budget.tcpExchanges == 1)
+        return try PipelinedResolver(settings: settings, budget: budget)
+    }
+
+    @Test("a truncated query waits while the only TCP exchange is taken, and goes on when that one ends")
+    func truncatedQueryWaitsForTCP() async throws {
+        let records: [FaultRecord] = [.a("192.0.2.1")]
+        let server = try FaultServer(rules: [
+            // Truncated over UDP at once; over TCP answered only after a second, holding the exchange till then.
+            TCPBoundTests.held: .sequence([.truncatedThenTCP(records),
+                                           .delayed(seconds: 1, .truncatedThenTCP(records))]),
+            TCPBoundTests.answered: .truncatedThenTCP(records),
+        ])
+        defer { server.stop() }
+        let resolver = try TCPBoundTests.resolver(port: server.port, timeout: 5)
+        defer { resolver.shutdown() }
+        async let held = { () async -> (QueryOutcome, Double) in
+            let outcome = await resolver.query(DNSName(TCPBoundTests.held)!, type: .a)
+            return (outcome, monotonicSeconds())
+        }()
+        // The held exchange has the only TCP descriptor once the server has its TCP query (UDP + TCP).
+        for _ in 0..<500 where server.queryCount(for: TCPBoundTests.held) < 2 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(server.queryCount(for: TCPBoundTests.held) == 2)
+        let answered = await resolver.query(DNSName(TCPBoundTests.answered)!, type: .a)
+        let answeredAt = monotonicSeconds()
+        let (heldOutcome, heldAt) = await held
+        for outcome in [heldOutcome, answered] {
+            guard case .reply(0, let answers) = outcome else {
+                Issue.record("\(outcome)")
+                continue
+            }
+            #expect(answers.count == 1)
+        }
+        #expect(answeredAt >= heldAt, "answered over TCP while the only TCP exchange was still taken")
+    }
+
+    @Test("queries waiting for a TCP exchange still end at their deadline, not one timeout after another")
+    func waitingQueriesKeepTheirDeadline() async throws {
+        let server = try FaultServer(rules: [:], defaultBehaviour: .truncatedThenTCPStall)
+        defer { server.stop() }
+        let resolver = try TCPBoundTests.resolver(port: server.port, timeout: 2)
+        defer { resolver.shutdown() }
+        let started = monotonicSeconds()
+        let outcomes = await withTaskGroup(of: QueryOutcome.self) { group in
+            for index in 1...5 { group.addTask { await resolver.query(DNSName("s\(index).example.test")!, type: .a) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let seconds = monotonicSeconds() - started
+        #expect(outcomes == Array(repeating: .failure(.timeout), count: 5))
+        #expect(seconds < 2 + timingSlack, "took \(seconds) s; every deadline is 2 s")
+    }
+
+    @Test("queries waiting for a TCP exchange each get one when the one before ends")
+    func waitingQueriesTakeTheirTurn() async throws {
+        let names = (1...6).map { "tc\($0).example.test" }
+        let server = try FaultServer(rules: Dictionary(uniqueKeysWithValues: names.map {
+            ($0, FaultBehaviour.truncatedThenTCP([.a("192.0.2.1")]))
+        }))
+        defer { server.stop() }
+        let resolver = try TCPBoundTests.resolver(port: server.port, timeout: 5)
+        defer { resolver.shutdown() }
+        let outcomes = await withTaskGroup(of: QueryOutcome.self) { group in
+            for name in names { group.addTask { await resolver.query(DNSName(name)!, type: .a) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.count == 6)
+        for outcome in outcomes {
+            guard case .reply(let rcode, let answers) = outcome else {
+                Issue.record("\(outcome)")
+                continue
+            }
+            #expect(rcode == 0 && answers.count == 1)
+        }
+        #expect(server.queries.filter { $0.transport == .tcp }.count == 6)
+    }
+}
