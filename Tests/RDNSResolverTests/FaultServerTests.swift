@@ -162,6 +162,22 @@ struct FaultServerTests {
         #expect(seconds < 1 + timingSlack)
     }
 
+    @Test("junk saying SERVFAIL, REFUSED or FORMERR to no query of ours is not the server's answer",
+          arguments: Engine.allCases, [FaultBehaviour.withWrongID(.rcode(2)), .withWrongID(.rcode(5)),
+                                       .withWrongID(.rcode(1))])
+    func junkIsNoRcode(engine: Engine, junk: FaultBehaviour) async throws {
+        let server = try faultServer(junk)
+        defer { server.stop() }
+        // The second nameserver refuses at once, so glibc gives up well before the 2 s deadline, with the junk
+        // in its buffer.
+        let settings = ResolverSettings(nameservers: [Nameserver(address: loopbackV4, port: server.port),
+                                                      Nameserver(address: loopbackV4, port: try closedPort())],
+                                        timeoutSeconds: 1, attempts: 1)
+        let (result, _) = await check(address, with: try resolver(engine, settings: settings))
+        #expect(codes(result) == ["temporary-failure"])
+        #expect(result.problems.first?.detail.contains("failed: timeout") == true, "\(result.problems)")
+    }
+
     @Test("malformed answer sections are malformed replies (temporary), not missing records",
           arguments: Engine.allCases, [
         // Answer data pointing to itself (offset 53 = header 12 + question 25 + 4 + owner 2 + fixed 10).
