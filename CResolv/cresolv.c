@@ -87,7 +87,7 @@ static int cresolv_deadline_signal(void) {
  */
 static void cresolv_end_socket(int fd, int dead_end) {
     if (fd >= 0 && fcntl(fd, F_GETFD) != -1) {
-        dup2(dead_end, fd);
+        syscall(SYS_dup3, dead_end, fd, 0); /* dup2; raw: see cresolv_close_inherited */
     }
 }
 
@@ -118,9 +118,9 @@ static void cresolv_process_setup(void) {
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* Closes every descriptor from 3 up: close_range (Linux 5.9), else each one /proc lists for this thread. A raw
- * system call, so that ThreadSanitizer's descriptor bookkeeping, shared by all threads, is not told that
- * descriptors other threads still use were closed. */
+/* Closes every descriptor from 3 up: close_range (Linux 5.9), else each one /proc lists for this thread. This
+ * thread's descriptors are changed with raw system calls: ThreadSanitizer keeps one table of descriptors for the
+ * whole process, and would take a number used here for the same number in other threads' table. */
 static int cresolv_close_inherited(void) {
     if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0) {
         return 0;
@@ -155,11 +155,11 @@ int cresolv_thread_init(char *error, size_t error_size) {
         return -1;
     }
     int ends[2];
-    if (pipe2(ends, O_CLOEXEC) != 0) {
+    if (syscall(SYS_pipe2, ends, O_CLOEXEC) != 0) {
         snprintf(error, error_size, "cannot create a pipe: %s", strerror(errno));
         return -1;
     }
-    close(ends[1]);
+    syscall(SYS_close, ends[1]);
     cresolv_thread_dead_end = ends[0];
     cresolv_thread_owns_descriptors = 1;
     return 0;

@@ -92,8 +92,9 @@ struct FaultServerTests {
         #expect(result.problems.first?.detail.contains("failed: timeout") == true, "\(result.problems)")
     }
 
+    // ThreadSanitizer delivers CResolv's interrupting signal only once glibc returns (see `FaultMatrix`).
     @Test("shutdown ends the lookups in progress and those queued at once, as 'resolver is shut down'",
-          arguments: Engine.allCases)
+          arguments: Engine.allCases.filter { !(Sanitizers.thread && $0 == .libresolv) })
     func shutdownEndsLookups(engine: Engine) async throws {
         let server = try faultServer(.drop, more: [:], defaultBehaviour: .drop)
         defer { server.stop() }
