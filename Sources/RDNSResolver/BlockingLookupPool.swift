@@ -12,7 +12,9 @@ import Glibc
 /// up to `width`, so ten addresses never pay for sixteen threads; the first one is started at once, so that a
 /// resolver that cannot work on a lookup thread fails when it is made. Each worker has a descriptor table of its
 /// own (`cresolv_thread_init`): CResolv's deadline depends on it, and its sockets never count against the
-/// process's.
+/// process's. So nothing run on a worker may use a descriptor of the process: resuming a caller only enqueues its
+/// task on the global executor (a task that prefers the pipelined engine's executor would be woken through that
+/// engine's eventfd, a number this table does not hold: one run uses one engine).
 final class BlockingLookupPool: @unchecked Sendable {
     // @unchecked: all mutable state below is guarded by `mutex`.
     struct Job {
