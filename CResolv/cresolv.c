@@ -340,8 +340,8 @@ long cresolv_deadline_ms(const cresolv_resolver *resolver) {
     return resolver->deadline_ms;
 }
 
-/* Arms the deadline (0: at once), then every 10 ms after it: each socket glibc opens for a later attempt is shut
- * down within 10 ms, and a signal that lands between two blocking calls is not lost. */
+/* Arms the deadline (0: at once), then every 10 ms after it: each socket glibc opens for a later attempt is ended
+ * within 10 ms, and a signal that lands between two blocking calls is not lost. */
 static void cresolv_arm_deadline(cresolv_resolver *resolver, long deadline_ms) {
     struct itimerspec spec;
     memset(&spec, 0, sizeof spec);
@@ -385,8 +385,9 @@ static uint8_t cresolv_ascii_lower(uint8_t byte) {
     return byte >= 'A' && byte <= 'Z' ? byte | 0x20 : byte;
 }
 
-/* Whether the message in the answer buffer is a reply to this very query, as glibc itself decides before it
- * takes a reply: its ID, QR set, and exactly the query's one question (the name compared ignoring ASCII case).
+/* Whether the message in the answer buffer is a reply to this very query, as the pipelined engine decides: its ID,
+ * QR set, and exactly the query's one question (the name compared ignoring ASCII case). glibc's own test is the
+ * same but for a question it cannot parse, which it lets pass.
  * After res_nsend gave up, the buffer holds whatever datagram came last, and that may be junk glibc threw away
  * (a wrong ID, another question, a short or garbled message): its RCODE says nothing about this query. */
 static int cresolv_answers_query(const uint8_t *answer, const uint8_t *query, int query_length) {

@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// The one place where libresolv's signals (the reply glibc accepted, the RCODE of a reply to the query that it
-/// gave up on, `errno`, the deadline) and the pipelined engine's replies and socket errors become a `QueryOutcome`.
+/// gave up on, `errno`, the deadline) and the pipelined engine's replies become a `QueryOutcome`. (The engine's
+/// `TCPExchange` still maps its socket errors itself; `failure(errorNumber:)` is the mapping to share.)
 ///
 /// glibc retries SERVFAIL, REFUSED and NOTIMP on the next attempt and then fails without a reply; the shim reports
 /// the RCODE of the reply left in its buffer only when that reply answers the very query (ID and question), so
