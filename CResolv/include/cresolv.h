@@ -1,13 +1,15 @@
 /*
  * CResolv: a thin, thread-safe shim over glibc's libresolv for rdnscheck.
  *
- * Why it exists: res_ninit, res_nquery and res_nclose are macros over __res_* symbols that Swift cannot
+ * Why it exists: res_ninit, res_nsend and res_nclose are macros over __res_* symbols that Swift cannot
  * import, struct __res_state keeps the nameserver list in private fields (IPv6 servers live behind
  * _u._ext.nsaddrs), and glibc's TCP fallback has no timeout of its own. This is the only code in the
  * project that touches libresolv's structs and macros.
  *
- * Threading: one cresolv_resolver per thread, used only by the thread that opened it (the overall
- * deadline is a timer that signals that thread). The global _res is never used.
+ * Threading: one cresolv_resolver per thread, used only by the thread that opened it, which must first have
+ * called cresolv_thread_init (the overall deadline is a timer that signals that thread, and the signal handler
+ * shuts down glibc's sockets by number: see cresolv.c for why that is safe only in a descriptor table of the
+ * thread's own). The global _res is never used.
  */
 #ifndef CRESOLV_H
 #define CRESOLV_H
@@ -56,8 +58,15 @@ int cresolv_options_add_nameserver(cresolv_options *options, const char *address
 
 typedef struct cresolv_resolver cresolv_resolver;
 
-/* Initialises a resolver state for the calling thread (res_ninit, then the options).
- * Returns NULL on failure with a message in error (at most error_size bytes, NUL-terminated). */
+/* Gives the calling thread a descriptor table of its own (unshare(CLONE_FILES)) and closes the copies of every
+ * descriptor it inherited but 0, 1 and 2. Call it first thing on a thread made for lookups, which then opens no
+ * descriptor for anyone else. Returns 0 (also when called again), or -1 with a message in error (at most
+ * error_size bytes, NUL-terminated). */
+int cresolv_thread_init(char *error, size_t error_size);
+
+/* Initialises a resolver state for the calling thread (res_ninit, then the options); fails on a thread that has
+ * not called cresolv_thread_init. Returns NULL on failure with a message in error (at most error_size bytes,
+ * NUL-terminated). */
 cresolv_resolver *cresolv_open(const cresolv_options *options, char *error, size_t error_size);
 
 /* Releases the state (res_nclose, which also frees glibc's IPv6 nameserver copies) and its timer. */
@@ -65,17 +74,24 @@ void cresolv_close(cresolv_resolver *resolver);
 
 /* Everything needed to classify one lookup; the Swift side maps it to an outcome in one place. */
 typedef struct cresolv_result {
-    int length;            /* bytes of reply in the answer buffer (clamped to its size), or -1: no usable reply */
-    int h_errno_value;     /* the state's res_h_errno (HOST_NOT_FOUND, NO_DATA, TRY_AGAIN, ...) */
-    int error_number;      /* errno right after res_nquery (ECONNREFUSED, ETIMEDOUT, ...) */
-    int rcode;             /* RCODE of the reply left in the buffer, or -1 when no reply arrived */
+    int length;            /* bytes of the reply glibc accepted, in the answer buffer (clamped to its size); -1:
+                              none (every attempt failed, timed out, or got SERVFAIL, REFUSED or NOTIMP) */
+    int error_number;      /* errno right after res_nsend (ECONNREFUSED, ETIMEDOUT, ECONNRESET, ...) */
+    int rcode;             /* RCODE of the reply in the buffer when it answers this very query (its ID and
+                              question); -1 when none does, e.g. only junk glibc threw away arrived */
     int deadline_expired;  /* 1 when the overall deadline cut the lookup short */
+    int interrupted;       /* 1 when cresolv_interrupt cut it short (or came before it) */
 } cresolv_result;
 
-/* One query (class IN) through res_nquery, bounded by timeout x attempts x nameservers overall, or by
- * deadline_ms when that is positive and shorter. The reply, if any, is left in the resolver's answer buffer
- * (see cresolv_reply) until the next query. */
+/* One query (class IN): res_nquery's two halves, res_nmkquery and res_nsend, so that the query's ID is known
+ * and the reply's length is returned for NXDOMAIN and NODATA too. Bounded by timeout x attempts x nameservers
+ * overall, or by deadline_ms when that is positive and shorter, over UDP and TCP alike. The reply, if any, is
+ * left in the resolver's answer buffer (see cresolv_reply) until the next query. */
 cresolv_result cresolv_query(cresolv_resolver *resolver, const char *name, int type, long deadline_ms);
+
+/* From any thread: ends the query in progress on this resolver at once, as its deadline would, and makes every
+ * later query return at once; both report interrupted. For shutting a pool of lookup threads down. */
+void cresolv_interrupt(cresolv_resolver *resolver);
 
 /* The resolver's answer buffer (CRESOLV_ANSWER_BUFFER_SIZE bytes): the last reply is its first
  * cresolv_result.length bytes. */

@@ -5,93 +5,111 @@ import RDNSCore
 import Glibc
 #endif
 
-/// A bounded pool of POSIX threads, each owning one libresolv state, that runs blocking `res_nquery` calls.
+/// A bounded pool of POSIX threads, each owning one libresolv state, that runs blocking `res_nsend` calls.
 ///
 /// Blocking calls must not run on Swift's cooperative thread pool (they would starve every other task), so
 /// async callers enqueue a job and suspend; a worker runs it and resumes them. Threads are started on demand,
-/// up to `width`, so ten addresses never pay for sixteen threads.
+/// up to `width`, so ten addresses never pay for sixteen threads; the first one is started at once, so that a
+/// resolver that cannot work on a lookup thread fails when it is made. Each worker has a descriptor table of its
+/// own (`cresolv_thread_init`): CResolv's deadline depends on it, and its sockets never count against the
+/// process's. So nothing run on a worker may use a descriptor of the process: resuming a caller only enqueues its
+/// task on the global executor (a task that prefers the pipelined engine's executor would be woken through that
+/// engine's eventfd, a number this table does not hold: one run uses one engine).
 final class BlockingLookupPool: @unchecked Sendable {
     // @unchecked: all mutable state below is guarded by `mutex`.
     struct Job {
         let name: DNSName
         let type: RecordType
-        /// The CLOCK_MONOTONIC second by which the lookup must end, waiting for a worker included (nil: the
-        /// resolver's own timeout x attempts x nameservers, from when a worker takes it).
-        let deadline: Double?
-        /// Called once, on the worker thread, with the outcome.
+        /// Called once, on a worker thread or in `shutdown`, with the outcome.
         let complete: @Sendable (QueryOutcome) -> Void
     }
+
+    /// The longest one query may take (CResolv's deadline: timeout x attempts x nameservers); set by `init`.
+    private(set) var deadlineMilliseconds = 0
 
     private let options: cresolv_options
     private let width: Int
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let jobAvailable: UnsafeMutablePointer<pthread_cond_t>
+    private let changed: UnsafeMutablePointer<pthread_cond_t>
     private var queue: [Job] = []
     private var queueHead = 0
     private var threads: [pthread_t] = []
     private var idleWorkers = 0
     private var stopping = false
+    /// The resolver state of every worker that opened one, so that `shutdown` can cut their lookups short.
+    private var resolvers: [OpaquePointer] = []
+    /// What the first worker reported: its deadline, or why it could not open a resolver state.
+    private var firstWorker: Result<Int, ResolverSetupError>?
 
-    init(options: cresolv_options, width: Int) {
+    init(options: cresolv_options, width: Int) throws(ResolverSetupError) {
         self.options = options
         self.width = max(1, width)
         mutex = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
-        jobAvailable = .allocate(capacity: 1)
-        pthread_cond_init(jobAvailable, nil)
+        changed = .allocate(capacity: 1)
+        pthread_cond_init(changed, nil)
+        pthread_mutex_lock(mutex)
+        startWorker()
+        while firstWorker == nil && !threads.isEmpty {
+            pthread_cond_wait(changed, mutex)
+        }
+        let first = firstWorker ?? .failure(ResolverSetupError(description: "cannot start a lookup thread"))
+        pthread_mutex_unlock(mutex)
+        switch first {
+        case .success(let milliseconds):
+            deadlineMilliseconds = milliseconds
+        case .failure(let error):
+            shutdown()
+            throw error
+        }
     }
 
     deinit {
-        pthread_cond_destroy(jobAvailable)
-        jobAvailable.deallocate()
+        pthread_cond_destroy(changed)
+        changed.deallocate()
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
     }
 
-    /// Runs one query on a worker thread, ending by `deadline` (CLOCK_MONOTONIC seconds) when one is given.
-    func run(_ name: DNSName, _ type: RecordType, deadline: Double? = nil) async -> QueryOutcome {
+    /// Runs one query on a worker thread.
+    func run(_ name: DNSName, _ type: RecordType) async -> QueryOutcome {
         await withCheckedContinuation { continuation in
-            submit(name, type, deadline: deadline) { continuation.resume(returning: $0) }
+            submit(Job(name: name, type: type) { continuation.resume(returning: $0) })
         }
     }
 
-    /// Queues one query; `complete` is called on a worker thread. No Swift task is involved, so a caller on its
-    /// own thread (the pipelined engine) does not depend on the cooperative pool being free.
-    func submit(_ name: DNSName, _ type: RecordType, deadline: Double?,
-                complete: @escaping @Sendable (QueryOutcome) -> Void) {
-        do {
-            pthread_mutex_lock(mutex)
-            guard !stopping else {
-                pthread_mutex_unlock(mutex)
-                complete(.failure(.localError("resolver is shut down")))
-                return
-            }
-            queue.append(Job(name: name, type: type, deadline: deadline, complete: complete))
-            // More jobs waiting than idle workers to take them (an idle worker signalled but not yet awake still
-            // counts as idle): another thread, up to the width.
-            if queue.count - queueHead > idleWorkers && threads.count < width {
-                startWorker()
-            }
-            if threads.isEmpty {
-                // Not even one thread could be started: fail rather than wait for ever.
-                queue.removeLast()
-                pthread_mutex_unlock(mutex)
-                complete(.failure(.localError("cannot start a lookup thread")))
-                return
-            }
-            pthread_cond_signal(jobAvailable)
+    private func submit(_ job: Job) {
+        pthread_mutex_lock(mutex)
+        guard !stopping else {
             pthread_mutex_unlock(mutex)
+            job.complete(.failure(OutcomeClassifier.shutDown))
+            return
         }
+        queue.append(job)
+        // More jobs waiting than idle workers to take them (an idle worker signalled but not yet awake still
+        // counts as idle): another thread, up to the width.
+        if queue.count - queueHead > idleWorkers && threads.count < width {
+            startWorker()
+        }
+        pthread_cond_signal(changed)
+        pthread_mutex_unlock(mutex)
     }
 
-    /// Stops the workers after the queued jobs and waits for them. Further queries fail at once.
+    /// Fails the queued lookups and cuts those in progress short (both report that the resolver is shut down),
+    /// then waits for the workers. Further queries fail at once.
     func shutdown() {
         pthread_mutex_lock(mutex)
         stopping = true
         let running = threads
         threads = []
-        pthread_cond_broadcast(jobAvailable)
+        let queued = queue[queueHead...]
+        queue = []
+        queueHead = 0
+        // Under the mutex: a worker closes its state only after taking it out of `resolvers`, under the mutex too.
+        resolvers.forEach(cresolv_interrupt)
+        pthread_cond_broadcast(changed)
         pthread_mutex_unlock(mutex)
+        queued.forEach { $0.complete(.failure(OutcomeClassifier.shutDown)) }
         for thread in running {
             pthread_join(thread, nil)
         }
@@ -118,10 +136,10 @@ final class BlockingLookupPool: @unchecked Sendable {
         defer { pthread_mutex_unlock(mutex) }
         while queueHead == queue.count && !stopping {
             idleWorkers += 1
-            pthread_cond_wait(jobAvailable, mutex)
+            pthread_cond_wait(changed, mutex)
             idleWorkers -= 1
         }
-        guard queueHead < queue.count else { return nil }
+        guard !stopping else { return nil }
         let job = queue[queueHead]
         queueHead += 1
         if queueHead > 1024 && queueHead * 2 > queue.count {
@@ -131,30 +149,36 @@ final class BlockingLookupPool: @unchecked Sendable {
         return job
     }
 
-    /// A worker: one libresolv state (with its answer buffer) for the thread's lifetime.
+    /// A worker: its own descriptor table, and one libresolv state (with its answer buffer) for its lifetime.
     private func work() {
         var options = self.options
         var error = [CChar](repeating: 0, count: 256)
-        let resolver = cresolv_open(&options, &error, error.count)
-        let openError = resolver == nil ? String(decoding: error.prefix { $0 != 0 }.map(UInt8.init), as: UTF8.self) : ""
-        defer { cresolv_close(resolver) }
+        let resolver = cresolv_thread_init(&error, error.count) == 0 ? cresolv_open(&options, &error, error.count)
+                                                                     : nil
+        let opened: Result<Int, ResolverSetupError> = resolver.map { .success(cresolv_deadline_ms($0)) }
+            ?? .failure(ResolverSetupError(description: "cannot initialise the resolver: "
+                                           + String(decoding: error.prefix { $0 != 0 }.map(UInt8.init), as: UTF8.self)))
+        pthread_mutex_lock(mutex)
+        if firstWorker == nil {
+            firstWorker = opened
+            pthread_cond_broadcast(changed)
+        }
+        if let resolver { resolvers.append(resolver) }
+        pthread_mutex_unlock(mutex)
+        defer {
+            pthread_mutex_lock(mutex)
+            resolvers.removeAll { $0 == resolver }
+            pthread_mutex_unlock(mutex)
+            cresolv_close(resolver)
+        }
         while let job = nextJob() {
             guard let resolver else {
-                job.complete(.failure(.localError(openError)))
+                if case .failure(let failure) = opened { job.complete(.failure(.localError(failure.description))) }
                 continue
             }
-            var left = 0
-            if let deadline = job.deadline {
-                left = Int(((deadline - monotonicSeconds()) * 1000).rounded(.down))
-                guard left > 0 else {
-                    job.complete(.failure(.timeout))
-                    continue
-                }
-            }
-            let result = cresolv_query(resolver, job.name.description, Int32(job.type.rawValue), left)
+            let result = cresolv_query(resolver, job.name.description, Int32(job.type.rawValue), 0)
             let reply = UnsafeBufferPointer(start: cresolv_reply(resolver), count: Int(CRESOLV_ANSWER_BUFFER_SIZE))
-            let outcome = OutcomeClassifier.classify(result, reply: reply, name: job.name, type: job.type)
-            job.complete(outcome)
+            job.complete(OutcomeClassifier.classify(result, reply: reply, name: job.name, type: job.type))
         }
     }
 }

@@ -25,26 +25,18 @@ public struct ResolverSettings: Sendable, Equatable {
     }
 }
 
-/// `DNSResolver` over glibc's libresolv (`res_nquery`), honouring /etc/resolv.conf where no nameserver is given.
-/// Lookups run on a bounded pool of threads, each with its own resolver state. The command uses the pipelined
-/// engine; this is the reference the resolver contract tests hold the engine to.
+/// `DNSResolver` over glibc's libresolv (`res_nmkquery` and `res_nsend`), honouring /etc/resolv.conf where no
+/// nameserver is given. Lookups run on a bounded pool of threads, each with its own resolver state, the way the
+/// host's MTA asks; every lookup ends within its deadline, TCP fallback included.
 public final class LibresolvResolver: DNSResolver {
     private let pool: BlockingLookupPool
     /// The longest one query may take: timeout x attempts x nameservers, TCP included.
-    public let deadlineMilliseconds: Int
+    public var deadlineMilliseconds: Int { pool.deadlineMilliseconds }
 
-    /// Checks the settings by opening one resolver state now, so a resolver that cannot work fails here,
-    /// before any address is checked.
+    /// Opens the first lookup thread's resolver state now, so a resolver that cannot work fails here, before any
+    /// address is checked.
     public init(settings: ResolverSettings, threads: Int = 16) throws(ResolverSetupError) {
-        var options = try settings.cresolvOptions()
-        var error = [CChar](repeating: 0, count: 256)
-        guard let probe = cresolv_open(&options, &error, error.count) else {
-            let message = String(decoding: error.prefix { $0 != 0 }.map(UInt8.init), as: UTF8.self)
-            throw ResolverSetupError(description: "cannot initialise the resolver: \(message)")
-        }
-        deadlineMilliseconds = cresolv_deadline_ms(probe)
-        cresolv_close(probe)
-        pool = BlockingLookupPool(options: options, width: threads)
+        pool = try BlockingLookupPool(options: try settings.cresolvOptions(), width: threads)
     }
 
     deinit {
@@ -55,7 +47,7 @@ public final class LibresolvResolver: DNSResolver {
         await pool.run(name, type)
     }
 
-    /// Finishes queued lookups and stops the threads; later queries fail at once.
+    /// Fails the queued lookups, cuts those in progress short, and stops the threads; later queries fail at once.
     public func shutdown() {
         pool.shutdown()
     }

@@ -5,50 +5,60 @@ import RDNSCore
 import Glibc
 #endif
 
-/// The one place where libresolv's signals (the state's `res_h_errno`, the reply's RCODE, `errno`, the deadline)
-/// become a `QueryOutcome`.
+/// The one place where libresolv's signals (the reply glibc accepted, the RCODE of a reply to the query that it
+/// gave up on, `errno`, the deadline) and the pipelined engine's replies become a `QueryOutcome`. (The engine's
+/// `TCPExchange` still maps its socket errors itself; `failure(errorNumber:)` is the mapping to share.)
 ///
-/// glibc reports SERVFAIL, REFUSED and timeouts alike as `TRY_AGAIN`; the shim zeroes the header before each
-/// query, so the RCODE of a reply left in the buffer tells them apart, and `ECONNREFUSED` means no server
-/// answered at all. NXDOMAIN and NODATA come back as -1 too; for those the shim finds the reply's length, and
-/// they are answers.
+/// glibc retries SERVFAIL, REFUSED and NOTIMP on the next attempt and then fails without a reply; the shim reports
+/// the RCODE of the reply left in its buffer only when that reply answers the very query (ID and question), so
+/// junk glibc threw away is never read as a failure of the server: with nothing else it is a timeout, as in the
+/// pipelined engine, which ignores such replies.
 enum OutcomeClassifier {
     static let rcodeFormatError: Int32 = 1
     static let rcodeServerFailure: Int32 = 2
     static let rcodeNotImplemented: Int32 = 4
     static let rcodeRefused: Int32 = 5
 
+    /// What a lookup cut short by the resolver's shutdown reports, whatever the engine.
+    static let shutDown = LookupFailure.localError("resolver is shut down")
+
     static func classify(_ result: cresolv_result, reply: UnsafeBufferPointer<UInt8>,
                          name: DNSName, type: RecordType) -> QueryOutcome {
+        if result.interrupted != 0 {
+            return .failure(shutDown)
+        }
         if result.length > 0 {
-            // A reply glibc accepted: an answer, NXDOMAIN or NODATA (or an error RCODE it did not retry).
+            // A reply glibc accepted: an answer, NXDOMAIN, NODATA or FORMERR.
             return parse(UnsafeBufferPointer(rebasing: reply[0..<Int(result.length)]), name: name, type: type)
         }
         if result.deadline_expired != 0 {
             return .failure(.timeout)
         }
-        switch result.h_errno_value {
-        case TRY_AGAIN, NO_RECOVERY, HOST_NOT_FOUND, NO_DATA:
-            return .failure(failure(rcode: result.rcode, errorNumber: result.error_number))
-        default:
-            if result.error_number == ECONNREFUSED || result.error_number == ENETUNREACH
-                || result.error_number == EHOSTUNREACH {
-                return .failure(.unreachable)
-            }
-            return .failure(.localError("h_errno \(result.h_errno_value), errno \(result.error_number)"))
+        if result.error_number == 0 && ![rcodeServerFailure, rcodeRefused, rcodeNotImplemented].contains(result.rcode) {
+            // glibc fails with errno 0 only when a TCP server closed the connection before the whole reply.
+            return .failure(.connectionFailed("the server closed the TCP connection before the whole reply"))
         }
+        return .failure(failure(rcode: result.rcode, errorNumber: result.error_number))
     }
 
-    /// A failure from the RCODE left in the buffer, or from errno when no reply arrived.
+    /// A failure from the RCODE of a reply to the query, or from errno when there is none.
     static func failure(rcode: Int32, errorNumber: Int32) -> LookupFailure {
         switch rcode {
         case rcodeServerFailure: return .serverFailure
         case rcodeRefused, rcodeNotImplemented: return .refused
         case rcodeFormatError: return .formatError
-        default:
-            // No reply, or only ones glibc rejected (wrong ID or question, garbage) before giving up.
-            return errorNumber == ECONNREFUSED || errorNumber == ENETUNREACH || errorNumber == EHOSTUNREACH
-                ? .unreachable : .timeout
+        default: return failure(errorNumber: errorNumber)
+        }
+    }
+
+    /// A failure from errno. glibc ends a lookup with ETIMEDOUT when some attempt went unanswered, ECONNREFUSED
+    /// when no server was reachable, and with the error of a failed TCP exchange. 0: none known, a timeout.
+    static func failure(errorNumber: Int32) -> LookupFailure {
+        switch errorNumber {
+        case 0, ETIMEDOUT: return .timeout
+        case ECONNREFUSED, ENETUNREACH, EHOSTUNREACH: return .unreachable
+        case ECONNRESET, EPIPE: return .connectionFailed("the server reset the TCP connection")
+        default: return .localError(String(cString: strerror(errorNumber)))
         }
     }
 

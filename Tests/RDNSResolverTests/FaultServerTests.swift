@@ -74,6 +74,50 @@ struct FaultServerTests {
         #expect(seconds < 2 + timingSlack, "took \(seconds) s")
     }
 
+    @Test("a lookup's sockets are in its thread's own descriptor table, where no other thread can take their numbers",
+          .enabled(if: !Sanitizers.thread, "ThreadSanitizer never delivers CResolv's deadline signal in a TCP read"))
+    func lookupSocketsArePrivate() async throws {
+        let server = try faultServer(.truncatedThenTCPStall)
+        defer { server.stop() }
+        let started = monotonicSeconds()
+        async let stalled = check(address, with: try resolver(.libresolv, port: server.port, timeout: 2, attempts: 1))
+        while !server.queries.contains(where: { $0.transport == .tcp }) && monotonicSeconds() - started < 5 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        // glibc's TCP connection stays open until the 2 s deadline, but not among the process's descriptors: the
+        // deadline shuts it down by number, which is safe only where no other thread can reuse that number.
+        #expect(server.queries.contains { $0.transport == .tcp })
+        #expect(ProcessResources.sockets(connectedToPort: server.port).isEmpty)
+        let (result, _) = try await stalled
+        #expect(result.problems.first?.detail.contains("failed: timeout") == true, "\(result.problems)")
+    }
+
+    // ThreadSanitizer delivers CResolv's interrupting signal only once glibc returns (see `FaultMatrix`).
+    @Test("shutdown ends the lookups in progress and those queued at once, as 'resolver is shut down'",
+          arguments: Engine.allCases.filter { !(Sanitizers.thread && $0 == .libresolv) })
+    func shutdownEndsLookups(engine: Engine) async throws {
+        let server = try faultServer(.drop, more: [:], defaultBehaviour: .drop)
+        defer { server.stop() }
+        // 10 s per lookup; libresolv runs 4 at a time, so 2 of these 6 wait in its queue.
+        let dns = try resolver(engine, port: server.port, timeout: 5, attempts: 2)
+        let names = (0..<6).map { DNSName("n\($0).example.test")! }
+        let started = monotonicSeconds()
+        async let outcomes = withTaskGroup(of: QueryOutcome.self) { group in
+            for name in names { group.addTask { await dns.query(name, type: .a) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        while server.queries.count < 4 && monotonicSeconds() - started < 5 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let stopping = monotonicSeconds()
+        dns.shutdown()
+        let results = await outcomes
+        let seconds = monotonicSeconds() - stopping
+        #expect(results == Array(repeating: .failure(.localError("resolver is shut down")), count: names.count))
+        #expect(seconds < 1 + timingSlack, "took \(seconds) s after shutdown; a lookup's own deadline is 10 s")
+        #expect(await dns.query(names[0], type: .a) == .failure(.localError("resolver is shut down")))
+    }
+
     @Test("a TCP fallback that resets is a temporary failure", arguments: Engine.allCases)
     func resetTCPIsTemporary(engine: Engine) async throws {
         let server = try faultServer(.truncatedThenTCPReset)
@@ -117,6 +161,22 @@ struct FaultServerTests {
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("failed: timeout"), "\(result.problems[0].detail)")
         #expect(seconds < 1 + timingSlack)
+    }
+
+    @Test("junk saying SERVFAIL, REFUSED or FORMERR to no query of ours is not the server's answer",
+          arguments: Engine.allCases, [FaultBehaviour.withWrongID(.rcode(2)), .withWrongID(.rcode(5)),
+                                       .withWrongID(.rcode(1))])
+    func junkIsNoRcode(engine: Engine, junk: FaultBehaviour) async throws {
+        let server = try faultServer(junk)
+        defer { server.stop() }
+        // The second nameserver refuses at once, so glibc gives up well before the 2 s deadline, with the junk
+        // in its buffer.
+        let settings = ResolverSettings(nameservers: [Nameserver(address: loopbackV4, port: server.port),
+                                                      Nameserver(address: loopbackV4, port: try closedPort())],
+                                        timeoutSeconds: 1, attempts: 1)
+        let (result, _) = await check(address, with: try resolver(engine, settings: settings))
+        #expect(codes(result) == ["temporary-failure"])
+        #expect(result.problems.first?.detail.contains("failed: timeout") == true, "\(result.problems)")
     }
 
     @Test("malformed answer sections are malformed replies (temporary), not missing records",

@@ -46,6 +46,9 @@ public indirect enum FaultBehaviour: Sendable, Hashable {
     /// `.replies([.fromOtherSource(.otherPort, .answer(spoofed)), .delayed(seconds: 0.2, .answer(real))])`
     /// sends a spoofed answer first and the real one 0.2 s later. An empty list is `.drop`.
     case replies([FaultBehaviour])
+    /// The inner behaviour's replies with an ID other than the query's: junk a resolver must throw away, whatever
+    /// it says (`.withWrongID(.rcode(2))` is a SERVFAIL to no query of the resolver's).
+    case withWrongID(FaultBehaviour)
     /// A reply with the query's ID that answers another question: the question section names `name` (nil: the
     /// query's name) with type `type` (nil: the query's type), and the records (owner nil = that name) follow.
     /// A resolver must not take it as the answer to the question it asked.

@@ -68,6 +68,9 @@ enum FaultResponder {
             return .all(behaviours.map {
                 action(query: query, question: question, behaviour: $0, transport: transport, index: index)
             })
+        case .withWrongID(let inner):
+            return withWrongID(action(query: query, question: question, behaviour: inner, transport: transport,
+                                      index: index))
         case .otherQuestion(let name, let type, let records):
             // Rebuild the query as if it had asked the other question, then answer that.
             var other = Array(query[0 ..< DNSWire.headerSize])
@@ -86,6 +89,21 @@ enum FaultResponder {
         case .reply(let bytes), .replyFrom(_, let bytes): return .replyFrom(source, bytes)
         case .later(let seconds, let inner): return .later(seconds, fromSource(source, inner))
         case .all(let actions): return .all(actions.map { fromSource(source, $0) })
+        case .silence, .reset: return action
+        }
+    }
+
+    /// Changes the ID of every reply in `action` (as `.wrongID` does).
+    private static func withWrongID(_ action: FaultAction) -> FaultAction {
+        switch action {
+        case .reply(var bytes):
+            bytes[0] ^= 0xFF
+            return .reply(bytes)
+        case .replyFrom(let source, var bytes):
+            bytes[0] ^= 0xFF
+            return .replyFrom(source, bytes)
+        case .later(let seconds, let inner): return .later(seconds, withWrongID(inner))
+        case .all(let actions): return .all(actions.map(withWrongID))
         case .silence, .reset: return action
         }
     }
