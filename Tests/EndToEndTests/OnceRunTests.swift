@@ -179,4 +179,42 @@ struct BoundedAnswerTests {
         #expect(metrics.contains("rdnscheck_fcrdns_ok{address=\"192.0.2.42\"} 0\n"),
                 "1,368 names were never looked up: not forward-confirmed")
     }
+
+    /// 3,000 A records for `big.t`, 198.18.0.0 ... 198.18.11.182 and 203.0.113.43 last in sort order: as many as
+    /// fit one 64 KiB TCP answer from the fault server.
+    private static let bigAnswer = (0..<2_999).map { "198.18.\($0 / 256).\($0 % 256)" } + ["203.0.113.43"]
+
+    @Test("3,000 A records over TCP: 32 kept with the checked address, the true count in JSON and the messages")
+    func manyForwardAddressesOverTCP() async throws {
+        let records = Self.bigAnswer.map { FaultRecord.a($0) }
+        let server = try FaultServer(rules: [
+            FaultServer.reverseName(ipv4: "203.0.113.43"): .answer([.ptr("big.t")]),
+            FaultServer.reverseName(ipv4: "203.0.113.44"): .answer([.ptr("big.t")]),
+            "big.t": .truncatedThenTCP(records),
+        ])
+        defer { server.stop() }
+        let kept = Array(Self.bigAnswer.prefix(31)) + ["203.0.113.43"]
+        let mismatch = "forward-mismatch: PTR big.t resolves to " + Self.bigAnswer.prefix(32).joined(separator: ", ")
+            + " … and 2,968 more, not 203.0.113.44"
+
+        let nagios = try await rdnscheckOnce(["--format", "nagios", "203.0.113.43", "203.0.113.44"],
+                                             port: server.port)
+        #expect(nagios.exitStatus == 2, "\(nagios.stderrText)")
+        #expect(nagios.stdoutText.lines.dropFirst() == ["CRITICAL 203.0.113.44: " + mismatch])
+
+        let directory = (try temporaryFile("") as NSString).deletingLastPathComponent
+        let (state, textfile) = (directory + "/state.json", directory + "/rdnscheck.prom")
+        let json = try await rdnscheckOnce(["--format", "json", "--state", state, "--textfile", textfile,
+                                            "203.0.113.43", "203.0.113.44"], port: server.port)
+        let results = try #require(try jsonObject(json)["results"] as? [[String: Any]])
+        #expect(results.map { $0["status"] as? String } == ["ok", "critical"])
+        #expect((results[0]["forward"] as? [String: [String]])?["big.t"] == kept)
+        #expect((results[1]["forward"] as? [String: [String]])?["big.t"] == Array(Self.bigAnswer.prefix(32)))
+        #expect(results.map { $0["forward_counts"] as? [String: Int] } == [["big.t": 3_000], ["big.t": 3_000]])
+        #expect(json.stdout.count < 6_000)
+        let stored = try String(contentsOfFile: state, encoding: .utf8)
+        #expect(stored.contains("198.18.0.31") && !stored.contains("198.18.0.32") && stored.utf8.count < 6_000)
+        let metrics = try String(contentsOfFile: textfile, encoding: .utf8)
+        #expect(metrics.contains("rdnscheck_fcrdns_ok{address=\"203.0.113.43\"} 1\n"))
+    }
 }

@@ -163,17 +163,40 @@ struct ForwardConfirmationTests {
         #expect(partial?.detail.hasSuffix("n31.example.com); n00.example.com does not") == true)
     }
 
-    @Test("a forward answer of many addresses is named in part in the mismatch message, and counted")
-    func manyForwardAddresses() async {
-        let owner = reverse("203.0.113.25")
-        let addresses = (0..<1_000).map { "198.51.\(100 + $0 / 256).\($0 % 256)" }
+    @Test("4,000 A records holding the address last in sort order confirm; 32 are kept and all counted")
+    func hugeAnswerWithAddressConfirms() async throws {
+        let others = manyAddresses(3_999)
         let result = await check("203.0.113.25", [
-            (owner, .ptr, answer(ptr(owner, "mx.example.com"))),
+            (reverse("203.0.113.25"), .ptr, answer(ptr(reverse("203.0.113.25"), "mail.example.com"))),
+            ("mail.example.com", .a, .reply(rcode: DNSMessage.rcodeNoError,
+                                            answers: (others + ["203.0.113.25"]).reversed()
+                                                .map { address("mail.example.com", $0) })),
+        ])
+        #expect(result.status == .ok)
+        #expect(result.problems.isEmpty)
+        #expect(result.isForwardConfirmed)
+        let kept = try #require(result.forward.first)
+        #expect(kept.addresses.map(\.description) == Array(others.prefix(31)) + ["203.0.113.25"])
+        #expect(kept.addressCount == 4_000)
+        let json = JSONReport.render(RunReport(results: [result], checkedAt: 0, durationSeconds: 0))
+        #expect(json.contains(#""forward_counts": {"mail.example.com": 4000}"#))
+        #expect(json.utf8.count < 2_000)
+    }
+
+    @Test("4,000 A records without the address are a forward-mismatch naming the 32 kept and counting the rest")
+    func hugeAnswerWithoutAddressIsMismatch() async throws {
+        let addresses = manyAddresses(4_000)
+        let result = await check("203.0.113.25", [
+            (reverse("203.0.113.25"), .ptr, answer(ptr(reverse("203.0.113.25"), "mx.example.com"))),
             ("mx.example.com", .a, .reply(rcode: DNSMessage.rcodeNoError,
                                           answers: addresses.map { address("mx.example.com", $0) })),
         ])
+        #expect(result.status == .critical)
         #expect(result.problems.map(\.detail) == ["PTR mx.example.com resolves to "
-            + addresses.prefix(32).joined(separator: ", ") + " … and 968 more, not 203.0.113.25"])
+            + addresses.prefix(32).joined(separator: ", ") + " … and 3,968 more, not 203.0.113.25"])
+        let kept = try #require(result.forward.first)
+        #expect(kept.addresses.map(\.description) == Array(addresses.prefix(32)))
+        #expect(kept.addressCount == 4_000)
     }
 
     @Test("an expected-name mismatch among many PTR names lists the kept ones and counts the rest")

@@ -69,6 +69,20 @@ struct JSONReportTests {
         #expect(JSONReport.render(report).utf8.count < 4_000)
     }
 
+    @Test("forward_counts gives the true count of each cut forward answer, and is absent where nothing was cut")
+    func forwardCounts() throws {
+        let big = SampleReports.result("203.0.113.25", .warning, ptr: ["a.example.com", "b.example.com"],
+                                       forward: [("a.example.com", manyAddresses(4_000)),
+                                                 ("b.example.com", ["203.0.113.25"])])
+        let results = try results(try parsedJSON(RunReport(results: [SampleReports.mailOK, big], checkedAt: 0,
+                                                           durationSeconds: 0)))
+        #expect(!results[0].keys.contains("forward_counts"))
+        #expect(results[1]["forward_counts"] as? [String: Int] == ["a.example.com": 4_000])
+        let forward = try #require(results[1]["forward"] as? [String: [String]])
+        #expect(forward["a.example.com"] == Array(manyAddresses(32)))
+        #expect(forward["b.example.com"] == ["203.0.113.25"])
+    }
+
     @Test("no PTR, several PTR names, a name without addresses and IPv6 addresses in canonical form")
     func variedResults() throws {
         let noPTR = SampleReports.result("2001:DB8:0::26", .critical, problems: [

@@ -12,13 +12,31 @@ public struct CheckTarget: Hashable, Sendable {
 /// The forward answer for one PTR name.
 public struct ForwardAnswer: Hashable, Sendable {
     public let name: DNSName
-    /// The addresses found for the name (after CNAMEs), sorted; empty when the name has none.
+    /// At most `AddressResult.maximumPTRNames` of the addresses found for the name (after CNAMEs), sorted; empty
+    /// when the name has none. Of a longer answer it keeps the checked address if the answer holds it, so a cut
+    /// answer confirms as the whole one does, and the smallest others: the first 32 in sorted order, or the first
+    /// 31 and the checked address when that sorts later. What is kept is what is printed, stored and compared for
+    /// drift, so a change among the addresses left out is not seen.
     public let addresses: [IPAddress]
+    /// How many addresses the name has, those beyond `addresses` included.
+    public let addressCount: Int
 
-    public init(name: DNSName, addresses: [IPAddress]) {
+    /// `addresses` is every address found, sorted, without duplicates; `checked` is the address whose PTR name
+    /// this is, kept if it is among them.
+    public init(name: DNSName, addresses: [IPAddress], checked: IPAddress? = nil) {
         self.name = name
-        self.addresses = addresses
+        let kept = AddressResult.maximumPTRNames
+        if addresses.count > kept, let checked, addresses[kept...].contains(checked) {
+            // Still sorted: the checked address sorts after every other address kept.
+            self.addresses = Array(addresses.prefix(kept - 1)) + [checked]
+        } else {
+            self.addresses = Array(addresses.prefix(kept))
+        }
+        addressCount = addresses.count
     }
+
+    /// Whether the name has addresses beyond `addresses`.
+    public var isCut: Bool { addressCount > addresses.count }
 }
 
 /// Everything the check found out about one address.
@@ -40,9 +58,10 @@ public struct AddressResult: Sendable, Equatable {
 
     public var address: IPAddress { target.address }
 
-    /// The PTR names kept (and forward-checked) per address, at most. One 64 KiB answer over TCP carries about
-    /// 1,850 names, and every one of them was printed, stored and exported: one such address made a /24's text
-    /// report 10.7 MB. The rest are only counted (`ptrCount`).
+    /// The PTR names kept (and forward-checked) per address, and the addresses kept per forward answer, at most.
+    /// One 64 KiB answer over TCP carries about 1,850 names or 4,000 A records, and every one of them was printed,
+    /// stored and exported: one such address made a /24's text report 10.7 MB. The rest are only counted
+    /// (`ptrCount`, `ForwardAnswer.addressCount`).
     public static let maximumPTRNames = 32
 
     /// True when there are PTR names and every one of them forward-confirms. False when there are more names than

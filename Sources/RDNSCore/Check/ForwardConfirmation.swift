@@ -137,12 +137,12 @@ public struct ForwardConfirmation: Sendable {
 
         mutating func add(_ name: DNSName, _ verdict: NameVerdict) {
             switch verdict {
-            case .confirmed(let addresses):
+            case .confirmed(let answer):
                 if keepsNames { confirmed.append(name) }
-                forward.append(ForwardAnswer(name: name, addresses: addresses))
-            case .refuted(let addresses):
+                forward.append(answer)
+            case .refuted(let answer):
                 if keepsNames { refuted.append(name) }
-                if let addresses { forward.append(ForwardAnswer(name: name, addresses: addresses)) }
+                if let answer { forward.append(answer) }
             case .undecided:
                 break
             }
@@ -150,9 +150,9 @@ public struct ForwardConfirmation: Sendable {
     }
 
     private enum NameVerdict: Sendable {
-        case confirmed([IPAddress])
-        /// Definitely does not confirm; the addresses found, if the name was looked up.
-        case refuted([IPAddress]?)
+        case confirmed(ForwardAnswer)
+        /// Definitely does not confirm; the answer, if the name was looked up.
+        case refuted(ForwardAnswer?)
         /// A temporary failure: neither confirmed nor refuted.
         case undecided
     }
@@ -182,18 +182,19 @@ public struct ForwardConfirmation: Sendable {
         }
         switch lookup.outcome {
         case .records(let records):
-            let addresses = uniqueSorted(records.compactMap { if case .address(let a) = $0 { a } else { nil } })
-            if addresses.contains(address) { return .confirmed(addresses) }
-            // A forward answer can hold thousands of addresses too; the message names as many as it does names.
-            let list = AddressResult.listing(addresses.prefix(AddressResult.maximumPTRNames), of: addresses.count)
+            let found = uniqueSorted(records.compactMap { if case .address(let a) = $0 { a } else { nil } })
+            // A forward answer can hold thousands of addresses; the answer keeps the checked one among them.
+            let answer = ForwardAnswer(name: name, addresses: found, checked: address)
+            if answer.addresses.contains(address) { return .confirmed(answer) }
+            let list = AddressResult.listing(answer.addresses, of: answer.addressCount)
             findings.add(.forwardMismatch, .critical, "PTR \(name) resolves to \(list), not \(address)")
-            return .refuted(addresses)
+            return .refuted(answer)
         case .nxdomain:
             findings.add(.forwardNoAddress, .critical, "PTR \(name) has no \(type) record (NXDOMAIN)")
-            return .refuted([])
+            return .refuted(ForwardAnswer(name: name, addresses: []))
         case .noData:
             findings.add(.forwardNoAddress, .critical, "PTR \(name) has no \(type) record")
-            return .refuted([])
+            return .refuted(ForwardAnswer(name: name, addresses: []))
         case .cnameLoop(let at):
             findings.add(.cnameLoop, .critical,
                          "\(type) lookup for PTR \(name) meets a CNAME loop or more than 8 CNAMEs at \(at)")

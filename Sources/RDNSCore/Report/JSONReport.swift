@@ -77,7 +77,19 @@ extension ChunkedSink {
             }
             literal("]")
         }
-        literal("},\n   \"problems\": [")
+        literal("}")
+        if result.forward.contains(where: \.isCut) {
+            // Only where an answer was cut: the other lists are whole, and most results have no such answer.
+            literal(", \"forward_counts\": {")
+            for (index, answer) in result.forward.filter(\.isCut).enumerated() {
+                if index > 0 { literal(", ") }
+                quoted(answer.name)
+                literal(": ")
+                append(String(answer.addressCount))
+            }
+            literal("}")
+        }
+        literal(",\n   \"problems\": [")
         for (index, problem) in result.problems.enumerated() {
             if index > 0 { literal(", ") }
             literal("{\"code\": \"")
