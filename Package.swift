@@ -3,8 +3,10 @@ import PackageDescription
 
 // Layers, bottom to top:
 //   CResolv       C shim over glibc's libresolv (the only code that sees its structs and macros)
+//   CSocket       the Linux socket calls Swift cannot reach (sendmmsg, recvmmsg, CMSG_*), 1:1 and deciding nothing
 //   RDNSCore      pure Swift: addresses, DNS messages, the FCrDNS check, verdicts, configuration, reports
-//   RDNSResolver  RDNSCore's DNSResolver over CResolv: the pipelined UDP engine, and libresolv on a thread pool
+//   RDNSEngine    the pipelined UDP engine over CSocket: selector, pending writes, reads, timers, TCP fallback
+//   RDNSResolver  RDNSCore's DNSResolver over CResolv (libresolv on a thread pool), and the engine's settings
 //   RDNSDaemon    the long-running service: schedule, signals, state and metrics files, logging, sd_notify
 //   RDNSCommand   the command line: options, wiring, output, exit codes
 //   rdnscheck     the executable: calls RDNSCommand
@@ -20,14 +22,20 @@ let package = Package(
             cSettings: [.unsafeFlags(["-Wall", "-Wextra"])],
             linkerSettings: [.linkedLibrary("resolv")]
         ),
+        .target(name: "CSocket", path: "CSocket", cSettings: [.unsafeFlags(["-Wall", "-Wextra"])]),
         .target(name: "RDNSCore", swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]),
         .target(
-            name: "RDNSResolver",
-            dependencies: ["CResolv", "RDNSCore"],
-            // The engine's state is a class used by one thread only; run-time exclusivity checks on its every
+            name: "RDNSEngine",
+            dependencies: ["CSocket", "RDNSCore"],
+            // The engine's state is classes used by one thread only; run-time exclusivity checks on their every
             // field access cost about 5% of the CPU of a /16 (measured with callgrind). Debug builds keep them.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
                             .enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+        ),
+        .target(
+            name: "RDNSResolver",
+            dependencies: ["CResolv", "RDNSCore", "RDNSEngine"],
+            swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
         ),
         .target(name: "RDNSDaemon", dependencies: ["RDNSCore", "RDNSResolver"]),
         .target(name: "RDNSCommand", dependencies: ["RDNSCore", "RDNSResolver", "RDNSDaemon"]),
@@ -39,6 +47,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "RDNSResolverTests", dependencies: ["RDNSResolver", "RDNSCore", "TestSupport"]),
+        .testTarget(name: "RDNSEngineTests", dependencies: ["RDNSEngine", "RDNSResolver", "RDNSCore", "TestSupport"]),
         .testTarget(name: "RDNSDaemonTests", dependencies: ["RDNSDaemon", "RDNSCore", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ],

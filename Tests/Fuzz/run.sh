@@ -61,8 +61,8 @@ main() {
             dns-message)
                 # The reply path of the resolvers: OutcomeClassifier and the pipelined engine's reply matching.
                 echo Sources/RDNSResolver/OutcomeClassifier.swift
-                [[ ! -f Sources/RDNSResolver/Pipelined/QueryMessage.swift ]] \
-                    || echo Sources/RDNSResolver/Pipelined/QueryMessage.swift
+                [[ ! -f Sources/RDNSEngine/QueryMessage.swift ]] \
+                    || echo Sources/RDNSEngine/QueryMessage.swift
                 ;;
         esac
     }
@@ -72,7 +72,7 @@ main() {
         case $1 in
             dns-message)
                 echo -n "-I CResolv/include"
-                [[ ! -f Sources/RDNSResolver/Pipelined/QueryMessage.swift ]] || echo -n " -D FUZZ_QUERY_MESSAGE"
+                [[ ! -f Sources/RDNSEngine/QueryMessage.swift ]] || echo -n " -D FUZZ_QUERY_MESSAGE"
                 echo
                 ;;
         esac

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # valgrind memcheck on the C shim (CResolv/cresolv.c over glibc's libresolv), for `make valgrind`; or on the whole
-# rdnscheck binary (the pipelined engine and its C socket calls, CResolv/cresolv_io.c, included).
+# rdnscheck binary (the pipelined engine, RDNSEngine, and its C socket calls, CSocket/csocket.c, included).
 #
 #   Tests/Sanitizers/valgrind.sh [ROUNDS]          the shim (ROUNDS default 20; CI can use the default)
 #   Tests/Sanitizers/valgrind.sh --binary PATH     the release binary PATH

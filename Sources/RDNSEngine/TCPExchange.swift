@@ -1,4 +1,4 @@
-import CResolv
+import CSocket
 import RDNSCore
 
 #if canImport(Glibc)
@@ -47,7 +47,8 @@ struct TCPExchange {
     mutating func advance() -> Step {
         while written < output.count {
             let count = output.withUnsafeBufferPointer { bytes in
-                cresolv_tcp_write(socket, bytes.baseAddress! + written, bytes.count - written)
+                let flags = Int32(MSG_NOSIGNAL | MSG_DONTWAIT)
+                return retryingOnInterrupt { send(socket, bytes.baseAddress! + written, bytes.count - written, flags) }
             }
             if count < 0 {
                 if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINPROGRESS || errno == ENOTCONN {
@@ -59,7 +60,9 @@ struct TCPExchange {
         }
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            let count = chunk.withUnsafeMutableBufferPointer { cresolv_tcp_read(socket, $0.baseAddress!, $0.count) }
+            let count = chunk.withUnsafeMutableBufferPointer { buffer in
+                retryingOnInterrupt { recv(socket, buffer.baseAddress!, buffer.count, Int32(MSG_DONTWAIT)) }
+            }
             if count < 0 {
                 if errno == EAGAIN || errno == EWOULDBLOCK { return .waitForInput }
                 return .failed(TCPExchange.failure(errno))
@@ -80,7 +83,7 @@ struct TCPExchange {
         switch errorNumber {
         case ECONNREFUSED, ENETUNREACH, EHOSTUNREACH: .unreachable
         case ECONNRESET, EPIPE: .connectionFailed("the server reset the TCP connection")
-        default: .connectionFailed(String(cString: strerror(errorNumber)))
+        default: .connectionFailed(errorText(errorNumber))
         }
     }
 }

@@ -1,4 +1,3 @@
-import CResolv
 import Dispatch
 import RDNSCore
 import Synchronization
@@ -28,7 +27,8 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
 
     private let engine: LookupEngine
     private let inbox = Mutex(Inbox())
-    private let wake: Int32
+    /// The engine's selector, whose wake-up other threads signal.
+    private let selector: Selector
     private var thread = pthread_t()
     /// The engine thread's pthread_self, stored by the thread itself (pthread_create may store `thread` only
     /// after the thread has started running).
@@ -46,24 +46,15 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
     /// Why the window is smaller than `--concurrency` asked (the open-files limit), for the log; nil when it is not.
     public let concurrencyReduction: String?
 
-    /// A resolver with `window` queries in flight, or fewer if the open-files limit asks for it.
-    public convenience init(settings: ResolverSettings, window: Int = PipelinedResolver.defaultWindow)
-        throws(ResolverSetupError) {
-        try self.init(settings: settings, budget: .forProcess(window: window))
-    }
-
-    public init(settings: ResolverSettings, budget: DescriptorBudget) throws(ResolverSetupError) {
+    /// The engine asking `nameservers` (at least one), `attempts` times each, `timeoutSeconds` per attempt; the
+    /// resolver module builds it from `ResolverSettings` (see its `init(settings:budget:)`).
+    package init(nameservers: [Nameserver], timeoutSeconds: Int, attempts: Int, budget: DescriptorBudget,
+                 classification: ReplyClassification, clock: @escaping () -> Double) throws(EngineSetupError) {
         concurrencyReduction = budget.reduction
-        let options = try settings.cresolvOptions()
-        wake = cresolv_wake_create()
-        guard wake >= 0 else { throw ResolverSetupError(description: "cannot create an eventfd: \(errorText())") }
-        do {
-            engine = try LookupEngine(options: options, settings: settings, window: budget.window,
-                                      tcpLimit: budget.tcpExchanges, wake: wake)
-        } catch {
-            close(wake)
-            throw error
-        }
+        engine = try LookupEngine(nameservers: nameservers, timeoutSeconds: timeoutSeconds, attempts: attempts,
+                                  window: budget.window, tcpLimit: budget.tcpExchanges,
+                                  classification: classification, clock: clock)
+        selector = engine.selector
         let context = Unmanaged.passRetained(self).toOpaque()
         guard pthread_create(&thread, nil, { context in
             let resolver = Unmanaged<PipelinedResolver>.fromOpaque(context!).takeRetainedValue()
@@ -72,18 +63,12 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
         }, context) == 0 else {
             Unmanaged<PipelinedResolver>.fromOpaque(context).release()
             engine.closeSockets()
-            throw ResolverSetupError(description: "cannot start the lookup thread")  // deinit closes `wake`
+            throw EngineSetupError(description: "cannot start the lookup thread")
         }
     }
 
     /// Checks to keep in flight so the window stays full: each check has at most one query out at a time.
     public var checksInFlight: Int { engine.window * 2 }
-
-    deinit {
-        // Closed only now: another thread may still signal it after the loop ended, and a closed number could be
-        // reused by an unrelated file.
-        close(wake)
-    }
 
     /// Runs `body` with this resolver's thread as its task executor: the checks it starts (child tasks included)
     /// run beside the sockets.
@@ -106,7 +91,7 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
                     continuation.resume(returning: .failure(.localError("resolver is shut down")))
                     return
                 }
-                cresolv_wake_signal(wake)
+                selector.wakeUp()
             }
         }
     }
@@ -118,7 +103,7 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
             return !inbox.stopping
         }
         guard first else { return }
-        cresolv_wake_signal(wake)
+        selector.wakeUp()
         if !onEngineThread { pthread_join(thread, nil) }
     }
 
@@ -136,7 +121,7 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
             return true
         }
         if queued {
-            cresolv_wake_signal(wake)
+            selector.wakeUp()
         } else {
             runElsewhere(job)
         }
@@ -187,20 +172,7 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
     }
 }
 
-func errorText() -> String {
-    String(cString: strerror(errno))
-}
-
-extension ResolverSettings {
-    /// The shim's options: these settings, with /etc/resolv.conf's nameservers when none are given.
-    func cresolvOptions() throws(ResolverSetupError) -> cresolv_options {
-        var options = cresolv_options()
-        cresolv_options_init(&options, Int32(timeoutSeconds), Int32(attempts))
-        for nameserver in nameservers {
-            guard cresolv_options_add_nameserver(&options, nameserver.address.description, nameserver.port) == 0 else {
-                throw ResolverSetupError(description: "cannot use nameserver \(nameserver) (at most 3 are supported)")
-            }
-        }
-        return options
-    }
+/// Why the engine could not be set up (the resolver module reports it as a `ResolverSetupError`).
+package struct EngineSetupError: Error, CustomStringConvertible {
+    package let description: String
 }

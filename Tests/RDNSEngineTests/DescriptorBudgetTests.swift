@@ -1,4 +1,5 @@
 import RDNSCore
+import RDNSEngine
 import RDNSResolver
 import Testing
 import TestSupport
