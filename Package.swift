@@ -5,7 +5,9 @@ import PackageDescription
 //   CResolv       C shim over glibc's libresolv (the only code that sees its structs and macros)
 //   RDNSCore      pure Swift: addresses, DNS messages, the FCrDNS check, verdicts, configuration, reports
 //   RDNSResolver  RDNSCore's DNSResolver over CResolv: the pipelined UDP engine, and libresolv on a thread pool
-//   RDNSDaemon    the long-running service: schedule, signals, state and metrics files, logging, sd_notify
+//   RDNSRun       one run, check, record, report, for --once and the daemon alike: state, drift, on-change,
+//                 metrics and state files, logging, the clock
+//   RDNSDaemon    the long-running service: schedule, signals, reloads, sd_notify
 //   RDNSCommand   the command line: options, wiring, output, exit codes
 //   rdnscheck     the executable: calls RDNSCommand
 let package = Package(
@@ -29,8 +31,9 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
                             .enableUpcomingFeature("NonisolatedNonsendingByDefault")]
         ),
-        .target(name: "RDNSDaemon", dependencies: ["RDNSCore", "RDNSResolver"]),
-        .target(name: "RDNSCommand", dependencies: ["RDNSCore", "RDNSResolver", "RDNSDaemon"]),
+        .target(name: "RDNSRun", dependencies: ["RDNSCore"]),
+        .target(name: "RDNSDaemon", dependencies: ["RDNSCore", "RDNSRun"]),
+        .target(name: "RDNSCommand", dependencies: ["RDNSCore", "RDNSResolver", "RDNSRun", "RDNSDaemon"]),
         .executableTarget(name: "rdnscheck", dependencies: ["RDNSCommand"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
@@ -39,7 +42,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "RDNSResolverTests", dependencies: ["RDNSResolver", "RDNSCore", "TestSupport"]),
-        .testTarget(name: "RDNSDaemonTests", dependencies: ["RDNSDaemon", "RDNSCore", "TestSupport"]),
+        .testTarget(name: "RDNSDaemonTests", dependencies: ["RDNSDaemon", "RDNSRun", "RDNSCore", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
