@@ -17,7 +17,7 @@ enum HelpText {
               --timeout DURATION  per attempt, whole seconds from 1s to 30s (default 5s)
               --engine ENGINE     libresolv (default: glibc's res_nquery on a pool of threads) or
                                   pipelined (one thread, many UDP queries in flight: for large ranges)
-              --concurrency N     libresolv: N threads (1 to 256, default 16); pipelined: at most N
+              --concurrency N     libresolv: N threads (default 16, at most 256); pipelined: at most N
                                   queries in flight (1 to 4096, default 100)
               --state FILE        state file: drift since the last run, fail-after (also with --once)
               --textfile FILE     Prometheus textfile for node_exporter, written after each run
