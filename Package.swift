@@ -6,8 +6,11 @@ import PackageDescription
 //   CSocket       the Linux socket calls Swift cannot reach (sendmmsg, recvmmsg, CMSG_*), 1:1 and deciding nothing
 //   RDNSCore      pure Swift: addresses, DNS messages, the FCrDNS check, verdicts, configuration, reports
 //   RDNSEngine    the pipelined UDP engine over CSocket: selector, pending writes, reads, timers, TCP fallback
-//   RDNSResolver  RDNSCore's DNSResolver over CResolv (libresolv on a thread pool), and the engine's settings
-//   RDNSDaemon    the long-running service: schedule, signals, state and metrics files, logging, sd_notify
+//   RDNSResolver  RDNSCore's DNSResolver over CResolv (libresolv on a thread pool), the engine's settings, and
+//                 the choice of engine
+//   RDNSRun       one run, check, record, report, for --once and the daemon alike: state, drift, on-change,
+//                 metrics and state files, logging, the clock
+//   RDNSDaemon    the long-running service: schedule, signals, reloads, sd_notify
 //   RDNSCommand   the command line: options, wiring, output, exit codes
 //   rdnscheck     the executable: calls RDNSCommand
 let package = Package(
@@ -37,8 +40,9 @@ let package = Package(
             dependencies: ["CResolv", "RDNSCore", "RDNSEngine"],
             swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
         ),
-        .target(name: "RDNSDaemon", dependencies: ["RDNSCore", "RDNSResolver"]),
-        .target(name: "RDNSCommand", dependencies: ["RDNSCore", "RDNSResolver", "RDNSDaemon"]),
+        .target(name: "RDNSRun", dependencies: ["RDNSCore"]),
+        .target(name: "RDNSDaemon", dependencies: ["RDNSCore", "RDNSRun"]),
+        .target(name: "RDNSCommand", dependencies: ["RDNSCore", "RDNSResolver", "RDNSRun", "RDNSDaemon"]),
         .executableTarget(name: "rdnscheck", dependencies: ["RDNSCommand"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
@@ -48,7 +52,7 @@ let package = Package(
         ),
         .testTarget(name: "RDNSResolverTests", dependencies: ["RDNSResolver", "RDNSCore", "TestSupport"]),
         .testTarget(name: "RDNSEngineTests", dependencies: ["RDNSEngine", "RDNSResolver", "RDNSCore", "TestSupport"]),
-        .testTarget(name: "RDNSDaemonTests", dependencies: ["RDNSDaemon", "RDNSCore", "TestSupport"]),
+        .testTarget(name: "RDNSDaemonTests", dependencies: ["RDNSDaemon", "RDNSRun", "RDNSCore", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -15,6 +15,8 @@ public struct CommandLineOptions: Equatable, Sendable {
     public var textfilePath: String? = nil
     /// The most DNS queries in flight at once (`--concurrency`); nil: the engine's default.
     public var concurrency: Int? = nil
+    /// `--engine`, over the configuration file's `engine`.
+    public var engine: ResolverEngine? = nil
     /// From `ADDRESS[=NAME]` and `CIDR` arguments, in order, each address once.
     public var targets = CheckTargets()
 
@@ -108,6 +110,12 @@ public struct CommandLineOptions: Equatable, Sendable {
                     throw UsageError(description: "concurrency '\(text)' is not a number of queries from 1 to 4096")
                 }
                 options.concurrency = count
+            case "--engine":
+                let text = try value(for: name, inline: inline)
+                guard let engine = ResolverEngine(rawValue: text) else {
+                    throw UsageError(description: "unknown engine '\(text)' (use libresolv or pipelined)")
+                }
+                options.engine = engine
             case "--state":
                 options.statePath = try absolutePath(value(for: name, inline: inline), option: name)
             case "--textfile":

@@ -1,6 +1,6 @@
 import RDNSCore
-import RDNSDaemon
 import RDNSResolver
+import RDNSRun
 import Synchronization
 
 #if canImport(Glibc)
@@ -9,10 +9,12 @@ import Glibc
 
 /// `rdnscheck --once`: check every target, print the report, exit with the run's status.
 enum OnceRun {
-    static func run(_ configuration: Configuration, format: ReportFormat, quiet: Bool, window: Int) async -> Int32 {
-        let resolver: PipelinedResolver
+    static func run(_ configuration: Configuration, format: ReportFormat, quiet: Bool, concurrency: Int?) async
+        -> Int32 {
+        let resolver: any DNSResolver
         do {
-            resolver = try PipelinedResolver(settings: ResolverSettings(configuration), window: window)
+            resolver = try configuration.engine.makeResolver(settings: ResolverSettings(configuration),
+                                                             concurrency: concurrency)
         } catch {
             Output.error("rdnscheck: UNKNOWN: \(error)")
             return Status.unknown.exitCode
@@ -25,37 +27,25 @@ enum OnceRun {
         let logLines = LogBuffer()
         let logger = Logger(journal: Logger.stderrIsJournal(), write: { logLines.append($0) })
         if let reduction = resolver.concurrencyReduction { logger.warning(reduction) }
-        let recorder = RunRecorder(configuration: configuration, logger: logger, keepsStateInMemory: false)
-        let checkedAt = Int(time(nil))
-        let started = Clock.monotonicSeconds()
-        let check = ForwardConfirmation(resolver: resolver, policy: configuration.policy)
-        let targets = configuration.targets
-        let previous = recorder.temporaryFailureCounts()
-        let progress = ProgressDisplay.start(total: targets.count)
-        let results = await resolver.run {
-            await check.check(targets, concurrency: resolver.checksInFlight, previousTemporaryFailures: previous,
-                              progress: progress?.counter)
-        }
+        let run = CheckRun(configuration: configuration, logger: logger, keepsStateInMemory: false)
+        let progress = ProgressDisplay.start(total: configuration.targets.count)
+        let recorded = await run.once(with: resolver, progress: progress?.counter)
         progress?.finish()
-        let duration = Clock.monotonicSeconds() - started
-        let recorded = recorder.record(results, startedAt: checkedAt, durationSeconds: duration, nextRunInSeconds: nil)
-        recorder.finishPendingWork()
-        let report = RunReport(results: results, checkedAt: checkedAt, durationSeconds: duration,
-                               drifts: recorded.drifts)
 
-        if !(quiet && report.status == .ok && recorded.drifts.isEmpty && !recorded.writeFailed) {
-            for line in logLines.lines where !line.contains("run finished in ") {
+        let report = recorded.report
+        if !(quiet && report.status == .ok && report.drifts.isEmpty && !recorded.writeFailed) {
+            for line in logLines.lines {
                 Output.write(line, to: STDERR_FILENO)
             }
             format.write(report) { Output.write($0) }
         }
         // The process exits next, and the kernel takes its memory back at once: releasing a range's results one
         // object at a time first cost about 4% of a /16's CPU. Kept reachable, so leak checkers see no leak.
-        OnceRun.keptUntilExit.withLock { $0 = results }
+        OnceRun.keptUntilExit.withLock { $0 = report }
         return report.status.exitCode
     }
 
-    private static let keptUntilExit = Mutex<[AddressResult]>([])
+    private static let keptUntilExit = Mutex<RunReport?>(nil)
 }
 
 /// Log lines kept until the run's output is decided.
@@ -67,14 +57,6 @@ final class LogBuffer: Sendable {
     }
 
     var lines: [String] { stored.withLock { $0 } }
-}
-
-enum Clock {
-    static func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
 }
 
 /// Writes to stdout and stderr with plain write(2): no buffering surprises, and a closed pipe is not fatal.
@@ -89,7 +71,7 @@ enum Output {
 
     /// One line on stderr: control characters in it (from arguments or file names) are escaped.
     static func error(_ line: String) {
-        writeAll(Logger.oneLine(line) + "\n", to: STDERR_FILENO)
+        writeAll(OneLine.escaped(line) + "\n", to: STDERR_FILENO)
     }
 
     private static func writeAll(_ text: String, to descriptor: Int32) {

@@ -1,6 +1,7 @@
 import RDNSCore
 import RDNSDaemon
 import RDNSResolver
+import RDNSRun
 
 #if canImport(Glibc)
 import Glibc
@@ -32,8 +33,12 @@ public enum RDNSCheckCommand {
         }
 
         guard options.once || options.checkConfig else {
-            let daemon = Daemon.start(loadConfiguration: { loadConfiguration(options) },
-                                      window: options.concurrency ?? PipelinedResolver.defaultWindow)
+            let concurrency = options.concurrency
+            let parts = DaemonParts(makeResolver: { configuration in
+                try configuration.engine.makeResolver(settings: ResolverSettings(configuration),
+                                                      concurrency: concurrency)
+            })
+            let daemon = Daemon.start(loadConfiguration: { loadConfiguration(options) }, parts: parts)
             switch daemon {
             case .success(let daemon): return await daemon.run()
             case .failure(let exit): return exit.code
@@ -55,7 +60,7 @@ public enum RDNSCheckCommand {
             return Status.unknown.exitCode
         }
         return await OnceRun.run(configuration, format: options.format, quiet: options.quiet,
-                                 window: options.concurrency ?? PipelinedResolver.defaultWindow)
+                                 concurrency: options.concurrency)
     }
 
     /// The configuration file (the one given with -c, or the default one when no addresses were given), with
@@ -69,6 +74,7 @@ public enum RDNSCheckCommand {
         }
         if !options.nameservers.isEmpty { configuration.nameservers = options.nameservers }
         if let timeout = options.timeoutSeconds { configuration.timeoutSeconds = timeout }
+        if let engine = options.engine { configuration.engine = engine }
         if let state = options.statePath { configuration.statePath = state }
         if let textfile = options.textfilePath { configuration.textfilePath = textfile }
         if !options.targets.isEmpty { configuration.targets = options.targets }

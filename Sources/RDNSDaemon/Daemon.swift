@@ -1,17 +1,26 @@
-import Dispatch
 import RDNSCore
-import RDNSResolver
+import RDNSRun
 
-#if canImport(Glibc)
-import Glibc
-#endif
+/// What a daemon is built from besides its configuration: all of it replaceable, so tests drive the loop with a
+/// fake resolver, a manual clock and a recording notifier, and never wait on the wall clock.
+public struct DaemonParts: Sendable {
+    /// The resolver for a configuration, at start and at each reload.
+    public var makeResolver: @Sendable (Configuration) throws -> any DNSResolver
+    public var logger: Logger
+    public var notifier: any ServiceNotifier
+    public var clock: any TimeSource
+    /// Runs the `on-change` program (nil: an `OnChangeRunner`).
+    public var deliveryRunner: (any DeliveryRunner)?
 
-/// One finished run of the checks.
-struct CompletedRun: Sendable {
-    let results: [AddressResult]
-    /// Start of the run, seconds since the epoch.
-    let startedAt: Int
-    let durationSeconds: Double
+    public init(makeResolver: @escaping @Sendable (Configuration) throws -> any DNSResolver, logger: Logger = Logger(),
+                notifier: any ServiceNotifier = SystemdNotifier(), clock: any TimeSource = SystemTimeSource(),
+                deliveryRunner: (any DeliveryRunner)? = nil) {
+        self.makeResolver = makeResolver
+        self.logger = logger
+        self.notifier = notifier
+        self.clock = clock
+        self.deliveryRunner = deliveryRunner
+    }
 }
 
 /// The long-running service: runs the checks every `interval` (the first run at start, never two at once), and
@@ -21,16 +30,18 @@ public final class Daemon {
     public typealias ConfigurationLoader = @Sendable () -> (Configuration, [ConfigurationError])
 
     private let loadConfiguration: ConfigurationLoader
-    private let logger: Logger
-    private let notifier: SystemdNotifier
-    private let mailbox = EventMailbox()
-    private var configuration: Configuration
-    private var recorder: RunRecorder
-    private var resolver: PipelinedResolver
-    /// The resolver of the run in progress; after a reload it may no longer be `resolver`, and is shut down
-    /// when its run ends.
-    private var runResolver: PipelinedResolver?
-    private let window: Int
+    private let parts: DaemonParts
+    private var logger: Logger { parts.logger }
+    private var notifier: any ServiceNotifier { parts.notifier }
+    private var clock: any TimeSource { parts.clock }
+    let mailbox: EventMailbox
+    private let checkRun: CheckRun
+    private var configuration: Configuration { checkRun.configuration }
+    private var resolver: any DNSResolver
+    /// The resolver of the run in progress, and whether it is still `resolver`: one replaced by a reload is shut
+    /// down when its run ends.
+    private var runResolver: (any DNSResolver)?
+    private var runResolverIsCurrent = false
 
     /// Exit codes: 0 after a requested stop, 6 for an invalid configuration at start, 1 for other fatal errors.
     public static let exitStopped: Int32 = 0
@@ -38,26 +49,25 @@ public final class Daemon {
     public static let exitFatal: Int32 = 1
 
     /// Loads the configuration and sets up the resolver; nil and the exit code when that fails (errors logged).
-    public static func start(loadConfiguration: @escaping ConfigurationLoader,
-                             window: Int = PipelinedResolver.defaultWindow, logger: Logger = Logger(),
-                             notifier: SystemdNotifier = SystemdNotifier()) -> Result<Daemon, ExitCode> {
+    public static func start(loadConfiguration: @escaping ConfigurationLoader, parts: DaemonParts)
+        -> Result<Daemon, ExitCode> {
+        let logger = parts.logger
         let (configuration, errors) = loadConfiguration()
         guard errors.isEmpty else {
             for error in errors { logger.error(error.description) }
             logger.error("invalid configuration (\(errors.count) error\(errors.count == 1 ? "" : "s")); not starting")
             return .failure(ExitCode(exitInvalidConfiguration))
         }
-        let resolver: PipelinedResolver
+        let resolver: any DNSResolver
         do {
-            resolver = try makeResolver(configuration, window: window)
+            resolver = try parts.makeResolver(configuration)
         } catch {
             logger.error("\(error)")
             return .failure(ExitCode(exitFatal))
         }
         if let reduction = resolver.concurrencyReduction { logger.warning(reduction) }
-        let recorder = RunRecorder(configuration: configuration, logger: logger, keepsStateInMemory: true)
-        return .success(Daemon(configuration: configuration, resolver: resolver, window: window, recorder: recorder,
-                               loadConfiguration: loadConfiguration, logger: logger, notifier: notifier))
+        return .success(Daemon(configuration: configuration, resolver: resolver, parts: parts,
+                               loadConfiguration: loadConfiguration))
     }
 
     public struct ExitCode: Error {
@@ -65,105 +75,98 @@ public final class Daemon {
         init(_ code: Int32) { self.code = code }
     }
 
-    private init(configuration: Configuration, resolver: PipelinedResolver, window: Int, recorder: RunRecorder,
-                 loadConfiguration: @escaping ConfigurationLoader, logger: Logger, notifier: SystemdNotifier) {
-        self.configuration = configuration
+    private init(configuration: Configuration, resolver: any DNSResolver, parts: DaemonParts,
+                 loadConfiguration: @escaping ConfigurationLoader) {
+        self.parts = parts
         self.resolver = resolver
-        self.window = window
-        self.recorder = recorder
         self.loadConfiguration = loadConfiguration
-        self.logger = logger
-        self.notifier = notifier
+        mailbox = EventMailbox(clock: parts.clock)
+        checkRun = CheckRun(configuration: configuration, logger: parts.logger, clock: parts.clock,
+                            keepsStateInMemory: true, deliveryRunner: parts.deliveryRunner)
     }
 
-    private static func makeResolver(_ configuration: Configuration, window: Int) throws -> PipelinedResolver {
-        try PipelinedResolver(settings: ResolverSettings(configuration), window: window)
-    }
-
-    /// Runs until stopped; returns the exit code.
+    /// Runs until stopped, with the process's signals as events; returns the exit code.
     public func run() async -> Int32 {
         let signals = SignalEvents(mailbox: mailbox)
-        let watchdog = startWatchdog()
-        defer {
-            watchdog?.cancel()
-            withExtendedLifetime(signals) {}
-        }
+        defer { withExtendedLifetime(signals) {} }
+        return await loop()
+    }
+
+    /// The loop: one event or deadline at a time. Its deadlines are the next run and, at half `WatchdogSec`, the
+    /// next watchdog ping: the ping comes from the loop itself, so it goes on during long runs (the loop waits for
+    /// events then) and stops when the loop or the process is stuck.
+    func loop() async -> Int32 {
         logger.info("rdnscheck started: \(Daemon.addresses(configuration.targets.count)) every "
                     + "\(configuration.intervalSeconds)s")
         notifier.send("READY=1\nSTATUS=first run in progress")
 
-        var nextRun = MonotonicClock.seconds()
+        let pingInterval = notifier.watchdogMicroseconds.map { Double($0) / 2_000_000 }
+        var nextPing = pingInterval.map { _ in clock.monotonicSeconds }
+        var nextRun = clock.monotonicSeconds
         var running = false
         var runAgain = false
         while true {
-            let event = await mailbox.next(until: running ? nil : nextRun)
-            switch event {
-            case nil:
+            let now = clock.monotonicSeconds
+            if let ping = nextPing, let pingInterval, now >= ping {
+                notifier.send("WATCHDOG=1")
+                nextPing = now + pingInterval
+            }
+            if !running && now >= nextRun {
                 running = true
                 startRun()
-            case .runNow?:
+            }
+            let deadline = [running ? nil : nextRun, nextPing].compactMap { $0 }.min()
+            guard let event = await mailbox.next(until: deadline) else { continue }
+            switch event {
+            case .runNow:
                 if running {
                     runAgain = true
                 } else {
                     logger.info("SIGUSR1: running the checks now")
-                    running = true
-                    startRun()
+                    nextRun = clock.monotonicSeconds
                 }
-            case .reload?:
-                reload()
-            case .stop?:
+            case .reload:
+                reload(running: running)
+            case .stop:
                 // In-flight lookups are not waited for: the process ends now, and the state of the interrupted
                 // run is simply not recorded. The on-change deliveries not made (running programs are stopped)
                 // go into the state file, so that the next start makes them.
                 notifier.send("STOPPING=1")
                 logger.info("stopping\(running ? " (interrupting a run)" : "")")
-                recorder.stop()
+                checkRun.stop()
                 return Daemon.exitStopped
-            case .watchdog?:
-                notifier.send("WATCHDOG=1")
-            case .runFinished(let run)?:
+            case .runFinished(let run):
                 running = false
-                if let finished = runResolver, finished !== resolver { finished.shutdown() }
+                if !runResolverIsCurrent { runResolver?.shutdown() }
                 runResolver = nil
-                let started = MonotonicClock.seconds() - run.durationSeconds
-                nextRun = started + Double(configuration.intervalSeconds)
-                if MonotonicClock.seconds() > nextRun {
+                let now = clock.monotonicSeconds
+                nextRun = now - run.durationSeconds + Double(configuration.intervalSeconds)
+                if now > nextRun {
                     logger.warning("the run took \(PlainFormat.decimal(run.durationSeconds, places: 1))s, longer than "
                                    + "the interval (\(configuration.intervalSeconds)s); the next run starts now")
                 }
                 if runAgain {
                     runAgain = false
-                    nextRun = MonotonicClock.seconds()
+                    nextRun = now
                 }
-                let recorded = recorder.record(run.results, startedAt: run.startedAt,
-                                               durationSeconds: run.durationSeconds,
-                                               nextRunInSeconds: max(0, nextRun - MonotonicClock.seconds()))
+                let recorded = checkRun.record(run, nextRunInSeconds: max(0, nextRun - now))
+                logger.info(recorded.summaryLine)
                 notifier.send("STATUS=\(recorded.statusLine)")
             }
         }
     }
 
     private func startRun() {
-        let resolver = self.resolver
         runResolver = resolver
-        let check = ForwardConfirmation(resolver: resolver, policy: configuration.policy)
-        let targets = configuration.targets
-        let previousFailures = recorder.temporaryFailureCounts()
+        runResolverIsCurrent = true
+        let checks = checkRun.checks(with: resolver)
         let mailbox = self.mailbox
-        // The checks run on the resolver's own thread (its task executor), beside its sockets.
-        Task(executorPreference: resolver) {
-            let startedAt = Int(time(nil))
-            let started = MonotonicClock.seconds()
-            let results = await check.check(targets, concurrency: resolver.checksInFlight,
-                                            previousTemporaryFailures: previousFailures)
-            mailbox.post(.runFinished(CompletedRun(results: results, startedAt: startedAt,
-                                                   durationSeconds: MonotonicClock.seconds() - started)))
-        }
+        Task { mailbox.post(.runFinished(await checks())) }
     }
 
     /// SIGHUP: read the configuration again; an invalid one is logged with its errors and the old one kept.
-    private func reload() {
-        notifier.send("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds())")
+    private func reload(running: Bool) {
+        notifier.send("RELOADING=1\nMONOTONIC_USEC=\(UInt64(clock.monotonicSeconds * 1_000_000))")
         defer { notifier.send("READY=1") }
         let (candidate, errors) = loadConfiguration()
         guard errors.isEmpty else {
@@ -173,34 +176,21 @@ public final class Daemon {
             return
         }
         do {
-            let newResolver = try Daemon.makeResolver(candidate, window: window)
+            let newResolver = try parts.makeResolver(candidate)
             // The replaced resolver stops now, unless a run still uses it (then it stops when that run ends).
-            if resolver !== runResolver { resolver.shutdown() }
+            if !(running && runResolverIsCurrent) { resolver.shutdown() }
             resolver = newResolver
+            runResolverIsCurrent = false
         } catch {
             logger.error("SIGHUP: \(error); keeping the old configuration")
             return
         }
-        configuration = candidate
-        recorder.reconfigure(candidate)
+        checkRun.reconfigure(candidate)
         logger.info("SIGHUP: configuration reloaded: \(Daemon.addresses(candidate.targets.count)) every "
                     + "\(candidate.intervalSeconds)s")
     }
 
     static func addresses(_ count: Int) -> String {
         count == 1 ? "1 address" : "\(count) addresses"
-    }
-
-    /// At half `WatchdogSec`, asks the loop to ping systemd's watchdog: the ping comes from the loop itself, so it
-    /// goes on during long runs (the loop waits for events then) and stops when the loop or the process is stuck.
-    private func startWatchdog() -> Task<Void, Never>? {
-        guard let microseconds = notifier.watchdogMicroseconds else { return nil }
-        let mailbox = self.mailbox
-        return Task.detached {
-            while !Task.isCancelled {
-                mailbox.post(.watchdog)
-                try? await Task.sleep(nanoseconds: microseconds * 1_000 / 2)
-            }
-        }
     }
 }

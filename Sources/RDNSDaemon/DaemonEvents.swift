@@ -1,11 +1,12 @@
 import Dispatch
+import RDNSRun
 import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// What wakes the daemon's loop.
+/// What wakes the daemon's loop (besides its deadlines: the next run, the next watchdog ping).
 enum DaemonEvent: Sendable {
     /// SIGTERM or SIGINT.
     case stop
@@ -14,75 +15,74 @@ enum DaemonEvent: Sendable {
     /// SIGUSR1: run the checks now.
     case runNow
     /// A run of the checks ended.
-    case runFinished(CompletedRun)
-    /// Time to tell systemd's watchdog the loop is alive.
-    case watchdog
+    case runFinished(CheckedRun)
 }
 
-/// A queue of events with one waiter at a time (the loop), who may give up at a deadline.
-final class EventMailbox: @unchecked Sendable {
-    // @unchecked: `state` is a Mutex; `timer` is a Dispatch source, safe to use from any thread.
+/// A queue of events with one waiter at a time (the loop), who may give up at a deadline of the daemon's clock.
+final class EventMailbox: Sendable {
     private struct State {
         var pending: [DaemonEvent] = []
         var waiter: CheckedContinuation<DaemonEvent?, Never>? = nil
         var waiterID = 0
-        /// The waiter the timer is armed for, and its deadline.
-        var timedWaiterID = 0
-        var deadline = 0.0
+        /// The wake-up at the waiter's deadline: cancelled when an event comes first, so waits cut short by
+        /// events (one per SIGUSR1, say) leave nothing queued behind.
+        var wakeUp: WakeUp? = nil
     }
 
     private let state = Mutex(State())
-    /// One timer for all waits: a wait cut short by an event leaves nothing queued behind (a timer per wait would
-    /// pile up, one per SIGUSR1, until each fired).
-    private let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "rdnscheck.mailbox"))
+    private let clock: any TimeSource
 
-    init() {
-        timer.setEventHandler { [unowned self] in expire() }
-        timer.schedule(deadline: .distantFuture)
-        timer.resume()
-    }
-
-    deinit {
-        timer.cancel()
+    init(clock: any TimeSource) {
+        self.clock = clock
     }
 
     func post(_ event: DaemonEvent) {
-        let waiter: CheckedContinuation<DaemonEvent?, Never>? = state.withLock { state in
+        let (waiter, wakeUp) = state.withLock { state -> (CheckedContinuation<DaemonEvent?, Never>?, WakeUp?) in
             guard let waiter = state.waiter else {
                 state.pending.append(event)
-                return nil
+                return (nil, nil)
             }
             state.waiter = nil
-            return waiter
+            defer { state.wakeUp = nil }
+            return (waiter, state.wakeUp)
         }
+        wakeUp?.cancel()
         waiter?.resume(returning: event)
     }
 
-    /// The next event, or nil when `deadline` (a `CLOCK_MONOTONIC` time in seconds) passes first.
+    /// The next event, or nil when `deadline` (the clock's monotonic seconds) passes first.
     func next(until deadline: Double?) async -> DaemonEvent? {
         await withCheckedContinuation { continuation in
-            let waiting: Bool = state.withLock { state in
+            let waiterID: Int? = state.withLock { state in
                 if !state.pending.isEmpty {
                     continuation.resume(returning: state.pending.removeFirst())
-                    return false
+                    return nil
+                }
+                if let deadline, deadline <= clock.monotonicSeconds {
+                    continuation.resume(returning: nil)
+                    return nil
                 }
                 state.waiterID += 1
                 state.waiter = continuation
-                state.timedWaiterID = deadline == nil ? 0 : state.waiterID
-                state.deadline = deadline ?? 0
+                return state.waiterID
+            }
+            guard let waiterID, let deadline else { return }
+            let wakeUp = clock.wake(at: deadline) { [self] in expire(waiterID) }
+            let stillWaiting = state.withLock { state in
+                guard state.waiterID == waiterID, state.waiter != nil else { return false }
+                state.wakeUp = wakeUp
                 return true
             }
-            guard waiting, let deadline else { return }
-            timer.schedule(deadline: .now() + max(0, deadline - MonotonicClock.seconds()))
+            if !stillWaiting { wakeUp.cancel() }
         }
     }
 
-    private func expire() {
+    private func expire(_ waiterID: Int) {
         let expired: CheckedContinuation<DaemonEvent?, Never>? = state.withLock { state in
-            // A firing armed for an earlier wait must not end a later one early.
-            guard state.timedWaiterID == state.waiterID, MonotonicClock.seconds() >= state.deadline - 0.001,
-                  let waiter = state.waiter else { return nil }
+            // A wake-up for an earlier wait must not end a later one early.
+            guard state.waiterID == waiterID, let waiter = state.waiter else { return nil }
             state.waiter = nil
+            state.wakeUp = nil
             return waiter
         }
         expired?.resume(returning: nil)
@@ -104,13 +104,5 @@ final class SignalEvents {
             source.resume()
             return source
         }
-    }
-}
-
-enum MonotonicClock {
-    static func seconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }

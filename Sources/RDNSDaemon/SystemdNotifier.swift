@@ -2,9 +2,16 @@
 import Glibc
 #endif
 
+/// Where the daemon tells its service manager how it is (`READY=1`, `STATUS=...`, `WATCHDOG=1`).
+public protocol ServiceNotifier: Sendable {
+    func send(_ message: String)
+    /// Microseconds between watchdog pings the manager expects; nil: no watchdog.
+    var watchdogMicroseconds: UInt64? { get }
+}
+
 /// The sd_notify protocol without libsystemd: datagrams such as `READY=1` to the socket in `$NOTIFY_SOCKET`,
 /// a file system path or an abstract name (`@name`). Without the variable every call does nothing.
-public final class SystemdNotifier: Sendable {
+public final class SystemdNotifier: ServiceNotifier {
     private let address: [UInt8]?
     /// Microseconds between watchdog pings systemd expects (`WatchdogSec=`), when it is ours to ping.
     public let watchdogMicroseconds: UInt64?
@@ -67,12 +74,5 @@ public final class SystemdNotifier: Sendable {
             if let value = getenv(name) { result[name] = String(cString: value) }
         }
         return result
-    }
-
-    /// `CLOCK_MONOTONIC` in microseconds, for `MONOTONIC_USEC=` with `RELOADING=1`.
-    public static func monotonicMicroseconds() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
     }
 }

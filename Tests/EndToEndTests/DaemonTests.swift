@@ -49,30 +49,31 @@ struct DaemonTests {
         #expect(!daemon.log.contains("error"), "\(daemon.log)")
     }
 
-    @Test("WATCHDOG=1 is sent at half WATCHDOG_USEC, also during a run that outlasts it")
+    @Test("WATCHDOG=1 comes with WATCHDOG_USEC, also during a run that outlasts several periods")
     func watchdogPings() async throws {
+        // The cadence is DaemonLoopTests' (a manual clock): here only that the pings reach the real socket while
+        // a lookup is pending, with bounds wide enough for a busy machine.
         let server = try FaultServer(rules: [:], defaultBehaviour: .drop)
         defer { server.stop() }
         let listener = try NotifyListener(abstract: false)
         let config = try temporaryFile("""
             nameserver 127.0.0.1:\(server.port)
-            timeout 3s
+            timeout 30s
             attempts 1
             check 192.0.2.50
 
             """)
         let daemon = try DaemonProcess(["-c", config], environment: ["NOTIFY_SOCKET": listener.socketName,
-                                                                      "WATCHDOG_USEC": "400000"])
+                                                                      "WATCHDOG_USEC": "200000"])
         #expect(await listener.wait(forLine: "READY=1"))
-        let before = listener.messages.filter { $0 == "WATCHDOG=1" }.count
-        let started = Date()
-        try await Task.sleep(for: .seconds(2))
-        let pings = listener.messages.filter { $0 == "WATCHDOG=1" }.count - before
-        let expected = Date().timeIntervalSince(started) / 0.2
-        #expect(Double(pings) >= expected * 0.6 && Double(pings) <= expected * 1.4 + 1,
-                "\(pings) pings in \(Date().timeIntervalSince(started)) s, during a run of 3 s")
+        let deadline = Date().addingTimeInterval(20)
+        while listener.messages.count(where: { $0 == "WATCHDOG=1" }) < 5 && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(listener.messages.count { $0 == "WATCHDOG=1" } >= 5, "\(listener.messages)")
+        #expect(!listener.messages.contains { $0.hasPrefix("STATUS=0/1") }, "the run is still waiting for its lookup")
         daemon.signal(SIGTERM)
-        #expect(await daemon.waitForExit(timeout: 5) == 0)
+        #expect(await daemon.waitForExit(timeout: 10) == 0)
     }
 
     @Test("WATCHDOG_PID of another process means the watchdog is not ours to ping")
@@ -89,24 +90,28 @@ struct DaemonTests {
         #expect(await daemon.waitForExit() == 0)
     }
 
-    @Test("SIGTERM in the middle of a run stops within the query timeout plus one second")
+    @Test("SIGTERM in the middle of a run stops without waiting for the lookup (30 s)")
     func stopMidRun() async throws {
         let server = try FaultServer(rules: [:], defaultBehaviour: .drop)
         defer { server.stop() }
         let config = try temporaryFile("""
             nameserver 127.0.0.1:\(server.port)
-            timeout 5s
-            attempts 2
+            timeout 30s
+            attempts 1
             check 192.0.2.50
 
             """)
         let daemon = try DaemonProcess(["-c", config])
         #expect(await daemon.waitForLog("started"))
-        try await Task.sleep(for: .seconds(0.3))
+        let reverseName = FaultServer.reverseName(ipv4: "192.0.2.50")
+        for _ in 0..<1_000 where server.queryCount(for: reverseName) == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         let sent = Date()
         daemon.signal(SIGTERM)
-        #expect(await daemon.waitForExit(timeout: 6) == 0)
-        #expect(Date().timeIntervalSince(sent) < 6)
+        #expect(await daemon.waitForExit(timeout: 20) == 0)
+        #expect(Date().timeIntervalSince(sent) < 20)
+        #expect(daemon.log.contains("stopping (interrupting a run)"), "\(daemon.log)")
     }
 
     @Test("an invalid configuration at start exits 6 and logs every error")
@@ -137,35 +142,6 @@ struct DaemonTests {
         #expect(await daemon.waitForExit() == 0)
     }
 
-    @Test("two reloads during one run: the run ends, and later runs still happen")
-    func reloadsDuringARun() async throws {
-        let server = try FaultServer(rules: [:], defaultBehaviour: .delayed(seconds: 0.5, .nxdomain))
-        defer { server.stop() }
-        let config = try temporaryFile("""
-            nameserver 127.0.0.1:\(server.port)
-            timeout 2s
-            attempts 1
-            check 192.0.2.48/30
-
-            """)
-        let daemon = try DaemonProcess(["-c", config, "--concurrency", "1"])
-        #expect(await daemon.waitForLog("started"))
-        daemon.signal(SIGHUP)
-        try await Task.sleep(for: .milliseconds(200))
-        daemon.signal(SIGHUP)
-        #expect(await daemon.waitForLog("run finished", timeout: 10), "\(daemon.log)")
-        daemon.signal(SIGUSR1)
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(await daemon.waitForLog("SIGUSR1: running the checks now"))
-        let deadline = Date().addingTimeInterval(10)
-        while daemon.log.lines.filter({ $0.contains("run finished") }).count < 2 && Date() < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(daemon.log.lines.filter { $0.contains("run finished") }.count >= 2, "\(daemon.log)")
-        daemon.signal(SIGTERM)
-        #expect(await daemon.waitForExit() == 0)
-    }
-
     @Test("a valid configuration on SIGHUP takes effect for the next run")
     func reloadTakesEffect() async throws {
         let nsd = try standardNSD.get()
@@ -180,39 +156,5 @@ struct DaemonTests {
         #expect(await daemon.waitForLog("2 addresses: 1 ok, 0 warning, 1 critical"))
         daemon.signal(SIGTERM)
         #expect(await daemon.waitForExit() == 0)
-    }
-
-    @Test("a run longer than the interval is followed at once by the next, with a warning")
-    func overrunningRun() async throws {
-        let server = try FaultServer(rules: [:], defaultBehaviour: .drop)
-        defer { server.stop() }
-        let config = try temporaryFile("""
-            nameserver 127.0.0.1:\(server.port)
-            timeout 2s
-            attempts 1
-            interval 1s
-            check 192.0.2.50
-
-            """)
-        let daemon = try DaemonProcess(["-c", config])
-        #expect(await daemon.waitForLog("longer than the interval (1s); the next run starts now", timeout: 6))
-        #expect(await daemon.waitForLog("run finished", timeout: 1))
-        let started = daemon.log.lines.filter { $0.contains("run finished") }.count
-        try await Task.sleep(for: .seconds(2.2))
-        #expect(daemon.log.lines.filter { $0.contains("run finished") }.count > started, "no pause between runs")
-        daemon.signal(SIGTERM)
-        #expect(await daemon.waitForExit() == 0)
-    }
-
-    @Test("runs repeat every interval, with one summary line each")
-    func intervalRepeats() async throws {
-        let nsd = try standardNSD.get()
-        let config = try daemonConfig(port: nsd.port, addresses: ["192.0.2.10"], interval: "1s")
-        let daemon = try DaemonProcess(["-c", config])
-        try await Task.sleep(for: .seconds(2.5))
-        daemon.signal(SIGTERM)
-        #expect(await daemon.waitForExit() == 0)
-        let runs = daemon.log.lines.filter { $0.contains("run finished") }.count
-        #expect(runs >= 2 && runs <= 4, "\(daemon.log)")
     }
 }

@@ -22,10 +22,11 @@ struct DescriptorTests {
         return results.flatMap { ($0["problems"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String } }
     }
 
-    /// 64 addresses, each a truncated UDP reply and a TCP connection that never answers, one attempt of 1 s.
+    /// 64 addresses through the pipelined engine (its descriptor budget), each a truncated UDP reply and a TCP
+    /// connection that never answers, one attempt of 1 s.
     private func truncatingServerArguments(_ server: FaultServer) throws -> [String] {
-        ["--once", "--format", "json", "-c", try temporaryFile("attempts 1\n"), "--timeout", "1s",
-         "--nameserver", "127.0.0.1:\(server.port)", "198.18.0.0/26"]
+        ["--once", "--engine", "pipelined", "--format", "json", "-c", try temporaryFile("attempts 1\n"),
+         "--timeout", "1s", "--nameserver", "127.0.0.1:\(server.port)", "198.18.0.0/26"]
     }
 
     @Test("a low open-files limit and a server that stalls on TCP give timeouts, never 'Too many open files'")

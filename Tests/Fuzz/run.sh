@@ -54,9 +54,8 @@ main() {
     target_sources() {
         case $1 in
             command-line)
-                # The options, and the escaping that error lines get when printed.
+                # The options (the escaping that error lines get when printed is RDNSCore's `OneLine`).
                 echo Sources/RDNSCommand/CommandLineOptions.swift
-                echo Sources/RDNSDaemon/Logger.swift
                 ;;
             dns-message)
                 # The reply path of the resolvers: OutcomeClassifier and the pipelined engine's reply matching.

@@ -137,6 +137,21 @@ struct ConfigurationParserTests {
         #expect(configuration.policy.genericNames == policy)
     }
 
+    @Test("engine is libresolv unless the file says pipelined; another word is an error naming the choices",
+          arguments: [
+              ("", ResolverEngine.libresolv, [String]()),
+              ("engine libresolv\n", .libresolv, []),
+              ("engine pipelined\n", .pipelined, []),
+              ("engine PIPELINED\n", .libresolv, ["\(mainFile):1: engine 'PIPELINED' must be libresolv or pipelined"]),
+              ("engine pipelined\nengine libresolv\n", .pipelined,
+               ["\(mainFile):2: 'engine' is already set at \(mainFile):1"]),
+          ])
+    func engineDirective(text: String, engine: ResolverEngine, expectedErrors: [String]) {
+        let (configuration, errors) = parse([mainFile: text])
+        #expect(errors == expectedErrors)
+        #expect(configuration.engine == engine)
+    }
+
     @Test("timeout, attempts, interval and fail-after accept their bounds", arguments: [
         ("timeout 1", \Configuration.timeoutSeconds, 1),
         ("timeout 1s", \Configuration.timeoutSeconds, 1),

@@ -5,6 +5,7 @@ import Testing
 import TestSupport
 
 @testable import RDNSDaemon
+@testable import RDNSRun
 
 @Suite("Logger")
 struct LoggerTests {

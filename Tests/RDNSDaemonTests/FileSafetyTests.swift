@@ -6,6 +6,7 @@ import Testing
 import TestSupport
 
 @testable import RDNSDaemon
+@testable import RDNSRun
 
 private let devicesNeedRoot: Comment = "mknod of a device and chown to another user need root"
 

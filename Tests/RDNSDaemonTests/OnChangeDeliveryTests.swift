@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 
 @testable import RDNSDaemon
+@testable import RDNSRun
 
 /// A logger whose lines a test can read.
 private final class LogLines: Sendable {

@@ -95,6 +95,8 @@ public struct Configuration: Sendable, Equatable {
     public var attempts: Int = 2
     /// Empty: the nameservers of /etc/resolv.conf.
     public var nameservers: [Nameserver] = []
+    /// How lookups are made (`engine`, `--engine`).
+    public var engine = ResolverEngine.libresolv
     public var policy = CheckPolicy()
     public var statePath: String? = nil
     public var textfilePath: String? = nil
@@ -108,6 +110,13 @@ public struct Configuration: Sendable, Equatable {
     public static let attemptsRange = 1...5
 
     public init() {}
+}
+
+/// How lookups are made: glibc's `res_nquery` on a bounded pool of threads, as the host's own MTA asks (the
+/// default), or the pipelined UDP engine, for ranges of thousands of addresses.
+public enum ResolverEngine: String, Sendable, Equatable {
+    case libresolv
+    case pipelined
 }
 
 /// A configuration problem with where it was found: `FILE:LINE: message`.

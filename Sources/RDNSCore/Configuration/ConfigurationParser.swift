@@ -195,6 +195,13 @@ public struct ConfigurationParser {
             configuration.textfilePath = value
             return nil
         },
+        "engine": { configuration, value in
+            guard let engine = ResolverEngine(rawValue: value) else {
+                return "engine '\(value)' must be libresolv or pipelined"
+            }
+            configuration.engine = engine
+            return nil
+        },
         "on-change": { configuration, value in
             guard value.hasPrefix("/") else { return "on-change '\(value)' must be an absolute path to a program" }
             configuration.onChangeProgram = value

@@ -2,8 +2,31 @@
 ///
 /// Implementations send exactly the question asked; following CNAMEs is the core's job (`ChainedLookup`), so a
 /// blocking libresolv pool, a pipelined engine and a test table all behave the same above this line.
+///
+/// What a caller needs from an engine besides answers is here too, with defaults for resolvers that need none of it
+/// (a test table, libresolv's pool): nothing above this line names an implementation.
 public protocol DNSResolver: Sendable {
     func query(_ name: DNSName, type: RecordType) async -> QueryOutcome
+
+    /// How many checks to keep in flight so the resolver stays busy (each check asks one question at a time).
+    var checksInFlight: Int { get }
+
+    /// Why the resolver works with less concurrency than asked for (an open-files limit), for the log; nil if not.
+    var concurrencyReduction: String? { get }
+
+    /// Runs `body`, the checks of a run, where the resolver wants them: an engine with its own thread runs them
+    /// there, beside its sockets.
+    func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T
+
+    /// Stops the resolver's threads; later queries fail at once.
+    func shutdown()
+}
+
+extension DNSResolver {
+    public var checksInFlight: Int { 32 }
+    public var concurrencyReduction: String? { nil }
+    public func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T { await body() }
+    public func shutdown() {}
 }
 
 /// What one question got back.

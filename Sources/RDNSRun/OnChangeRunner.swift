@@ -140,7 +140,7 @@ public final class OnChangeRunner: DeliveryRunner {
     /// Logs the program's output until it exits or its time limit passes (then its group is killed); after its
     /// exit, kills what is left in its group and logs only the output already written.
     private func waitForEnd(of pid: pid_t, output: Int32, program: String) -> Ending {
-        let deadline = MonotonicClock.seconds() + timeLimitSeconds
+        let deadline = SystemTimeSource().monotonicSeconds + timeLimitSeconds
         var lines = OutputLines(program: program, logger: logger)
         var outputOpen = true
         var status: Int32 = 0
@@ -148,7 +148,7 @@ public final class OnChangeRunner: DeliveryRunner {
             let waited = waitpid(pid, &status, WNOHANG)
             if waited == pid { break }
             if waited < 0 && errno != EINTR { return .exited(status: 0, leftovers: false) }
-            let left = deadline - MonotonicClock.seconds()
+            let left = deadline - SystemTimeSource().monotonicSeconds
             if left <= 0 {
                 kill(-pid, SIGKILL)
                 while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

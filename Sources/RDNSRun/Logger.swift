@@ -1,3 +1,5 @@
+import RDNSCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,33 +46,13 @@ public struct Logger: Sendable {
 
     public func log(_ priority: LogPriority, _ message: String) {
         let prefix = usesJournalPrefixes ? "<\(priority.rawValue)>" : ""
-        write(prefix + Logger.oneLine(message) + "\n")
+        write(prefix + OneLine.escaped(message) + "\n")
     }
 
     public func error(_ message: String) { log(.error, message) }
     public func warning(_ message: String) { log(.warning, message) }
     public func notice(_ message: String) { log(.notice, message) }
     public func info(_ message: String) { log(.info, message) }
-
-    /// Control characters as `\DDD` (one per UTF-8 byte), so one message is one line and cannot drive a
-    /// terminal: C0 (newlines included), DEL, C1 (U+0080-U+009F: a lone U+009B is a terminal's CSI) and the
-    /// Unicode line and paragraph separators.
-    public static func oneLine(_ message: String) -> String {
-        guard message.unicodeScalars.contains(where: isControl) else { return message }
-        var result = ""
-        for scalar in message.unicodeScalars {
-            if isControl(scalar) {
-                for byte in String(scalar).utf8 { result += "\\" + String(String(Int(byte) + 1000).dropFirst()) }
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
-
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
-    }
 
     /// `$JOURNAL_STREAM` is `DEVICE:INODE` of the journal's stream; it is only ours if stderr is that stream
     /// (a child of a service may inherit the variable with stderr redirected elsewhere).

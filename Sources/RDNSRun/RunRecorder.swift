@@ -5,10 +5,11 @@ import Glibc
 #endif
 
 /// What happens after every run, in the daemon and in `--once`: drift against the stored state (one log line and
-/// one `on-change` delivery per drifted address), the state file, the metrics textfile and the summary log line.
+/// one `on-change` delivery per drifted address), the state file, the metrics textfile, the report and its summary.
 public final class RunRecorder {
     private var configuration: Configuration
     private let logger: Logger
+    private let clock: any TimeSource
     private var states: [IPAddress: AddressState] = [:]
     private let deliveries: DeliveryQueue
     /// The deliveries still owed as the state file last had them.
@@ -24,9 +25,10 @@ public final class RunRecorder {
 
     /// `deliveryRunner` runs the `on-change` program (an `OnChangeRunner` with its 30 s limit by default).
     public init(configuration: Configuration, logger: Logger, keepsStateInMemory: Bool,
-                deliveryRunner: (any DeliveryRunner)? = nil) {
+                clock: any TimeSource = SystemTimeSource(), deliveryRunner: (any DeliveryRunner)? = nil) {
         self.configuration = configuration
         self.logger = logger
+        self.clock = clock
         self.keepsStateInMemory = keepsStateInMemory
         deliveries = DeliveryQueue(runner: deliveryRunner ?? OnChangeRunner(logger: logger), logger: logger)
         reconfigure(configuration)
@@ -88,14 +90,18 @@ public final class RunRecorder {
 
     /// The drift of each address that changed in this run, after recording it.
     public struct Recorded {
-        public let drifts: [IPAddress: Drift]
+        /// The run's report, drifts included.
+        public let report: RunReport
+        public var drifts: [IPAddress: Drift] { report.drifts }
+        /// The run's summary for the log (`run finished in 0.012s: 3 addresses: 3 ok, ...`).
+        public let summaryLine: String
         /// One line for systemd's STATUS= (`3/3 addresses OK; next run 12:05:00`).
         public let statusLine: String
         /// The state file or the metrics textfile could not be written (the error is logged).
         public let writeFailed: Bool
     }
 
-    /// Records a finished run: drift, state file, metrics and the summary line.
+    /// Records a finished run: drift, state file, metrics, and the report with its summary line.
     public func record(_ results: [AddressResult], startedAt: Int, durationSeconds: Double,
                        nextRunInSeconds: Double?) -> Recorded {
         let finishedAt = startedAt + Int(durationSeconds.rounded(.up))
@@ -113,7 +119,8 @@ public final class RunRecorder {
             }
             states[result.address] = next
         }
-        let report = RunReport(results: results, checkedAt: startedAt, durationSeconds: durationSeconds)
+        let report = RunReport(results: results, checkedAt: startedAt, durationSeconds: durationSeconds,
+                               drifts: drifts)
         lastSuccessAt = MetricsTextfile.lastSuccess(after: report, finishedAt: Double(finishedAt),
                                                     previous: lastSuccessAt)
         // Saved as owed before any program starts, so a crash or kill cannot lose a drift's delivery.
@@ -134,11 +141,11 @@ public final class RunRecorder {
             status += "; cannot write the " + unwritten.joined(separator: " and ")
         }
         if let nextRunInSeconds {
-            status += "; next run \(RunRecorder.clockTime(Int(time(nil)) + Int(nextRunInSeconds.rounded())))"
+            status += "; next run \(RunRecorder.clockTime(Int(clock.wallSeconds + nextRunInSeconds.rounded())))"
         }
-        logger.info("run finished in \(PlainFormat.decimal(durationSeconds, places: 3))s: \(report.summary)"
-                    + (drifts.isEmpty ? "" : "; \(drifts.count) changed"))
-        return Recorded(drifts: drifts, statusLine: status, writeFailed: !unwritten.isEmpty)
+        let summary = "run finished in \(PlainFormat.decimal(durationSeconds, places: 3))s: \(report.summary)"
+            + (drifts.isEmpty ? "" : "; \(drifts.count) changed")
+        return Recorded(report: report, summaryLine: summary, statusLine: status, writeFailed: !unwritten.isEmpty)
     }
 
     private func log(_ drift: Drift) {

@@ -1,0 +1,73 @@
+import RDNSCore
+
+/// The checks of one run, done: the results in target order, when the run began and how long it took.
+public struct CheckedRun: Sendable {
+    public let results: [AddressResult]
+    /// Start of the run, seconds since the epoch.
+    public let startedAt: Int
+    public let durationSeconds: Double
+}
+
+/// Check, record, report: a run as `--once` makes it once and the daemon every interval, from injected parts (the
+/// resolver, the clock, the on-change runner). The checks (`checks(with:)`) may run on any task; recording
+/// (`record`) drifts, deliveries, the state file, the metrics and the report, one run after the other.
+public final class CheckRun {
+    public private(set) var configuration: Configuration
+    private let recorder: RunRecorder
+    private let clock: any TimeSource
+
+    /// `keepsStateInMemory`: the daemon compares each run with the last even without a state file; `--once`
+    /// without one has nothing to compare with.
+    public init(configuration: Configuration, logger: Logger, clock: any TimeSource = SystemTimeSource(),
+                keepsStateInMemory: Bool, deliveryRunner: (any DeliveryRunner)? = nil) {
+        self.configuration = configuration
+        self.clock = clock
+        recorder = RunRecorder(configuration: configuration, logger: logger, keepsStateInMemory: keepsStateInMemory,
+                               clock: clock, deliveryRunner: deliveryRunner)
+    }
+
+    /// The checks of the next run through `resolver`, with the targets, policy and temporary-failure counts as
+    /// they are now (a reload while they run does not change them); `progress` counts the addresses done.
+    public func checks(with resolver: any DNSResolver, progress: CheckProgress? = nil)
+        -> @Sendable () async -> CheckedRun {
+        let check = ForwardConfirmation(resolver: resolver, policy: configuration.policy)
+        let targets = configuration.targets
+        let previousFailures = recorder.temporaryFailureCounts()
+        let clock = self.clock
+        return {
+            let startedAt = Int(clock.wallSeconds)
+            let started = clock.monotonicSeconds
+            let results = await resolver.run {
+                await check.check(targets, concurrency: resolver.checksInFlight,
+                                  previousTemporaryFailures: previousFailures, progress: progress)
+            }
+            return CheckedRun(results: results, startedAt: startedAt,
+                              durationSeconds: clock.monotonicSeconds - started)
+        }
+    }
+
+    /// Records a finished run (drift, deliveries, state file, metrics) and builds its report and summary.
+    /// `nextRunInSeconds` is for the daemon's status line.
+    public func record(_ run: CheckedRun, nextRunInSeconds: Double? = nil) -> RunRecorder.Recorded {
+        recorder.record(run.results, startedAt: run.startedAt, durationSeconds: run.durationSeconds,
+                        nextRunInSeconds: nextRunInSeconds)
+    }
+
+    /// `--once`: one run, recorded, its on-change deliveries made (each within its time limit) before it returns.
+    public func once(with resolver: any DNSResolver, progress: CheckProgress? = nil) async -> RunRecorder.Recorded {
+        let recorded = record(await checks(with: resolver, progress: progress)())
+        recorder.finishPendingWork()
+        return recorded
+    }
+
+    /// A new configuration for the runs to come (see `RunRecorder.reconfigure`).
+    public func reconfigure(_ configuration: Configuration) {
+        self.configuration = configuration
+        recorder.reconfigure(configuration)
+    }
+
+    /// The daemon is stopping: see `RunRecorder.stop`.
+    public func stop() {
+        recorder.stop()
+    }
+}
