@@ -50,7 +50,10 @@ public final class DeliveryQueue: Sendable {
                 state.program = newValue
                 guard newValue == nil else { return 0 }
                 let count = state.waiting.count + state.kept.count
-                for _ in state.waiting { busy.leave() }
+                // After `stop()` the waiting ones have left `busy` already.
+                if !state.stopping {
+                    for _ in state.waiting { busy.leave() }
+                }
                 state.waiting = [:]
                 state.kept = [:]
                 state.order = []
@@ -84,6 +87,14 @@ public final class DeliveryQueue: Sendable {
     public func add(_ deliveries: [Delivery]) {
         let (merged, waiting) = state.withLock { state in
             guard state.program != nil else { return (0, 0) }
+            guard !state.stopping else {
+                // Nothing starts any more: kept for the state file, never entered in `busy`.
+                for delivery in deliveries {
+                    state.kept[delivery.address] = state.kept[delivery.address].map { $0.merged(with: delivery) }
+                        ?? delivery
+                }
+                return (0, 0)
+            }
             var merged = 0
             let kept = state.kept.values.sorted { $0.address < $1.address }
             state.kept = [:]
@@ -126,7 +137,14 @@ public final class DeliveryQueue: Sendable {
     /// rdnscheck is stopping: starts nothing more, stops the programs running (they count as tries) and waits
     /// for them at most `seconds`. Returns what is still owed.
     public func stop(waitingAtMost seconds: Double = 5) -> [Delivery] {
-        state.withLock { $0.stopping = true }
+        // What waits will not start now: it stays in `waiting` for `undelivered` but leaves `busy`, which would
+        // otherwise stay entered (libdispatch keeps an entered group alive: a leak at every stop).
+        let waiting: Int = state.withLock { state in
+            guard !state.stopping else { return 0 }
+            state.stopping = true
+            return state.waiting.count
+        }
+        for _ in 0..<waiting { busy.leave() }
         runner.stopAll()
         _ = runs.wait(timeout: .now() + seconds)
         return undelivered
