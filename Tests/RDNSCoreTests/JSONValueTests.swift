@@ -175,6 +175,47 @@ struct JSONValueTests {
         #expect(description.utf8.allSatisfy { (0x20...0x7e).contains($0) })
     }
 
+    @Test("a duplicate key is found however many keys come before it", arguments: [1, 7, 8, 9, 40])
+    func duplicateAfterManyKeys(before: Int) {
+        for duplicated in [0, before - 1] {
+            let head = "{" + (0..<before).map { "\"k\($0)\": \($0), " }.joined()
+            let text = head + "\"k\(duplicated)\": 0}"
+            #expect(parseError(Array(text.utf8)) == JSONParseError(offset: head.utf8.count,
+                                                                   reason: "duplicate key \"k\(duplicated)\""))
+        }
+    }
+
+    @Test("canonically equivalent keys are duplicates in a large object too")
+    func equivalentKeysInALargeObject() {
+        let head = "{" + (0..<20).map { "\"k\($0)\": \($0), " }.joined() + "\"\u{e9}\": 1, "
+        let text = head + "\"e\u{301}\": 2}"
+        #expect(parseError(Array(text.utf8))?.offset == head.utf8.count)
+    }
+
+    @Test("integers are exact on either side of 18 digits", arguments: [
+        ("999999999999999999", 999_999_999_999_999_999),
+        ("-999999999999999999", -999_999_999_999_999_999),
+        ("1000000000000000000", 1_000_000_000_000_000_000),
+        ("-1000000000000000001", -1_000_000_000_000_000_001),
+        ("-0", 0),
+    ])
+    func integersAroundEighteenDigits(text: String, value: Int) throws {
+        #expect(try parsed(text) == .integer(value))
+        #expect(try parsed("[\(text)]") == .array([.integer(value)]))
+    }
+
+    @Test("strings read the same whether plain, escaped or not ASCII", arguments: [
+        ("\"mail.example.com\"", "mail.example.com"),
+        ("\"mail\\u002eexample.com\"", "mail.example.com"),
+        ("\"a\\\\b\"", "a\\b"),
+        ("\"caf\u{e9}.example\"", "caf\u{e9}.example"),
+        ("\"\u{e9}t\u{e9}\"", "\u{e9}t\u{e9}"),
+    ])
+    func plainAndEscapedStrings(text: String, value: String) throws {
+        #expect(try parsed(text) == .string(value))
+        #expect(try parsed("{\(text): 1}") == .object([JSONValue.Member(value, .integer(1))]))
+    }
+
     @Test("serialized values parse back to themselves", arguments: [
         JSONValue.null,
         .bool(false),

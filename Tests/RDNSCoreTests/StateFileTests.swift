@@ -299,6 +299,45 @@ struct StateFileTests {
         }
     }
 
+    @Test("invalid JSON anywhere is named before a wrong address, and the first wrong address before a later one")
+    func errorsInTheOrderOfTheWholeDocument() {
+        let addresses = "\"addresses\": {\"192.0.2.1\": {}, \"192.0.2.300\": {}, \"192.0.2.2\": {}"
+        #expect(decodeError("{\"version\": 1, \(addresses)}}")?.message == "address \"192.0.2.1\" has no \"status\"")
+        #expect(decodeError("{\"version\": 1, \(addresses), \"192.0.2.1\": 1}}")?.message
+                == "not valid JSON: byte 82: duplicate key \"192.0.2.1\"")
+        #expect(decodeError("{\"version\": 1, \(addresses)}, }")?.message
+                == "not valid JSON: byte 83: expected a string key, found '}'")
+        #expect(decodeError("{\(addresses)}, \"version\": 2}")?.message
+                == "unsupported version 2 (this rdnscheck reads 1)")
+        #expect(decodeError("{\(addresses)}, \"version\": 1, \"extra\": 1}")?.message
+                == "the file has an unknown key \"extra\"")
+    }
+
+    @Test("an address given twice is named before what is wrong with its second entry")
+    func twiceBeforeWrong() {
+        let entry = "{\"status\": \"ok\", \"since\": 1, \"checked_at\": 1}"
+        let text = "{\"version\": 1, \"addresses\": {\"::ffff:a00:1\": \(entry), \"::ffff:10.0.0.1\": {}}}"
+        #expect(decodeError(text)?.message == "address \"::ffff:10.0.0.1\" is given twice")
+    }
+
+    @Test("a large state reads back exactly, and a key repeated at its end is still found")
+    func largeStateRoundTrip() throws {
+        var states: [IPAddress: AddressState] = [:]
+        for offset in 0..<20_000 {
+            let address = IPAddress.v4(0x0a00_0000 + UInt32(offset))
+            states[address] = offset % 100 == 0
+                ? StateSamples.state(.ok, ptr: ["h\(offset).example.net"],
+                                     forward: ["h\(offset).example.net": [address.description]])
+                : StateSamples.state(.critical, ptr: [], forward: [:], failures: offset % 3, since: offset,
+                                     checkedAt: offset + 1)
+        }
+        let text = try StateFile.encode(states)
+        #expect(try StateFile.decode(text.utf8) == states)
+        let repeated = String(text.dropLast(3)) + ",\n \"10.0.0.0\": {}\n}}\n"
+        #expect(decodeError(repeated)?.message
+                == "not valid JSON: byte \(text.utf8.count): duplicate key \"10.0.0.0\"")
+    }
+
     @Test("hostile address keys are quoted safely in the message")
     func hostileKeyInMessage() throws {
         let message = try #require(decodeError("{\"version\": 1, \"addresses\": {\"\\u001b[2J\\n\": {}}}")?.message)

@@ -38,26 +38,70 @@ public enum JSONValue: Equatable, Sendable {
     /// once per level, so keep it in the hundreds at most.
     public static func parse(_ bytes: some Collection<UInt8>, maximumBytes: Int = defaultMaximumBytes,
                              maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError) -> JSONValue {
-        guard bytes.count <= maximumBytes else {
-            throw JSONParseError(offset: maximumBytes, reason: "input longer than \(maximumBytes) bytes")
+        try JSONReader.read(bytes, maximumBytes: maximumBytes, maximumDepth: maximumDepth) {
+            reader throws(JSONParseError) in try reader.readValue(depth: 0)
         }
-        var parser = JSONParser(bytes: Array(bytes), maximumDepth: maximumDepth)
-        return try parser.parseDocument()
     }
 
     /// Compact JSON text on one line, with `", "` and `": "` separators as in SPEC.md's examples. Strings are
     /// escaped as in `JSONReport.quoted`; a non-finite double (which the parser never produces) becomes `null`.
     public var jsonText: String {
+        var text = ""
+        write(to: &text)
+        return text
+    }
+
+    /// Appends `jsonText` to `text`, so that a large document (the state file) is written into one buffer
+    /// instead of being joined from a String per value.
+    func write(to text: inout String) {
         switch self {
-        case .null: "null"
-        case .bool(let value): value ? "true" : "false"
-        case .integer(let value): String(value)
-        case .double(let value): value.isFinite ? value.description : "null"
-        case .string(let text): JSONReport.quoted(text)
-        case .array(let values): "[" + values.map(\.jsonText).joined(separator: ", ") + "]"
+        case .null: text += "null"
+        case .bool(let value): text += value ? "true" : "false"
+        case .integer(let value): text += String(value)
+        case .double(let value): text += value.isFinite ? value.description : "null"
+        case .string(let string): text += JSONReport.quoted(string)
+        case .array(let values):
+            text += "["
+            for (position, value) in values.enumerated() {
+                if position > 0 { text += ", " }
+                value.write(to: &text)
+            }
+            text += "]"
         case .object(let members):
-            "{" + members.map { JSONReport.quoted($0.key) + ": " + $0.value.jsonText }.joined(separator: ", ") + "}"
+            text += "{"
+            for (position, member) in members.enumerated() {
+                if position > 0 { text += ", " }
+                text += JSONReport.quoted(member.key)
+                text += ": "
+                member.value.write(to: &text)
+            }
+            text += "}"
         }
+    }
+}
+
+/// The keys of one object so far, to find a duplicate. Most objects have a few keys, and comparing with each is
+/// quicker than hashing into a table built for every object; a large one (the state file's addresses) gets a table.
+private struct KeySet {
+    private static let listed = 8
+    private var list: [String] = []
+    private var table: Set<String>?
+
+    init(expectedCount: Int) {
+        if expectedCount > KeySet.listed { table = Set(minimumCapacity: expectedCount) }
+    }
+
+    /// Adds `key`; false when it was there already.
+    mutating func insert(_ key: String) -> Bool {
+        if table != nil { return table!.insert(key).inserted }
+        guard !list.contains(key) else { return false }
+        guard list.count == KeySet.listed else {
+            list.append(key)
+            return true
+        }
+        table = Set(list + [key])
+        list = []
+        return true
     }
 }
 
@@ -76,30 +120,56 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
     public var description: String { "byte \(offset): \(reason)" }
 }
 
-/// A recursive-descent parser over the whole input; depth is checked before every recursion.
-private struct JSONParser {
-    let bytes: [UInt8]
-    let maximumDepth: Int
-    var index = 0
+/// A pull reader over one JSON text: the caller reads values one at a time, as whole `JSONValue`s
+/// (`readValue`) or, for the members of an object or the elements of an array, one by one (`readObject`,
+/// `readArray`) without building the container, so that a large document (the state file) is decoded as it is
+/// read. Both ways share one grammar, one duplicate-key check and one depth limit, checked before every recursion.
+struct JSONReader {
+    private let bytes: [UInt8]
+    private let maximumDepth: Int
+    private var index = 0
 
-    init(bytes: [UInt8], maximumDepth: Int) {
+    private init(bytes: [UInt8], maximumDepth: Int) {
         self.bytes = bytes
         self.maximumDepth = maximumDepth
     }
 
-    mutating func parseDocument() throws(JSONParseError) -> JSONValue {
-        skipWhitespace()
-        let value = try parseValue(depth: 0)
-        skipWhitespace()
-        guard index == bytes.count else { throw failure("unexpected \(describeByte()) after the JSON value") }
+    /// Reads one JSON text with `body`, which reads its one value; only whitespace may follow it.
+    static func read<Value>(_ bytes: some Collection<UInt8>, maximumBytes: Int, maximumDepth: Int,
+                            _ body: (inout JSONReader) throws(JSONParseError) -> Value) throws(JSONParseError)
+        -> Value {
+        guard bytes.count <= maximumBytes else {
+            throw JSONParseError(offset: maximumBytes, reason: "input longer than \(maximumBytes) bytes")
+        }
+        var reader = JSONReader(bytes: Array(bytes), maximumDepth: maximumDepth)
+        reader.skipWhitespace()
+        let value = try body(&reader)
+        reader.skipWhitespace()
+        guard reader.index == reader.bytes.count else {
+            throw reader.failure("unexpected \(reader.describeByte()) after the JSON value")
+        }
         return value
     }
 
-    private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+    /// Whether the next value is an object (whitespace before it skipped).
+    var isAtObject: Bool { peek() == UInt8(ascii: "{") }
+
+    /// Reads the next value whole. `depth` is the number of arrays and objects it is nested in.
+    mutating func readValue(depth: Int) throws(JSONParseError) -> JSONValue {
         guard index < bytes.count else { throw failure("unexpected end of input, expected a value") }
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
-        case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
+        case UInt8(ascii: "{"):
+            var members: [JSONValue.Member] = []
+            try readObject(depth: depth + 1) { reader, key throws(JSONParseError) in
+                members.append(JSONValue.Member(key, try reader.readValue(depth: depth + 1)))
+            }
+            return .object(members)
+        case UInt8(ascii: "["):
+            var values: [JSONValue] = []
+            try readArray(depth: depth + 1) { reader throws(JSONParseError) in
+                values.append(try reader.readValue(depth: depth + 1))
+            }
+            return .array(values)
         case UInt8(ascii: "\""): return .string(try parseString())
         case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
@@ -109,15 +179,19 @@ private struct JSONParser {
         }
     }
 
-    private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+    /// Reads the object that must come next (`isAtObject`), calling `member` with each key in document order;
+    /// `member` must read the key's value, at `depth`, the object's own depth (one more than its container's).
+    /// `expectedCount`, a guess at the number of keys, saves growing the table that finds duplicates.
+    mutating func readObject(depth: Int, expectedCount: Int = 0,
+                             _ member: (inout JSONReader, String) throws(JSONParseError) -> Void)
+        throws(JSONParseError) {
         guard depth <= maximumDepth else { throw failure("nesting deeper than \(maximumDepth) levels") }
         index += 1
-        var members: [JSONValue.Member] = []
-        var keys: Set<String> = []
+        var keys = KeySet(expectedCount: expectedCount)
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return
         }
         while true {
             skipWhitespace()
@@ -125,7 +199,7 @@ private struct JSONParser {
             let keyOffset = index
             let key = try parseString()
             // Two values for one key would let a reader and a writer disagree about the document.
-            guard keys.insert(key).inserted else {
+            guard keys.insert(key) else {
                 throw JSONParseError(offset: keyOffset, reason: "duplicate key \(quotedExcerpt(key))")
             }
             skipWhitespace()
@@ -134,32 +208,33 @@ private struct JSONParser {
             }
             index += 1
             skipWhitespace()
-            members.append(JSONValue.Member(key, try parseValue(depth: depth)))
+            try member(&self, key)
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(members)
+            case UInt8(ascii: "}"): index += 1; return
             default: throw failure("expected ',' or '}' in an object, found \(describeByte())")
             }
         }
     }
 
-    private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+    /// Reads the array that comes next, calling `element` for each element, which it must read at `depth`.
+    private mutating func readArray(depth: Int, _ element: (inout JSONReader) throws(JSONParseError) -> Void)
+        throws(JSONParseError) {
         guard depth <= maximumDepth else { throw failure("nesting deeper than \(maximumDepth) levels") }
         index += 1
-        var values: [JSONValue] = []
         skipWhitespace()
         if peek() == UInt8(ascii: "]") {
             index += 1
-            return .array(values)
+            return
         }
         while true {
             skipWhitespace()
-            values.append(try parseValue(depth: depth))
+            try element(&self)
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(values)
+            case UInt8(ascii: "]"): index += 1; return
             default: throw failure("expected ',' or ']' in an array, found \(describeByte())")
             }
         }
@@ -168,6 +243,12 @@ private struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         let start = index
         index += 1
+        // Most strings (keys, words, addresses, host names) are plain ASCII: made straight from the input.
+        let plainEnd = endOfPlainASCII(from: index)
+        if plainEnd < bytes.count, bytes[plainEnd] == UInt8(ascii: "\"") {
+            defer { index = plainEnd + 1 }
+            return String(decoding: bytes[index..<plainEnd], as: UTF8.self)
+        }
         var utf8: [UInt8] = []
         while true {
             guard index < bytes.count else { throw JSONParseError(offset: start, reason: "unterminated string") }
@@ -182,10 +263,7 @@ private struct JSONParser {
             case 0..<0x20:
                 throw failure("unescaped control character \(describeByte()) in a string")
             case 0..<0x80:
-                // Copying a run of plain ASCII at once keeps large state files quick to read.
-                let runEnd = bytes[index...].firstIndex {
-                    $0 < 0x20 || $0 >= 0x80 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\")
-                } ?? bytes.count
+                let runEnd = endOfPlainASCII(from: index)
                 utf8.append(contentsOf: bytes[index..<runEnd])
                 index = runEnd
             default:
@@ -194,6 +272,17 @@ private struct JSONParser {
                 index += length
             }
         }
+    }
+
+    /// The offset of the first byte from `position` on that is not printable ASCII other than `"` and `\\`.
+    private func endOfPlainASCII(from position: Int) -> Int {
+        var end = position
+        while end < bytes.count {
+            let byte = bytes[end]
+            guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") else { break }
+            end += 1
+        }
+        return end
     }
 
     private mutating func parseEscape(into utf8: inout [UInt8]) throws(JSONParseError) {
@@ -278,6 +367,12 @@ private struct JSONParser {
             if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { index += 1 }
             guard isDigit(peek()) else { throw failure("expected a digit in the exponent, found \(describeByte())") }
             skipDigits()
+        }
+        // Times and counts, most of a state file's numbers, are added up digit by digit: 18 digits cannot overflow.
+        let digits = bytes[start..<index].drop { $0 == UInt8(ascii: "-") }
+        if isInteger, digits.count <= 18 {
+            let magnitude = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+            return .integer(bytes[start] == UInt8(ascii: "-") ? -magnitude : magnitude)
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if isInteger, let value = Int(text) { return .integer(value) }
