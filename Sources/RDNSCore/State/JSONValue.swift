@@ -118,6 +118,11 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
 
     /// `byte 17: expected ':' after an object key`.
     public var description: String { "byte \(offset): \(reason)" }
+
+    /// Input longer than a reader takes, found from its length before any byte is read.
+    static func tooLong(_ maximumBytes: Int) -> JSONParseError {
+        JSONParseError(offset: maximumBytes, reason: "input longer than \(maximumBytes) bytes")
+    }
 }
 
 /// A pull reader over one JSON text: the caller reads values one at a time, as whole `JSONValue`s
@@ -139,7 +144,7 @@ struct JSONReader {
                             _ body: (inout JSONReader) throws(JSONParseError) -> Value) throws(JSONParseError)
         -> Value {
         guard bytes.count <= maximumBytes else {
-            throw JSONParseError(offset: maximumBytes, reason: "input longer than \(maximumBytes) bytes")
+            throw JSONParseError.tooLong(maximumBytes)
         }
         var reader = JSONReader(bytes: Array(bytes), maximumDepth: maximumDepth)
         reader.skipWhitespace()

@@ -107,6 +107,10 @@ public enum StateFile {
     public static func decodeContents(_ bytes: some Collection<UInt8>) throws(StateFileError) -> Contents {
         // An array (no copy when it is one already): a caller in another module gets unspecialized generic code,
         // and a loop over its bytes took longer than the decoding.
+        // Refused by its length before it is copied: a file over the limit is hundreds of megabytes.
+        guard bytes.count <= maximumSize else {
+            throw StateFileError("not valid JSON: \(JSONParseError.tooLong(maximumSize))")
+        }
         let bytes = Array(bytes)
         // Every member but the addresses' entries, which stand as an empty object when they are one.
         var document: JSONValue = .null
