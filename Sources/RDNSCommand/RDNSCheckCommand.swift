@@ -14,8 +14,9 @@ public enum RDNSCheckCommand {
     /// Exit code of `--check-config` and of the daemon for an invalid configuration.
     public static let invalidConfigurationExitCode: Int32 = 6
 
-    /// Runs the command with the arguments after the program name and returns the exit code.
-    public static func run(_ arguments: [String]) async -> Int32 {
+    /// Runs the command with the arguments after the program name and returns the exit code. `@concurrent`: the
+    /// executable calls it from the main actor, and a run (the daemon's loop above all) must not hold that.
+    @concurrent public static func run(_ arguments: [String]) async -> Int32 {
         let options: CommandLineOptions
         do {
             options = try CommandLineOptions.parse(arguments)

@@ -1,4 +1,5 @@
 import RDNSCore
+import RDNSPOSIX
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import CSocket
 import RDNSCore
+import RDNSPOSIX
 
 #if canImport(Glibc)
 import Glibc

@@ -2,6 +2,7 @@ import CResolv
 // The pipelined engine (RDNSEngine) is one of this module's resolvers: whoever imports the resolvers gets it.
 @_exported import RDNSEngine
 import RDNSCore
+import RDNSPOSIX
 
 #if canImport(Glibc)
 import Glibc
