@@ -4,6 +4,7 @@ import PackageDescription
 // Layers, bottom to top:
 //   CResolv       C shim over glibc's libresolv (the only code that sees its structs and macros)
 //   CSocket       the Linux socket calls Swift cannot reach (sendmmsg, recvmmsg, CMSG_*), 1:1 and deciding nothing
+//   RDNSPOSIX     the small POSIX idioms, each once: write-all, capped read, the monotonic clock, errno text, EINTR
 //   RDNSCore      pure Swift: addresses, DNS messages, the FCrDNS check, verdicts, configuration, reports
 //   RDNSEngine    the pipelined UDP engine over CSocket: selector, pending writes, reads, timers, TCP fallback
 //   RDNSResolver  RDNSCore's DNSResolver over CResolv (libresolv on a thread pool), the engine's settings, and
@@ -13,6 +14,14 @@ import PackageDescription
 //   RDNSDaemon    the long-running service: schedule, signals, reloads, sd_notify
 //   RDNSCommand   the command line: options, wiring, output, exit codes
 //   rdnscheck     the executable: calls RDNSCommand
+
+// One concurrency model for every Swift module: a nonisolated `async` function runs on its caller's executor unless
+// it says `@concurrent` (SE-0461; the default of the coming language mode). Without it, `async` meant "run on the
+// caller's executor" in some modules and "hop to the global pool" in others. The engine needs it (its resolver's
+// lookups must stay on the engine's executor, not hop between threads), and the rest gains nothing from hopping:
+// the one entry point that must leave the main actor, `RDNSCheckCommand.run`, says `@concurrent`.
+let swiftSettings: [SwiftSetting] = [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+
 let package = Package(
     name: "rdnscheck",
     products: [
@@ -26,34 +35,56 @@ let package = Package(
             linkerSettings: [.linkedLibrary("resolv")]
         ),
         .target(name: "CSocket", path: "CSocket", cSettings: [.unsafeFlags(["-Wall", "-Wextra"])]),
-        .target(name: "RDNSCore", swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]),
+        .target(name: "RDNSPOSIX", swiftSettings: swiftSettings),
+        .target(name: "RDNSCore", dependencies: ["RDNSPOSIX"], swiftSettings: swiftSettings),
         .target(
             name: "RDNSEngine",
-            dependencies: ["CSocket", "RDNSCore"],
+            dependencies: ["CSocket", "RDNSCore", "RDNSPOSIX"],
             // The engine's state is classes used by one thread only; run-time exclusivity checks on their every
             // field access cost about 5% of the CPU of a /16 (measured with callgrind). Debug builds keep them.
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-                            .enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+            swiftSettings: swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"],
+                                                         .when(configuration: .release))]
         ),
         .target(
             name: "RDNSResolver",
-            dependencies: ["CResolv", "RDNSCore", "RDNSEngine"],
-            swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+            dependencies: ["CResolv", "RDNSCore", "RDNSEngine", "RDNSPOSIX"],
+            swiftSettings: swiftSettings
         ),
-        .target(name: "RDNSRun", dependencies: ["RDNSCore"]),
-        .target(name: "RDNSDaemon", dependencies: ["RDNSCore", "RDNSRun"]),
-        .target(name: "RDNSCommand", dependencies: ["RDNSCore", "RDNSResolver", "RDNSRun", "RDNSDaemon"]),
-        .executableTarget(name: "rdnscheck", dependencies: ["RDNSCommand"]),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "RDNSRun", dependencies: ["RDNSCore", "RDNSPOSIX"], swiftSettings: swiftSettings),
+        .target(name: "RDNSDaemon", dependencies: ["RDNSCore", "RDNSRun", "RDNSPOSIX"], swiftSettings: swiftSettings),
+        .target(
+            name: "RDNSCommand",
+            dependencies: ["RDNSCore", "RDNSResolver", "RDNSRun", "RDNSDaemon", "RDNSPOSIX"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "rdnscheck", dependencies: ["RDNSCommand", "RDNSPOSIX"], swiftSettings: swiftSettings),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "RDNSCoreTests",
             dependencies: ["RDNSCore"],
-            exclude: ["Fixtures"]
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
         ),
-        .testTarget(name: "RDNSResolverTests", dependencies: ["RDNSResolver", "RDNSCore", "TestSupport"]),
-        .testTarget(name: "RDNSEngineTests", dependencies: ["RDNSEngine", "RDNSResolver", "RDNSCore", "TestSupport"]),
-        .testTarget(name: "RDNSDaemonTests", dependencies: ["RDNSDaemon", "RDNSRun", "RDNSCore", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+        .testTarget(
+            name: "RDNSResolverTests",
+            dependencies: ["RDNSResolver", "RDNSCore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RDNSEngineTests",
+            dependencies: ["RDNSEngine", "RDNSResolver", "RDNSCore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RDNSDaemonTests",
+            dependencies: ["RDNSDaemon", "RDNSRun", "RDNSCore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["TestSupport"],
+            swiftSettings: swiftSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

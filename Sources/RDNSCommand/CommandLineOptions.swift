@@ -86,40 +86,31 @@ public struct CommandLineOptions: Equatable, Sendable {
                 options.format = format
             case "--nameserver":
                 let text = try value(for: name, inline: inline)
-                let nameserver: Nameserver
-                do {
-                    nameserver = try Nameserver(parsing: text)
-                } catch {
-                    throw UsageError(description: error.description)
-                }
-                guard options.nameservers.count < Configuration.maximumNameservers else {
-                    throw UsageError(description: "more than 3 nameservers (the resolver uses at most 3)")
-                }
-                options.nameservers.append(nameserver)
+                options.nameservers.append(try setting { () throws(InvalidSetting) in
+                    try SettingValues.nameserver(text, after: options.nameservers)
+                })
             case "--timeout":
                 let text = try value(for: name, inline: inline)
-                do {
-                    options.timeoutSeconds = try Duration.parse(text, within: Configuration.timeoutRange)
-                } catch {
-                    throw UsageError(description: "timeout \(error)")
-                }
+                options.timeoutSeconds = try setting { () throws(InvalidSetting) in try SettingValues.timeout(text) }
             case "--concurrency":
                 let text = try value(for: name, inline: inline)
-                guard let count = Int(text), (1...4096).contains(count), text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 })
-                else {
-                    throw UsageError(description: "concurrency '\(text)' is not a number of queries from 1 to 4096")
-                }
-                options.concurrency = count
+                options.concurrency = try setting { () throws(InvalidSetting) in try SettingValues.concurrency(text) }
             case "--engine":
                 let text = try value(for: name, inline: inline)
-                guard let engine = ResolverEngine(rawValue: text) else {
-                    throw UsageError(description: "unknown engine '\(text)' (use libresolv or pipelined)")
+                guard let engine = SettingValues.engine(text) else {
+                    throw UsageError(description: "unknown engine '\(text)' (use \(SettingValues.engineChoices))")
                 }
                 options.engine = engine
             case "--state":
-                options.statePath = try absolutePath(value(for: name, inline: inline), option: name)
+                let text = try value(for: name, inline: inline)
+                options.statePath = try setting { () throws(InvalidSetting) in
+                    try SettingValues.absolutePath(text, of: name)
+                }
             case "--textfile":
-                options.textfilePath = try absolutePath(value(for: name, inline: inline), option: name)
+                let text = try value(for: name, inline: inline)
+                options.textfilePath = try setting { () throws(InvalidSetting) in
+                    try SettingValues.absolutePath(text, of: name)
+                }
             default:
                 throw UsageError(description: "unknown option '\(name)'")
             }
@@ -148,8 +139,12 @@ public struct CommandLineOptions: Equatable, Sendable {
         }
     }
 
-    private static func absolutePath(_ path: String, option: String) throws(UsageError) -> String {
-        guard path.hasPrefix("/") else { throw UsageError(description: "\(option) '\(path)' must be an absolute path") }
-        return path
+    /// A value checked by `SettingValues`, as the configuration file checks it; its error as a usage error.
+    private static func setting<Value>(_ parse: () throws(InvalidSetting) -> Value) throws(UsageError) -> Value {
+        do {
+            return try parse()
+        } catch {
+            throw UsageError(description: error.description)
+        }
     }
 }

@@ -1,4 +1,5 @@
 import RDNSCore
+import RDNSPOSIX
 import RDNSResolver
 import RDNSRun
 import Synchronization
@@ -71,21 +72,6 @@ enum Output {
 
     /// One line on stderr: control characters in it (from arguments or file names) are escaped.
     static func error(_ line: String) {
-        writeAll(OneLine.escaped(line) + "\n", to: STDERR_FILENO)
-    }
-
-    private static func writeAll(_ text: String, to descriptor: Int32) {
-        var text = text
-        text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += written
-            }
-        }
+        writeAll(Escaping.oneLine(line) + "\n", to: STDERR_FILENO)
     }
 }

@@ -11,11 +11,9 @@ import Glibc
 public enum RDNSCheckCommand {
     public static let version = "0.1.0"
 
-    /// Exit code of `--check-config` and of the daemon for an invalid configuration.
-    public static let invalidConfigurationExitCode: Int32 = 6
-
-    /// Runs the command with the arguments after the program name and returns the exit code.
-    public static func run(_ arguments: [String]) async -> Int32 {
+    /// Runs the command with the arguments after the program name and returns the exit code. `@concurrent`: the
+    /// executable calls it from the main actor, and a run (the daemon's loop above all) must not hold that.
+    @concurrent public static func run(_ arguments: [String]) async -> Int32 {
         let options: CommandLineOptions
         do {
             options = try CommandLineOptions.parse(arguments)
@@ -48,7 +46,7 @@ public enum RDNSCheckCommand {
         if options.checkConfig {
             guard errors.isEmpty else {
                 for error in errors { Output.error(error.description) }
-                return invalidConfigurationExitCode
+                return ConfigurationError.exitCode
             }
             Output.write("configuration OK\n")
             return 0

@@ -43,9 +43,9 @@ public final class Daemon {
     private var runResolver: (any DNSResolver)?
     private var runResolverIsCurrent = false
 
-    /// Exit codes: 0 after a requested stop, 6 for an invalid configuration at start, 1 for other fatal errors.
+    /// Exit codes: 0 after a requested stop, `ConfigurationError.exitCode` for an invalid configuration at start,
+    /// 1 for other fatal errors.
     public static let exitStopped: Int32 = 0
-    public static let exitInvalidConfiguration: Int32 = 6
     public static let exitFatal: Int32 = 1
 
     /// Loads the configuration and sets up the resolver; nil and the exit code when that fails (errors logged).
@@ -56,7 +56,7 @@ public final class Daemon {
         guard errors.isEmpty else {
             for error in errors { logger.error(error.description) }
             logger.error("invalid configuration (\(errors.count) error\(errors.count == 1 ? "" : "s")); not starting")
-            return .failure(ExitCode(exitInvalidConfiguration))
+            return .failure(ExitCode(ConfigurationError.exitCode))
         }
         let resolver: any DNSResolver
         do {

@@ -1,24 +1,9 @@
 import RDNSCore
+import RDNSPOSIX
 
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// How replies become outcomes, given by the resolver module so that both engines classify alike (one place for
-/// the RCODE policy: `OutcomeClassifier`).
-package struct ReplyClassification: Sendable {
-    /// The failure an error RCODE (SERVFAIL, REFUSED, NOTIMP, FORMERR) stands for.
-    package var failure: @Sendable (_ rcode: Int32) -> LookupFailure
-    /// A whole reply that answers the question: parsed and checked.
-    package var outcome: @Sendable (_ reply: UnsafeBufferPointer<UInt8>, _ name: DNSName, _ type: RecordType)
-        -> QueryOutcome
-
-    package init(failure: @escaping @Sendable (Int32) -> LookupFailure,
-                 outcome: @escaping @Sendable (UnsafeBufferPointer<UInt8>, DNSName, RecordType) -> QueryOutcome) {
-        self.failure = failure
-        self.outcome = outcome
-    }
-}
 
 /// The pipelined engine's state, used only on its thread: the query table (one slot per query in flight), the
 /// window, and the retry and EDNS policy, over its parts: `Selector` (the wait), `PendingWrites` (sends),
@@ -68,7 +53,6 @@ final class LookupEngine {
     private var ids: QueryIDs
     private var timers: AttemptTimers
     private let tcp: TCPFallback
-    private let classification: ReplyClassification
     private let now: () -> Double
     private let attemptsTotal: Int
     /// The window: the most queries in flight, bounded by what the receive buffers hold.
@@ -86,7 +70,7 @@ final class LookupEngine {
     private static let bufferPerDatagram = 2048
 
     init(nameservers: [Nameserver], timeoutSeconds: Int, attempts: Int, window: Int, tcpLimit: Int,
-         classification: ReplyClassification, clock: @escaping () -> Double) throws(EngineSetupError) {
+         clock: @escaping () -> Double) throws(EngineSetupError) {
         selector = try Selector()
         var sockets: [Int32] = []
         var granted = Int.max
@@ -110,8 +94,7 @@ final class LookupEngine {
                                segmenting: sockets.first.map(PendingWrites.segmentationWorks) ?? false)
         ids = QueryIDs(servers: sockets.count)
         timers = AttemptTimers(timeout: Double(timeoutSeconds))
-        tcp = TCPFallback(servers: nameservers, selector: selector, classification: classification, limit: tcpLimit)
-        self.classification = classification
+        tcp = TCPFallback(servers: nameservers, selector: selector, limit: tcpLimit)
         now = clock
         attemptsTotal = attempts * sockets.count
     }
@@ -249,28 +232,22 @@ final class LookupEngine {
         }
         let rcode = Int32(reply[3] & 0x0f)
         switch rcode {
-        case LookupEngine.rcodeFormatError where slots[index].query.usesEDNS:
+        case OutcomeClassification.rcodeFormatError where slots[index].query.usesEDNS:
             // A server (or a middlebox) that does not know EDNS: ask again without the OPT record, as glibc does.
             let request = slots[index].request!
             slots[index].query.reset(name: request.name, type: request.type, edns: false)
-            slots[index].lastFailure = classification.failure(rcode)
+            slots[index].lastFailure = OutcomeClassification.failure(rcode: rcode, errorNumber: 0)
             retryOrFinish(index)
-        case LookupEngine.rcodeServerFailure, LookupEngine.rcodeRefused, LookupEngine.rcodeNotImplemented:
+        case _ where OutcomeClassification.asksAgain(after: rcode):
             // As glibc does: another attempt (the next nameserver) may answer.
-            slots[index].lastFailure = classification.failure(rcode)
+            slots[index].lastFailure = OutcomeClassification.failure(rcode: rcode, errorNumber: 0)
             retryOrFinish(index)
         default:
             let request = slots[index].request!
-            finish(index, classification.outcome(reply.assumingMemoryBound(to: UInt8.self), request.name,
-                                                 request.type))
+            finish(index, OutcomeClassification.parse(reply.assumingMemoryBound(to: UInt8.self), name: request.name,
+                                                      type: request.type))
         }
     }
-
-    /// The RCODEs (RFC 1035 4.1.1) after which the engine asks again rather than report.
-    private static let rcodeFormatError: Int32 = 1
-    private static let rcodeServerFailure: Int32 = 2
-    private static let rcodeNotImplemented: Int32 = 4
-    private static let rcodeRefused: Int32 = 5
 
     /// An ICMP port unreachable came back on this socket: nothing listens there, so every attempt waiting on it
     /// is over now.

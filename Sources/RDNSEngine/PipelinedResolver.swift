@@ -49,11 +49,11 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
     /// The engine asking `nameservers` (at least one), `attempts` times each, `timeoutSeconds` per attempt; the
     /// resolver module builds it from `ResolverSettings` (see its `init(settings:budget:)`).
     package init(nameservers: [Nameserver], timeoutSeconds: Int, attempts: Int, budget: DescriptorBudget,
-                 classification: ReplyClassification, clock: @escaping () -> Double) throws(EngineSetupError) {
+                 clock: @escaping () -> Double) throws(EngineSetupError) {
         concurrencyReduction = budget.reduction
         engine = try LookupEngine(nameservers: nameservers, timeoutSeconds: timeoutSeconds, attempts: attempts,
                                   window: budget.window, tcpLimit: budget.tcpExchanges,
-                                  classification: classification, clock: clock)
+                                  clock: clock)
         selector = engine.selector
         let context = Unmanaged.passRetained(self).toOpaque()
         guard pthread_create(&thread, nil, { context in

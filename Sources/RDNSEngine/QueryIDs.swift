@@ -1,4 +1,5 @@
 import CSocket
+import RDNSPOSIX
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,6 @@
 import CSocket
 import RDNSCore
+import RDNSPOSIX
 
 #if canImport(Glibc)
 import Glibc
@@ -7,21 +8,6 @@ import Glibc
 
 /// The most datagrams one `sendmmsg` or `recvmmsg` moves: the engine's batch, declared once.
 let datagramBatch = 64
-
-/// errno's text, for messages.
-func errorText(_ number: Int32 = errno) -> String {
-    String(cString: strerror(number))
-}
-
-/// `call` again while it fails with EINTR (a signal arrived meanwhile): every system call of the engine that may
-/// be interrupted goes through here, as CSocket's wrappers leave the retry to Swift.
-@inline(__always)
-func retryingOnInterrupt<Result: BinaryInteger>(_ call: () -> Result) -> Result {
-    while true {
-        let result = call()
-        if result >= 0 || errno != EINTR { return result }
-    }
-}
 
 extension Nameserver {
     /// A non-blocking socket of `type` (SOCK_DGRAM or SOCK_STREAM) connected to this nameserver, or for TCP with

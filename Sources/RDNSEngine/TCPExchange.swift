@@ -1,5 +1,6 @@
 import CSocket
 import RDNSCore
+import RDNSPOSIX
 
 #if canImport(Glibc)
 import Glibc
@@ -54,7 +55,7 @@ struct TCPExchange {
                 if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINPROGRESS || errno == ENOTCONN {
                     return .waitForOutput
                 }
-                return .failed(TCPExchange.failure(errno))
+                return .failed(OutcomeClassification.failure(errorNumber: errno, onTCPConnection: true))
             }
             written += count
         }
@@ -65,7 +66,7 @@ struct TCPExchange {
             }
             if count < 0 {
                 if errno == EAGAIN || errno == EWOULDBLOCK { return .waitForInput }
-                return .failed(TCPExchange.failure(errno))
+                return .failed(OutcomeClassification.failure(errorNumber: errno, onTCPConnection: true))
             }
             if count == 0 {
                 return .failed(.connectionFailed("the server closed the TCP connection before the whole reply"))
@@ -76,14 +77,6 @@ struct TCPExchange {
                 if input.count >= expected { return .reply(Array(input[2..<expected])) }
             }
             // Cannot pass maximumReply: the length prefix says at most that, and the reply ends there.
-        }
-    }
-
-    private static func failure(_ errorNumber: Int32) -> LookupFailure {
-        switch errorNumber {
-        case ECONNREFUSED, ENETUNREACH, EHOSTUNREACH: .unreachable
-        case ECONNRESET, EPIPE: .connectionFailed("the server reset the TCP connection")
-        default: .connectionFailed(errorText(errorNumber))
         }
     }
 }

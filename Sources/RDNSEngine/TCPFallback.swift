@@ -1,5 +1,6 @@
 import CSocket
 import RDNSCore
+import RDNSPOSIX
 
 #if canImport(Glibc)
 import Glibc
@@ -29,7 +30,6 @@ final class TCPFallback {
 
     private let servers: [Nameserver]
     private let selector: Selector
-    private let classification: ReplyClassification
     /// The most exchanges at once.
     let limit: Int
     /// Open exchanges, by socket.
@@ -44,10 +44,9 @@ final class TCPFallback {
     /// How long to wait before opening a TCP socket again after the process ran out of descriptors.
     private static let descriptorPause = 0.05
 
-    init(servers: [Nameserver], selector: Selector, classification: ReplyClassification, limit: Int) {
+    init(servers: [Nameserver], selector: Selector, limit: Int) {
         self.servers = servers
         self.selector = selector
-        self.classification = classification
         self.limit = max(1, limit)
     }
 
@@ -122,7 +121,9 @@ final class TCPFallback {
                 return tryNextServer(current.waiting(query: query), query: query, now: now,
                                      after: .malformed("the TCP reply does not answer the question asked"))
             }
-            let outcome = reply.withUnsafeBufferPointer { classification.outcome($0, request.name, request.type) }
+            let outcome = reply.withUnsafeBufferPointer {
+                OutcomeClassification.parse($0, name: request.name, type: request.type)
+            }
             request.continuation.resume(returning: outcome)
         case .failed(let failure):
             end(socket)

@@ -182,10 +182,3 @@ final class BlockingLookupPool: @unchecked Sendable {
         }
     }
 }
-
-/// CLOCK_MONOTONIC in seconds: the clock of every deadline in the resolvers.
-func monotonicSeconds() -> Double {
-    var clock = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &clock)
-    return Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
-}

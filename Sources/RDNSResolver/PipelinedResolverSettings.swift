@@ -2,6 +2,7 @@ import CResolv
 // The pipelined engine (RDNSEngine) is one of this module's resolvers: whoever imports the resolvers gets it.
 @_exported import RDNSEngine
 import RDNSCore
+import RDNSPOSIX
 
 #if canImport(Glibc)
 import Glibc
@@ -15,16 +16,12 @@ extension PipelinedResolver {
     }
 
     /// A resolver asking the settings' nameservers (or /etc/resolv.conf's), within `budget`; replies classified
-    /// by `OutcomeClassifier`, as `LibresolvResolver`'s are.
+    /// by `OutcomeClassification`, as `LibresolvResolver`'s are.
     public convenience init(settings: ResolverSettings, budget: DescriptorBudget) throws(ResolverSetupError) {
         let nameservers = try settings.engineNameservers()
-        let classification = ReplyClassification(
-            failure: { OutcomeClassifier.failure(rcode: $0, errorNumber: 0) },
-            outcome: { OutcomeClassifier.parse($0, name: $1, type: $2) })
         do {
             try self.init(nameservers: nameservers, timeoutSeconds: settings.timeoutSeconds,
-                          attempts: settings.attempts, budget: budget, classification: classification,
-                          clock: monotonicSeconds)
+                          attempts: settings.attempts, budget: budget, clock: monotonicSeconds)
         } catch {
             throw ResolverSetupError(description: error.description)
         }

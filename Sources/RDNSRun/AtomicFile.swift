@@ -1,4 +1,5 @@
 import RDNSCore
+import RDNSPOSIX
 
 #if canImport(Glibc)
 import Glibc
@@ -32,21 +33,7 @@ public enum AtomicFile {
         // The mode is the file's contract (node_exporter must read the metrics), whatever the umask:
         // the shipped unit runs with UMask=0077.
         fchmod(descriptor, mode)
-        var written = true
-        var text = contents
-        text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let count = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else {
-                    if count == 0 { errno = EIO }
-                    written = false
-                    return
-                }
-                offset += count
-            }
-        }
+        let written = writeAll(contents, to: descriptor)
         // ENOSPC and EDQUOT may surface only at fsync or close (delayed allocation, NFS): each step is checked.
         var synced = written && fsync(descriptor) == 0
         var savedErrno = errno
@@ -136,17 +123,10 @@ public enum AtomicFile {
         guard status.st_size <= limit else {
             throw WriteError(description: "\(path) is \(status.st_size) bytes, larger than \(limit) bytes")
         }
-        var contents: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw failure("cannot read \(path)") }
-            if count == 0 { return contents }
-            contents += chunk[0..<count]
-            guard contents.count <= limit else {
-                throw WriteError(description: "\(path) is larger than \(limit) bytes")
-            }
+        switch readAll(descriptor, limit: limit) {
+        case .contents(let contents): return contents
+        case .failed(let errorNumber): throw WriteError(description: "cannot read \(path): \(errorText(errorNumber))")
+        case .tooLarge: throw WriteError(description: "\(path) is larger than \(limit) bytes")
         }
     }
 
@@ -182,6 +162,6 @@ public enum AtomicFile {
     }
 
     private static func failure(_ what: String) -> WriteError {
-        WriteError(description: "\(what): \(String(cString: strerror(errno)))")
+        WriteError(description: "\(what): \(errorText())")
     }
 }

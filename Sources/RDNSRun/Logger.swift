@@ -1,4 +1,5 @@
 import RDNSCore
+import RDNSPOSIX
 
 #if canImport(Glibc)
 import Glibc
@@ -24,18 +25,7 @@ public struct Logger: Sendable {
 
     /// Logs to stderr, with prefixes when stderr is the journal.
     public init() {
-        self.init(journal: Logger.stderrIsJournal(), write: { line in
-            var text = line
-            text.withUTF8 { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = Glibc.write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written < 0 && errno == EINTR { continue }
-                    if written <= 0 { return }
-                    offset += written
-                }
-            }
-        })
+        self.init(journal: Logger.stderrIsJournal(), write: { writeAll($0, to: STDERR_FILENO) })
     }
 
     /// A logger writing whole lines (with the newline) to `write`; for tests.
@@ -46,7 +36,7 @@ public struct Logger: Sendable {
 
     public func log(_ priority: LogPriority, _ message: String) {
         let prefix = usesJournalPrefixes ? "<\(priority.rawValue)>" : ""
-        write(prefix + OneLine.escaped(message) + "\n")
+        write(prefix + Escaping.oneLine(message) + "\n")
     }
 
     public func error(_ message: String) { log(.error, message) }

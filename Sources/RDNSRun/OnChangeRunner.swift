@@ -1,5 +1,6 @@
 import Dispatch
 import RDNSCore
+import RDNSPOSIX
 import Synchronization
 
 #if canImport(Glibc)
@@ -67,7 +68,7 @@ public final class OnChangeRunner: DeliveryRunner {
             return 0
         }
         guard pipeError == 0 else {
-            return .notDelivered("cannot be run: no pipe for its output: \(String(cString: strerror(pipeError)))")
+            return .notDelivered("cannot be run: no pipe for its output: \(errorText(pipeError))")
         }
         defer { close(pipeEnds[0]) }
         var actions = posix_spawn_file_actions_t()
@@ -104,7 +105,7 @@ public final class OnChangeRunner: DeliveryRunner {
         }
         close(pipeEnds[1])
         guard let spawned else { return .notDelivered("was not started: rdnscheck is stopping") }
-        guard spawned == 0 else { return .notDelivered("cannot be run: \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else { return .notDelivered("cannot be run: \(errorText(spawned))") }
 
         let ending = waitForEnd(of: pid, output: pipeEnds[0], program: program)
         let stopping = running.withLock { running in
@@ -145,13 +146,13 @@ public final class OnChangeRunner: DeliveryRunner {
         var outputOpen = true
         var status: Int32 = 0
         while true {
-            let waited = waitpid(pid, &status, WNOHANG)
+            let waited = retryingOnInterrupt { waitpid(pid, &status, WNOHANG) }
             if waited == pid { break }
-            if waited < 0 && errno != EINTR { return .exited(status: 0, leftovers: false) }
+            if waited < 0 { return .exited(status: 0, leftovers: false) }
             let left = deadline - SystemTimeSource().monotonicSeconds
             if left <= 0 {
                 kill(-pid, SIGKILL)
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                _ = retryingOnInterrupt { waitpid(pid, &status, 0) }
                 lines.finish()
                 return .timedOut
             }
@@ -194,8 +195,9 @@ private struct OutputLines {
     /// Reads what is there; false at the end of the output (or when nothing more can be read without waiting).
     mutating func read(from descriptor: Int32) -> Bool {
         var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-        if count < 0 && errno == EINTR { return true }
+        let count = retryingOnInterrupt {
+            buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+        }
         guard count > 0 else { return false }
         pending += buffer[0..<count]
         while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {

@@ -1,4 +1,5 @@
 import Dispatch
+import RDNSPOSIX
 
 #if canImport(Glibc)
 import Glibc
@@ -33,8 +34,8 @@ public struct WakeUp: Sendable {
 public struct SystemTimeSource: TimeSource {
     public init() {}
 
-    public var wallSeconds: Double { SystemTimeSource.read(CLOCK_REALTIME) }
-    public var monotonicSeconds: Double { SystemTimeSource.read(CLOCK_MONOTONIC) }
+    public var wallSeconds: Double { wallClockSeconds() }
+    public var monotonicSeconds: Double { RDNSPOSIX.monotonicSeconds() }
 
     public func wake(at deadline: Double, _ action: @escaping @Sendable () -> Void) -> WakeUp {
         let handle = TimerHandle(DispatchSource.makeTimerSource(queue: SystemTimeSource.queue))
@@ -54,10 +55,4 @@ public struct SystemTimeSource: TimeSource {
     }
 
     private static let queue = DispatchQueue(label: "rdnscheck.clock")
-
-    private static func read(_ clock: clockid_t) -> Double {
-        var now = timespec()
-        clock_gettime(clock, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
 }

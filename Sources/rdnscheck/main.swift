@@ -1,4 +1,5 @@
 import RDNSCommand
+import RDNSPOSIX
 
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +12,7 @@ for descriptor: Int32 in 0...2 where fcntl(descriptor, F_GETFD) == -1 && errno =
     guard open("/dev/null", O_RDWR) == descriptor else {
         // Only a closed descriptor can fail this way, so it may be stderr itself: the exit code must tell.
         let message = "rdnscheck: descriptor \(descriptor) is closed and /dev/null cannot be opened in its place\n"
-        _ = message.withCString { write(2, $0, strlen($0)) }
+        writeAll(message, to: STDERR_FILENO)
         exit(3)
     }
 }
@@ -20,7 +21,7 @@ for descriptor: Int32 in 0...2 where fcntl(descriptor, F_GETFD) == -1 && errno =
 // program's name, and the options would silently be lost: the daemon would start with the default configuration.
 guard !CommandLine.arguments.isEmpty else {
     let message = "rdnscheck: cannot read the command line (/proc/self/cmdline is missing: is /proc mounted?)\n"
-    _ = message.withCString { write(2, $0, strlen($0)) }
+    writeAll(message, to: STDERR_FILENO)
     exit(3)
 }
 exit(await RDNSCheckCommand.run(Array(CommandLine.arguments.dropFirst())))

@@ -77,15 +77,21 @@ main() {
         esac
     }
 
+    # RDNSCore and the one module it imports, RDNSPOSIX (the POSIX idioms), as two static libraries.
     build_core() {
-        local sources stamp
+        local posix sources stamp
+        mapfile -t posix < <(find Sources/RDNSPOSIX -name '*.swift' | LC_ALL=C sort)
         mapfile -t sources < <(find Sources/RDNSCore -name '*.swift' | LC_ALL=C sort)
-        stamp=$(fingerprint "${sources[@]}")
+        stamp=$(fingerprint "${posix[@]}" "${sources[@]}")
         if [[ -f $out/core/libRDNSCore.a && $(cat "$out/stamps/core" 2>/dev/null) == "$stamp" ]]; then return 0; fi
-        echo "building RDNSCore (fuzzer, address sanitizer)"
+        echo "building RDNSPOSIX and RDNSCore (fuzzer, address sanitizer)"
         rm -f "$out/stamps/core"
-        "$SWIFTC" "${flags[@]}" -module-name RDNSCore -emit-module -emit-module-path "$out/core/RDNSCore.swiftmodule" \
-            -emit-library -static -o "$out/core/libRDNSCore.a" "${sources[@]}" || return 1
+        "$SWIFTC" "${flags[@]}" -module-name RDNSPOSIX -emit-module \
+            -emit-module-path "$out/core/RDNSPOSIX.swiftmodule" -emit-library -static \
+            -o "$out/core/libRDNSPOSIX.a" "${posix[@]}" || return 1
+        "$SWIFTC" "${flags[@]}" -module-name RDNSCore -I "$out/core" -emit-module \
+            -emit-module-path "$out/core/RDNSCore.swiftmodule" -emit-library -static \
+            -o "$out/core/libRDNSCore.a" "${sources[@]}" || return 1
         echo "$stamp" >"$out/stamps/core"
     }
 
@@ -102,7 +108,7 @@ main() {
         rm -f "$out/stamps/$target"
         local module
         module=Fuzz$(echo "$target" | sed -E 's/(^|-)([a-z])/\U\2/g')
-        "$SWIFTC" "${flags[@]}" -module-name "$module" -I "$out/core" -L "$out/core" -lRDNSCore "${arguments[@]}" \
+        "$SWIFTC" "${flags[@]}" -module-name "$module" -I "$out/core" -L "$out/core" -lRDNSCore -lRDNSPOSIX "${arguments[@]}" \
             "Tests/Fuzz/$target/main.swift" "${sources[@]}" -o "$out/bin/$target" || return 1
         echo "$stamp" >"$out/stamps/$target"
     }

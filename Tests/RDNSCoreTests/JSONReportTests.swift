@@ -159,6 +159,6 @@ struct JSONReportTests {
         ("caf\u{E9} /", "\"caf\u{E9} /\""),
     ])
     func quoted(text: String, literal: String) {
-        #expect(JSONReport.quoted(text) == literal)
+        #expect(Escaping.jsonString(text) == literal)
     }
 }

@@ -244,8 +244,8 @@ struct MetricsTextfileTests {
         ("tab\tand é", "tab\tand é"),
     ])
     func labelEscaping(raw: String, escaped: String) throws {
-        #expect(MetricsTextfile.labelValue(raw) == escaped)
-        let exposition = try Exposition("m{l=\"\(MetricsTextfile.labelValue(raw))\"} 1\n")
+        #expect(Escaping.prometheusLabelValue(raw) == escaped)
+        let exposition = try Exposition("m{l=\"\(Escaping.prometheusLabelValue(raw))\"} 1\n")
         #expect(exposition.value("m", ["l": raw]) == 1)
     }
 

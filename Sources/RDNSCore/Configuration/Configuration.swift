@@ -125,6 +125,9 @@ public struct ConfigurationError: Error, Hashable, Sendable, CustomStringConvert
     public let line: Int
     public let message: String
 
+    /// The exit code of `--check-config` and of the daemon's start when the configuration has errors.
+    public static let exitCode: Int32 = 6
+
     public init(file: String, line: Int, message: String) {
         self.file = file
         self.line = line

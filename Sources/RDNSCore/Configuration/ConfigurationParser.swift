@@ -118,16 +118,12 @@ public struct ConfigurationParser {
             return nil
         case "nameserver":
             guard arguments.count == 1 else { return "'nameserver' takes one address, IP[:PORT]" }
-            let nameserver: Nameserver
             do {
-                nameserver = try Nameserver(parsing: arguments[0])
+                configuration.nameservers.append(try SettingValues.nameserver(arguments[0],
+                                                                              after: configuration.nameservers))
             } catch {
                 return error.description
             }
-            guard configuration.nameservers.count < Configuration.maximumNameservers else {
-                return "more than \(Configuration.maximumNameservers) nameservers (the resolver uses at most 3)"
-            }
-            configuration.nameservers.append(nameserver)
             return nil
         default:
             break
@@ -139,74 +135,32 @@ public struct ConfigurationParser {
         if let earlier = seenSettings[directive] {
             return "'\(directive)' is already set at \(earlier.file):\(earlier.line)"
         }
-        if let message = setting(&configuration, arguments[0]) {
-            return message
+        do {
+            try setting(&configuration, arguments[0])
+        } catch {
+            return String(describing: error)
         }
         seenSettings[directive] = (file, line)
         return nil
     }
 
-    /// Single-value directives: each parses its value into the configuration or returns an error message.
-    private static let settings: [String: @Sendable (inout Configuration, String) -> String?] = [
-        "interval": { configuration, value in
-            do {
-                configuration.intervalSeconds = try Duration.parse(value, within: 1...604_800)
-            } catch {
-                return "interval \(error)"
-            }
-            return nil
-        },
-        "timeout": { configuration, value in
-            do {
-                configuration.timeoutSeconds = try Duration.parse(value, within: Configuration.timeoutRange)
-            } catch {
-                return "timeout \(error)"
-            }
-            return nil
-        },
-        "attempts": { configuration, value in
-            guard let count = plainNumber(value), Configuration.attemptsRange.contains(count) else {
-                return "attempts '\(value)' is not a number from 1 to 5"
-            }
-            configuration.attempts = count
-            return nil
-        },
-        "fail-after": { configuration, value in
-            guard let count = plainNumber(value), (1...10_000).contains(count) else {
-                return "fail-after '\(value)' is not a number of runs from 1 to 10000"
-            }
-            configuration.policy.failAfter = count
-            return nil
-        },
-        "generic-ptr": { configuration, value in
-            guard let policy = GenericNamePolicy(rawValue: value) else {
-                return "generic-ptr '\(value)' must be warn, fail or ignore"
-            }
-            configuration.policy.genericNames = policy
-            return nil
-        },
-        "state": { configuration, value in
-            guard value.hasPrefix("/") else { return "state '\(value)' must be an absolute path" }
-            configuration.statePath = value
-            return nil
-        },
-        "textfile": { configuration, value in
-            guard value.hasPrefix("/") else { return "textfile '\(value)' must be an absolute path" }
-            configuration.textfilePath = value
-            return nil
-        },
+    /// Single-value directives: where each one's value goes, parsed and validated by `SettingValues` (which throws
+    /// only `InvalidSetting`; closures in a table cannot say so).
+    private static let settings: [String: @Sendable (inout Configuration, String) throws -> Void] = [
+        "interval": { $0.intervalSeconds = try SettingValues.interval($1) },
+        "timeout": { $0.timeoutSeconds = try SettingValues.timeout($1) },
+        "attempts": { $0.attempts = try SettingValues.attempts($1) },
+        "fail-after": { $0.policy.failAfter = try SettingValues.failAfter($1) },
+        "generic-ptr": { $0.policy.genericNames = try SettingValues.genericNames($1) },
+        "state": { $0.statePath = try SettingValues.absolutePath($1, of: "state") },
+        "textfile": { $0.textfilePath = try SettingValues.absolutePath($1, of: "textfile") },
         "engine": { configuration, value in
-            guard let engine = ResolverEngine(rawValue: value) else {
-                return "engine '\(value)' must be libresolv or pipelined"
+            guard let engine = SettingValues.engine(value) else {
+                throw InvalidSetting("engine '\(value)' must be \(SettingValues.engineChoices)")
             }
             configuration.engine = engine
-            return nil
         },
-        "on-change": { configuration, value in
-            guard value.hasPrefix("/") else { return "on-change '\(value)' must be an absolute path to a program" }
-            configuration.onChangeProgram = value
-            return nil
-        },
+        "on-change": { $0.onChangeProgram = try SettingValues.program($1) },
     ]
 
     private mutating func include(_ pattern: String, file: String, line: Int) {

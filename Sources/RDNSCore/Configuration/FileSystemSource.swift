@@ -1,3 +1,5 @@
+import RDNSPOSIX
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,21 +27,11 @@ public struct FileSystemSource: ConfigurationSource {
         guard status.st_size <= FileSystemSource.maximumFileSize else {
             return .failure(ConfigurationSourceError("it is \(status.st_size) bytes, larger than the limit of 16 MiB"))
         }
-        var contents: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .failure(ConfigurationSourceError(errorText()))
-            }
-            if count == 0 { break }
-            contents += chunk[0..<count]
-            guard contents.count <= FileSystemSource.maximumFileSize else {
-                return .failure(ConfigurationSourceError("it grew past the limit of 16 MiB while being read"))
-            }
+        switch readAll(descriptor, limit: FileSystemSource.maximumFileSize) {
+        case .contents(let contents): return .success(contents)
+        case .failed(let errorNumber): return .failure(ConfigurationSourceError(errorText(errorNumber)))
+        case .tooLarge: return .failure(ConfigurationSourceError("it grew past the limit of 16 MiB while being read"))
         }
-        return .success(contents)
     }
 
     /// What a file that is not a regular one is, for error messages: "a directory", "a FIFO", ...
@@ -71,9 +63,5 @@ public struct FileSystemSource: ConfigurationSource {
         default:
             return .failure(ConfigurationSourceError("cannot read the directory"))
         }
-    }
-
-    private func errorText() -> String {
-        String(cString: strerror(errno))
     }
 }

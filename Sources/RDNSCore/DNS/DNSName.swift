@@ -76,10 +76,7 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
                     if DNSName.printsUnescaped(byte) {
                         text.append(byte)
                     } else {
-                        text.append(UInt8(ascii: "\\"))
-                        text.append(UInt8(ascii: "0") + byte / 100)
-                        text.append(UInt8(ascii: "0") + byte / 10 % 10)
-                        text.append(UInt8(ascii: "0") + byte % 10)
+                        Escaping.appendDecimal(byte, to: &text)
                     }
                     index += 1
                 }

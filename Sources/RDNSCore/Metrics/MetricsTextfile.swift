@@ -20,7 +20,7 @@ public enum MetricsTextfile {
             for sample in samples { out += "\(name)\(sample.labels) \(sample.value)\n" }
         }
         func byAddress(_ value: (AddressResult) -> Int) -> [(labels: String, value: String)] {
-            results.map { (labels: "{address=\"\(labelValue($0.address.description))\"}", value: String(value($0))) }
+            results.map { (labels: "{address=\"\(Escaping.prometheusLabelValue($0.address.description))\"}", value: String(value($0))) }
         }
 
         family("rdnscheck_address_status", "Status of the address: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
@@ -47,20 +47,6 @@ public enum MetricsTextfile {
     /// is UNKNOWN, not a success), else `previous`.
     public static func lastSuccess(after report: RunReport, finishedAt: Double, previous: Double?) -> Double? {
         report.status == .ok ? finishedAt : previous
-    }
-
-    /// A label value escaped as the text format requires: backslash, double quote and line feed.
-    public static func labelValue(_ text: String) -> String {
-        var out = ""
-        for character in text.unicodeScalars {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(character)
-            }
-        }
-        return out
     }
 
     /// One result per address, sorted. An address listed twice in the configuration (alone and in a range) is

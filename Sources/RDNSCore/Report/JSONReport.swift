@@ -6,11 +6,11 @@ public enum JSONReport {
 
     static func write(_ report: RunReport, to sink: @escaping (String) -> Void) {
         var out = "{"
-        out += "\"status\": \(quoted(report.status.word)), \"exit_code\": \(report.status.rawValue), "
-        out += "\"checked_at\": \(quoted(PlainFormat.iso8601(report.checkedAt))), "
+        out += "\"status\": \(Escaping.jsonString(report.status.word)), \"exit_code\": \(report.status.rawValue), "
+        out += "\"checked_at\": \(Escaping.jsonString(PlainFormat.iso8601(report.checkedAt))), "
         out += "\"duration_seconds\": \(PlainFormat.decimal(report.durationSeconds, places: 3)),\n"
         out += " \"counts\": {"
-        out += Status.allCases.map { "\(quoted($0.word)): \(report.count($0))" }.joined(separator: ", ")
+        out += Status.allCases.map { "\(Escaping.jsonString($0.word)): \(report.count($0))" }.joined(separator: ", ")
         out += "},\n \"results\": ["
         var output = ChunkedSink(sink)
         output.append(out)
@@ -25,26 +25,10 @@ public enum JSONReport {
         output.flush()
     }
 
-    /// A JSON string literal: quotes, backslashes and control characters escaped.
+    /// A JSON string literal (`Escaping.jsonString`). The name stays for the state file's encoder and JSONValue,
+    /// whose decoding is being rewritten; they move to `Escaping.jsonString` with it.
     public static func quoted(_ text: String) -> String {
-        // Most strings (addresses, words, plain host names) need no escape at all.
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-            return "\"" + text + "\""
-        }
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7f || (0x2028...0x2029).contains(scalar.value):
-                out += "\\u" + String(String(scalar.value + 0x10000, radix: 16).dropFirst())
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        Escaping.jsonString(text)
     }
 }
 
@@ -95,7 +79,7 @@ extension ChunkedSink {
             literal("{\"code\": \"")
             append(problem.code.rawValue)
             literal("\", \"message\": ")
-            append(JSONReport.quoted(result.address.description + ": " + problem.detail))
+            append(Escaping.jsonString(result.address.description + ": " + problem.detail))
             literal("}")
         }
         literal("], \"changes\": ")
@@ -119,20 +103,7 @@ extension ChunkedSink {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    /// A name's presentation form is printable ASCII; of it only the backslashes of `\DDD` need escaping.
     private mutating func quoted(_ name: DNSName) {
-        bytes.append(UInt8(ascii: "\""))
-        let start = bytes.count
-        name.appendPresentation(to: &bytes)
-        if bytes[start...].contains(UInt8(ascii: "\\")) {
-            let presentation = bytes[start...]
-            var escaped: [UInt8] = []
-            for byte in presentation {
-                if byte == UInt8(ascii: "\\") { escaped.append(byte) }
-                escaped.append(byte)
-            }
-            bytes.replaceSubrange(start..., with: escaped)
-        }
-        bytes.append(UInt8(ascii: "\""))
+        Escaping.appendJSONString(name, to: &bytes)
     }
 }

@@ -123,14 +123,8 @@ public enum NagiosReport {
         for result in report.results where result.status != .ok {
             let problems = result.problems.map { "\($0.code.rawValue): \($0.detail)" }.joined(separator: "; ")
             // '|' would start performance data in the plugin output; DNS names are already escaped.
-            output += "\(result.status) \(result.address): \(problems)".replacingPipes() + "\n"
+            output += Escaping.withoutPipes("\(result.status) \(result.address): \(problems)") + "\n"
         }
         return output
-    }
-}
-
-extension String {
-    func replacingPipes() -> String {
-        split(separator: "|", omittingEmptySubsequences: false).joined(separator: "/")
     }
 }

@@ -131,14 +131,6 @@ public struct Drift: Equatable, Sendable, CustomStringConvertible {
     }
 
     private static func escaped(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            if (0x21...0x7e).contains(byte) {
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            } else {
-                out += "\\" + String(Int(byte) + 1000).dropFirst()
-            }
-        }
-        return out
+        Escaping.decimal(text, keeping: { (0x21...0x7e).contains($0) })
     }
 }

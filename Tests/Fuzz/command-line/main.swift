@@ -18,9 +18,9 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         options = try CommandLineOptions.parse(arguments)
     } catch {
         // SPEC.md: "one clear line". The message quotes the argument, which may hold any character; it is printed
-        // through `OneLine.escaped`, as `RDNSCheckCommand` prints it.
+        // through `Escaping.oneLine`, as `RDNSCheckCommand` prints it.
         require(!error.description.isEmpty, "usage error without a message")
-        let line = OneLine.escaped("rdnscheck: \(error); see 'rdnscheck --help'")
+        let line = Escaping.oneLine("rdnscheck: \(error); see 'rdnscheck --help'")
         require(!hasControlCharacter(line), "usage error prints a control character: \(visible(line))")
         require((try? CommandLineOptions.parse(arguments)) == nil, "parsing the same arguments twice differs")
         return 0

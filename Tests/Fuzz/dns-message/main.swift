@@ -4,7 +4,7 @@ import Synchronization
 /// libFuzzer target: one DNS reply, as the resolvers hand it to the core.
 ///
 /// The input is parsed with `DNSMessage(parsing:)`. A reply that parses is then taken through what a run does
-/// with it: `OutcomeClassifier` (the reply path of both resolvers) and the pipelined engine's reply matching,
+/// with it: `OutcomeClassification` (the reply path of both resolvers) and the pipelined engine's reply matching,
 /// every name's escaping and hostname rules, a whole FCrDNS check with a resolver that gives this reply's answer
 /// section for every question (so one reply can hold the PTR, a CNAME chain and the A records), the three
 /// report formats, the metrics, the state file and drift. Every property below is one the SPEC or a doc comment
@@ -60,17 +60,17 @@ func checkHeader(_ message: DNSMessage, _ bytes: UnsafeBufferPointer<UInt8>) {
 /// A reply that does not parse must be a malformed reply to the resolver, whatever it was asked.
 func classifyMalformed(_ bytes: UnsafeBufferPointer<UInt8>) {
     let name = DNSName("10.2.0.192.in-addr.arpa")!
-    guard case .failure(.malformed) = OutcomeClassifier.parse(bytes, name: name, type: .ptr) else {
+    guard case .failure(.malformed) = OutcomeClassification.parse(bytes, name: name, type: .ptr) else {
         fatalError("a reply that does not parse is not classified as malformed")
     }
 }
 
-/// `OutcomeClassifier.parse` for the reply's own question, and the pipelined engine's matching.
+/// `OutcomeClassification.parse` for the reply's own question, and the pipelined engine's matching.
 func checkClassifierAndMatcher(_ message: DNSMessage, _ bytes: UnsafeBufferPointer<UInt8>) {
     let asked = message.question.flatMap { question in
         RecordType(rawValue: question.type).map { (question.name, $0) }
     } ?? (DNSName("10.2.0.192.in-addr.arpa")!, RecordType.ptr)
-    switch OutcomeClassifier.parse(bytes, name: asked.0, type: asked.1) {
+    switch OutcomeClassification.parse(bytes, name: asked.0, type: asked.1) {
     case .reply(let rcode, let answers):
         require(rcode == DNSMessage.rcodeNoError || rcode == DNSMessage.rcodeNXDomain, "reply with an error RCODE")
         require(answers == message.answers, "classifier changed the answers")
@@ -206,7 +206,7 @@ func reverseAddress(_ name: DNSName) -> IPAddress? {
 func outcome(of message: DNSMessage) -> QueryOutcome {
     guard message.isResponse else { return .failure(.malformed("not a response")) }
     guard message.rcode == DNSMessage.rcodeNoError || message.rcode == DNSMessage.rcodeNXDomain else {
-        return .failure(OutcomeClassifier.failure(rcode: Int32(message.rcode), errorNumber: 0))
+        return .failure(OutcomeClassification.failure(rcode: Int32(message.rcode), errorNumber: 0))
     }
     guard !message.isTruncated else { return .failure(.malformed("truncated reply")) }
     return .reply(rcode: message.rcode, answers: message.answers)

@@ -1,0 +1,103 @@
+/// A setting's value that is not valid: the message, without the place (the parser adds `FILE:LINE`, the command
+/// line a pointer to `--help`).
+public struct InvalidSetting: Error, Equatable, Sendable, CustomStringConvertible {
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// Every setting's value as the command line and the configuration file both take it, parsed and validated here
+/// once: ranges, path rules, the nameserver limit and the words of each message. The file's directive table and
+/// the command line's options only say where a value goes.
+public enum SettingValues {
+    /// `nameserver` and `--nameserver`: one more `IP[:PORT]` after `existing`.
+    public static func nameserver(_ text: String, after existing: [Nameserver]) throws(InvalidSetting) -> Nameserver {
+        let nameserver: Nameserver
+        do {
+            nameserver = try Nameserver(parsing: text)
+        } catch {
+            throw InvalidSetting(error.description)
+        }
+        guard existing.count < Configuration.maximumNameservers else {
+            throw InvalidSetting("more than \(Configuration.maximumNameservers) nameservers (the resolver uses at "
+                                 + "most 3)")
+        }
+        return nameserver
+    }
+
+    /// `timeout` and `--timeout`: seconds per attempt.
+    public static func timeout(_ text: String) throws(InvalidSetting) -> Int {
+        try duration("timeout", text, within: Configuration.timeoutRange)
+    }
+
+    /// `interval`: seconds between the daemon's runs, up to a week.
+    public static func interval(_ text: String) throws(InvalidSetting) -> Int {
+        try duration("interval", text, within: 1...604_800)
+    }
+
+    /// `attempts`: tries per nameserver.
+    public static func attempts(_ text: String) throws(InvalidSetting) -> Int {
+        guard let count = plainNumber(text), Configuration.attemptsRange.contains(count) else {
+            throw InvalidSetting("attempts '\(text)' is not a number from 1 to 5")
+        }
+        return count
+    }
+
+    /// `fail-after`: failed runs in a row before a temporary failure counts.
+    public static func failAfter(_ text: String) throws(InvalidSetting) -> Int {
+        guard let count = plainNumber(text), (1...10_000).contains(count) else {
+            throw InvalidSetting("fail-after '\(text)' is not a number of runs from 1 to 10000")
+        }
+        return count
+    }
+
+    /// `--concurrency`: DNS queries in flight at once.
+    public static func concurrency(_ text: String) throws(InvalidSetting) -> Int {
+        guard let count = Int(text), (1...4096).contains(count), text.utf8.allSatisfy(isDecimalDigit) else {
+            throw InvalidSetting("concurrency '\(text)' is not a number of queries from 1 to 4096")
+        }
+        return count
+    }
+
+    /// `state`, `textfile` and their options: a path that does not depend on the working directory (a daemon's is
+    /// `/`). `name` is how the caller spells the setting.
+    public static func absolutePath(_ text: String, of name: String) throws(InvalidSetting) -> String {
+        guard text.hasPrefix("/") else { throw InvalidSetting("\(name) '\(text)' must be an absolute path") }
+        return text
+    }
+
+    /// `on-change`: the program to run, by absolute path (no search of `$PATH`).
+    public static func program(_ text: String) throws(InvalidSetting) -> String {
+        guard text.hasPrefix("/") else {
+            throw InvalidSetting("on-change '\(text)' must be an absolute path to a program")
+        }
+        return text
+    }
+
+    /// `engine` and `--engine`; nil for an unknown word (the file and the command line say so each their way,
+    /// naming `engineChoices`).
+    public static func engine(_ text: String) -> ResolverEngine? {
+        ResolverEngine(rawValue: text)
+    }
+
+    public static let engineChoices = "libresolv or pipelined"
+
+    /// `generic-ptr`.
+    public static func genericNames(_ text: String) throws(InvalidSetting) -> GenericNamePolicy {
+        guard let policy = GenericNamePolicy(rawValue: text) else {
+            throw InvalidSetting("generic-ptr '\(text)' must be warn, fail or ignore")
+        }
+        return policy
+    }
+
+    private static func duration(_ name: String, _ text: String, within range: ClosedRange<Int>)
+        throws(InvalidSetting) -> Int {
+        do {
+            return try Duration.parse(text, within: range)
+        } catch {
+            throw InvalidSetting("\(name) \(error)")
+        }
+    }
+}

@@ -1,0 +1,118 @@
+/// Every escaping of DNS-supplied and user-supplied text on its way to an output, in one place. Three formats, each
+/// a different contract and written once:
+///
+/// - `\DDD` (DNS presentation format, RFC 1035 5.1): a byte as a backslash and three decimal digits. Names print
+///   every byte outside letters, digits, `-`, `_` and `/` so; log and error lines their control characters; drift
+///   values every byte outside printable ASCII. The text stays printable and one line, whatever DNS sent.
+/// - JSON string literals (RFC 8259): the JSON report and the state file.
+/// - Prometheus label values (text exposition format): the metrics textfile.
+///
+/// The Nagios plugin output's one rule (no `|`, which starts performance data) is here too.
+public enum Escaping {
+    // MARK: \DDD
+
+    /// Appends `byte` as `\DDD`.
+    @inline(__always)
+    public static func appendDecimal(_ byte: UInt8, to text: inout [UInt8]) {
+        text.append(UInt8(ascii: "\\"))
+        text.append(UInt8(ascii: "0") + byte / 100)
+        text.append(UInt8(ascii: "0") + byte / 10 % 10)
+        text.append(UInt8(ascii: "0") + byte % 10)
+    }
+
+    /// `text` with every UTF-8 byte for which `printable` is false as `\DDD`.
+    public static func decimal(_ text: String, keeping printable: (UInt8) -> Bool) -> String {
+        guard !text.utf8.allSatisfy(printable) else { return text }
+        var out: [UInt8] = []
+        for byte in text.utf8 {
+            if printable(byte) { out.append(byte) } else { appendDecimal(byte, to: &out) }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Text that is always exactly one line, what the log and the command's error lines print: control characters
+    /// as `\DDD` (one per UTF-8 byte), so one message is one line and cannot drive a terminal: C0 (newlines
+    /// included), DEL, C1 (U+0080-U+009F: a lone U+009B is a terminal's CSI) and the Unicode line and paragraph
+    /// separators.
+    public static func oneLine(_ message: String) -> String {
+        guard message.unicodeScalars.contains(where: isControl) else { return message }
+        var out: [UInt8] = []
+        for scalar in message.unicodeScalars {
+            if isControl(scalar) {
+                for byte in String(scalar).utf8 { appendDecimal(byte, to: &out) }
+            } else {
+                out.append(contentsOf: String(scalar).utf8)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+    }
+
+    // MARK: JSON
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped.
+    public static func jsonString(_ text: String) -> String {
+        // Most strings (addresses, words, plain host names) need no escape at all.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7f || (0x2028...0x2029).contains(scalar.value):
+                out += "\\u" + String(String(scalar.value + 0x10000, radix: 16).dropFirst())
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// Appends `name` as a JSON string literal without building a String (reports write one or more names for
+    /// every address of a range). Its presentation form is printable ASCII with no quote; of it only the
+    /// backslashes of `\DDD` need escaping.
+    public static func appendJSONString(_ name: DNSName, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        let start = bytes.count
+        name.appendPresentation(to: &bytes)
+        if bytes[start...].contains(UInt8(ascii: "\\")) {
+            var escaped: [UInt8] = []
+            for byte in bytes[start...] {
+                if byte == UInt8(ascii: "\\") { escaped.append(byte) }
+                escaped.append(byte)
+            }
+            bytes.replaceSubrange(start..., with: escaped)
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    // MARK: Prometheus
+
+    /// A label value escaped as the text exposition format requires: backslash, double quote and line feed.
+    public static func prometheusLabelValue(_ text: String) -> String {
+        var out = ""
+        for character in text.unicodeScalars {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(character)
+            }
+        }
+        return out
+    }
+
+    // MARK: Nagios
+
+    /// `text` with every `|` as `/`: in a plugin's output a `|` would start performance data.
+    public static func withoutPipes(_ text: String) -> String {
+        text.split(separator: "|", omittingEmptySubsequences: false).joined(separator: "/")
+    }
+}
