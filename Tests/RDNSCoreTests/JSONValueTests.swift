@@ -167,7 +167,7 @@ struct JSONValueTests {
         #expect(parseError(Array("[1\u{1}]".utf8))?.description
             == "byte 2: expected ',' or ']' in an array, found byte 0x01")
         let key = "\u{1b}[2J\n" + String(repeating: "é", count: 100)
-        let duplicate = "{" + JSONReport.quoted(key) + ": 1, " + JSONReport.quoted(key) + ": 2}"
+        let duplicate = "{" + Escaping.jsonString(key) + ": 1, " + Escaping.jsonString(key) + ": 2}"
         let description = parseError(Array(duplicate.utf8))?.description ?? ""
         #expect(description.hasPrefix("byte "))
         #expect(description.contains("duplicate key \"\\u001b[2J\\n\\u00e9"))

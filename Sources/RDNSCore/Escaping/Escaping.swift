@@ -109,6 +109,23 @@ public enum Escaping {
         return out
     }
 
+    /// `text` as a JSON string literal for an error or log message: at most 64 characters, and every scalar
+    /// outside ASCII escaped as `\uXXXX`, so a hostile key can neither flood nor split a log line.
+    public static func jsonExcerpt(_ text: String) -> String {
+        let limit = 64
+        var out = "\""
+        for scalar in text.unicodeScalars.prefix(limit) {
+            if scalar.isASCII {
+                out += jsonString(String(scalar)).dropFirst().dropLast()
+            } else {
+                for unit in String(scalar).utf16 {
+                    out += "\\u" + String(String(Int(unit) + 0x10000, radix: 16).dropFirst())
+                }
+            }
+        }
+        return out + "\"" + (text.unicodeScalars.dropFirst(limit).isEmpty ? "" : "...")
+    }
+
     // MARK: Nagios
 
     /// `text` with every `|` as `/`: in a plugin's output a `|` would start performance data.

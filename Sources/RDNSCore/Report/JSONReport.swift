@@ -24,12 +24,6 @@ public enum JSONReport {
         output.append("]}\n")
         output.flush()
     }
-
-    /// A JSON string literal (`Escaping.jsonString`). The name stays for the state file's encoder and JSONValue,
-    /// whose decoding is being rewritten; they move to `Escaping.jsonString` with it.
-    public static func quoted(_ text: String) -> String {
-        Escaping.jsonString(text)
-    }
 }
 
 /// The per-address objects, written byte by byte without building Strings: this runs 65,536 times for a /16,

@@ -44,7 +44,7 @@ public enum JSONValue: Equatable, Sendable {
     }
 
     /// Compact JSON text on one line, with `", "` and `": "` separators as in SPEC.md's examples. Strings are
-    /// escaped as in `JSONReport.quoted`; a non-finite double (which the parser never produces) becomes `null`.
+    /// escaped as in `Escaping.jsonString`; a non-finite double (which the parser never produces) becomes `null`.
     public var jsonText: String {
         var text = ""
         write(to: &text)
@@ -59,7 +59,7 @@ public enum JSONValue: Equatable, Sendable {
         case .bool(let value): text += value ? "true" : "false"
         case .integer(let value): text += String(value)
         case .double(let value): text += value.isFinite ? value.description : "null"
-        case .string(let string): text += JSONReport.quoted(string)
+        case .string(let string): text += Escaping.jsonString(string)
         case .array(let values):
             text += "["
             for (position, value) in values.enumerated() {
@@ -71,7 +71,7 @@ public enum JSONValue: Equatable, Sendable {
             text += "{"
             for (position, member) in members.enumerated() {
                 if position > 0 { text += ", " }
-                text += JSONReport.quoted(member.key)
+                text += Escaping.jsonString(member.key)
                 text += ": "
                 member.value.write(to: &text)
             }
@@ -205,7 +205,7 @@ struct JSONReader {
             let key = try parseString()
             // Two values for one key would let a reader and a writer disagree about the document.
             guard keys.insert(key) else {
-                throw JSONParseError(offset: keyOffset, reason: "duplicate key \(quotedExcerpt(key))")
+                throw JSONParseError(offset: keyOffset, reason: "duplicate key \(Escaping.jsonExcerpt(key))")
             }
             skipWhitespace()
             guard peek() == UInt8(ascii: ":") else {
@@ -444,21 +444,4 @@ struct JSONReader {
         }
         return "'\(Character(Unicode.Scalar(byte)))'"
     }
-}
-
-/// `text` as a JSON string literal for an error or log message: at most 64 characters, and every scalar
-/// outside ASCII escaped as `\uXXXX`, so a hostile key can neither flood nor split a log line.
-func quotedExcerpt(_ text: String) -> String {
-    let limit = 64
-    var out = "\""
-    for scalar in text.unicodeScalars.prefix(limit) {
-        if scalar.isASCII {
-            out += JSONReport.quoted(String(scalar)).dropFirst().dropLast()
-        } else {
-            for unit in String(scalar).utf16 {
-                out += "\\u" + String(String(Int(unit) + 0x10000, radix: 16).dropFirst())
-            }
-        }
-    }
-    return out + "\"" + (text.unicodeScalars.dropFirst(limit).isEmpty ? "" : "...")
 }

@@ -72,15 +72,15 @@ public enum StateFile {
 
     static func encode(_ states: [IPAddress: AddressState], lastSuccess: Int?, undelivered: [Delivery] = [],
                        maximumSize: Int) throws(StateFileError) -> String {
-        let success = lastSuccess.map { "\(JSONReport.quoted(Key.lastSuccess)): \(max(0, $0)), " } ?? ""
-        let head = "{\(JSONReport.quoted(Key.version)): \(version), " + success + encodeUndelivered(undelivered)
-            + "\(JSONReport.quoted(Key.addresses)): {"
+        let success = lastSuccess.map { "\(Escaping.jsonString(Key.lastSuccess)): \(max(0, $0)), " } ?? ""
+        let head = "{\(Escaping.jsonString(Key.version)): \(version), " + success + encodeUndelivered(undelivered)
+            + "\(Escaping.jsonString(Key.addresses)): {"
         guard !states.isEmpty else { return head + "}}\n" }
         // One buffer, written line by line: a String per line and their join took twice the memory and time.
         var text = head
         for (position, address) in states.keys.sorted().enumerated() {
             text += position == 0 ? "\n " : ",\n "
-            text += JSONReport.quoted(address.description)
+            text += Escaping.jsonString(address.description)
             text += ": "
             json(states[address]!).write(to: &text)
         }
@@ -170,7 +170,7 @@ public enum StateFile {
     private static func decodeAddress(_ key: String, _ value: JSONValue,
                                       into states: inout [IPAddress: AddressState]) throws(StateFileError) {
         // Built only for a message: most files have no error, and half a million of them took a tenth of the time.
-        func place() -> String { "address \(quotedExcerpt(key))" }
+        func place() -> String { "address \(Escaping.jsonExcerpt(key))" }
         guard let address = IPAddress(canonical: key) else {
             throw StateFileError("\(place()) is not an address in canonical form")
         }
@@ -189,7 +189,7 @@ public enum StateFile {
     private static func encodeUndelivered(_ deliveries: [Delivery]) -> String {
         guard !deliveries.isEmpty else { return "" }
         let lines = deliveries.sorted { $0.address < $1.address }.map { delivery in
-            " " + JSONReport.quoted(delivery.address.description) + ": " + JSONValue.object([
+            " " + Escaping.jsonString(delivery.address.description) + ": " + JSONValue.object([
                 JSONValue.Member(Key.oldStatus, .string(delivery.oldStatus.word)),
                 JSONValue.Member(Key.newStatus, .string(delivery.newStatus.word)),
                 JSONValue.Member(Key.problems, .array(delivery.problems.map { .string($0.rawValue) })),
@@ -201,14 +201,14 @@ public enum StateFile {
                 JSONValue.Member(Key.tries, .integer(delivery.tries)),
             ]).jsonText
         }
-        return "\(JSONReport.quoted(Key.undelivered)): {\n" + lines.joined(separator: ",\n") + "\n}, "
+        return "\(Escaping.jsonString(Key.undelivered)): {\n" + lines.joined(separator: ",\n") + "\n}, "
     }
 
     private static func decodeUndelivered(_ value: JSONValue) throws(StateFileError) -> [IPAddress: Delivery] {
         guard case .object(let entries) = value else { throw StateFileError("\"undelivered\" is not an object") }
         var deliveries: [IPAddress: Delivery] = [:]
         for entry in entries {
-            let place = "undelivered \(quotedExcerpt(entry.key))"
+            let place = "undelivered \(Escaping.jsonExcerpt(entry.key))"
             guard let address = IPAddress(entry.key), address.description == entry.key else {
                 throw StateFileError("\(place) is not an address in canonical form")
             }
@@ -323,7 +323,7 @@ public enum StateFile {
             throw StateFileError("\(place()): \"forward\" is not an object")
         }
         for answer in answers {
-            func answerPlace() -> String { "\(place()): forward answer for \(quotedExcerpt(answer.key))" }
+            func answerPlace() -> String { "\(place()): forward answer for \(Escaping.jsonExcerpt(answer.key))" }
             guard ptrNames.contains(answer.key) else { throw StateFileError("\(answerPlace()): not a PTR name") }
             forward[answer.key] = try addresses(answer.value, answerPlace())
         }
@@ -395,21 +395,21 @@ public enum StateFile {
     private static func expectKeys(_ members: Fields, _ keys: [String], _ place: @autoclosure () -> String,
                                    optional: [String] = []) throws(StateFileError) {
         if let missing = keys.first(where: { members[$0] == nil }) {
-            throw StateFileError("\(place()) has no \(quotedExcerpt(missing))")
+            throw StateFileError("\(place()) has no \(Escaping.jsonExcerpt(missing))")
         }
         // With every expected key present, only a larger count means an unknown one; sorting names the same one
         // each time.
         let known = keys.count + optional.count(where: { members[$0] != nil })
         if members.count > known,
            let unknown = members.keys.sorted().first(where: { !keys.contains($0) && !optional.contains($0) }) {
-            throw StateFileError("\(place()) has an unknown key \(quotedExcerpt(unknown))")
+            throw StateFileError("\(place()) has an unknown key \(Escaping.jsonExcerpt(unknown))")
         }
     }
 
     /// A short rendering of a wrong value for an error message.
     private static func describe(_ value: JSONValue) -> String {
         switch value {
-        case .string(let text): quotedExcerpt(text)
+        case .string(let text): Escaping.jsonExcerpt(text)
         case .array: "an array"
         case .object: "an object"
         default: value.jsonText
