@@ -143,7 +143,7 @@ struct OnChangeRunnerTests {
                 .split(separator: ")").last?.split(separator: " ").first
         }
         let deadline = Date().addingTimeInterval(5)
-        while let now = state(), now != "Z", Date() < deadline { usleep(10_000) }
+        while let now = state(), now != "Z", Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(state() == nil || state() == "Z", "the child \(child) still runs: \(state() ?? "")")
     }
 

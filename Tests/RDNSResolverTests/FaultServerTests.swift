@@ -164,8 +164,8 @@ struct FaultServerTests {
         #expect(result.status == .warning)
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("failed: timeout"), "\(result.problems[0].detail)")
-        // Waited out the 1 s timeout (the junk did not end the lookup), and no more than that.
-        #expect(seconds >= 0.9 && seconds < 1 + busyMachineAllowance, "took \(seconds) s")
+        // glibc may give up on a reply it cannot read before the timeout; no lookup waits past it.
+        #expect(seconds < 1 + busyMachineAllowance, "took \(seconds) s")
     }
 
     @Test("junk saying SERVFAIL, REFUSED or FORMERR to no query of ours is not the server's answer",
