@@ -9,8 +9,6 @@ import Foundation
 /// seconds, and the resolver tests counted that stall against their deadlines (a 2 s deadline measured 11 s).
 public func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Result { try body() }) }
-        thread.stackSize = 1 << 20
-        thread.start()
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
