@@ -43,7 +43,7 @@ struct FaultServerTests {
         #expect(sent.count == 2)
         // The retry is sent when the first attempt's 1 s is up: not sooner, and not after twice that.
         if sent.count == 2 { #expect(sent[1] - sent[0] >= 0.9 && sent[1] - sent[0] < 2, "retry after \(sent) s") }
-        // At least both timeouts (not given up early); under glibc's default of 5 s per attempt it would take 10 s.
+        // At least both timeouts (not given up early), and ended, not hung.
         #expect(seconds >= 1.9 && seconds < 2 + busyMachineAllowance, "took \(seconds) s")
     }
 
@@ -51,12 +51,12 @@ struct FaultServerTests {
     func nothingListeningIsUnreachable(engine: Engine) async throws {
         // 127.0.0.2 is loopback too, and none of the tests' servers binds it: no port there is taken by another
         // test running at the same time.
-        // A 10 s timeout: waiting for one instead of taking the refusal at once would pass the bound.
-        let dns = try resolver(engine, port: try closedPort(), address: IPAddress("127.0.0.2")!, timeout: 10)
+        // A 20 s timeout: waiting for one instead of taking the refusal at once would pass the bound.
+        let dns = try resolver(engine, port: try closedPort(), address: IPAddress("127.0.0.2")!, timeout: 20)
         let (result, seconds) = await check(address, with: dns)
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("no nameserver reachable"), "\(result.problems[0].detail)")
-        #expect(seconds < busyMachineAllowance, "took \(seconds) s; one timeout is 10 s")
+        #expect(seconds < busyMachineAllowance, "took \(seconds) s; one timeout is 20 s")
     }
 
     @Test("a truncated UDP reply is retried over TCP and the TCP answer counts", arguments: Engine.allCases)
@@ -132,7 +132,7 @@ struct FaultServerTests {
         let (result, seconds) = await check(address, with: dns)
         #expect(result.status == .warning)
         #expect(codes(result) == ["temporary-failure"])
-        // A reset is an answer of sorts: the lookup ends by its 2 s deadline, not by waiting for the glibc default.
+        // A reset is an answer of sorts: the lookup ends by its 2 s deadline, never hangs on the dead connection.
         #expect(seconds < 2 + busyMachineAllowance, "took \(seconds) s")
     }
 
@@ -307,14 +307,14 @@ struct FaultServerTests {
         let records = (0..<12).map { FaultRecord.ptr(FaultName("n\($0).example.test")) }
         let server = try faultServer(.answer(records), more: [:], defaultBehaviour: .drop)
         defer { server.stop() }
-        let (result, _) = await check(address, with: try resolver(engine, port: server.port, attempts: 1))
+        let (result, _) = await check(address, with: try resolver(engine, port: server.port, timeout: 2, attempts: 1))
         #expect(Set(codes(result)) == ["multiple-ptr", "temporary-failure"])
         #expect(codes(result).filter { $0 == "temporary-failure" }.count == 12)
         // Timed where the queries arrive, so a busy machine holding back the test's task does not count: at once,
-        // the 12 arrive within moments; one after another, each 1 s after the one before (11 s from first to last).
+        // the 12 arrive within moments; one after another, each 2 s after the one before (22 s from first to last).
         let sent = server.queries.filter { $0.type == RecordType.a.rawValue }.map(\.receivedAt)
         #expect(sent.count == 12)
         let spread = (sent.max() ?? 0) - (sent.min() ?? 0)
-        #expect(spread < busyMachineAllowance, "12 silent names were sent over \(spread) s; one after another: 11 s")
+        #expect(spread < busyMachineAllowance, "12 silent names were sent over \(spread) s; one after another: 22 s")
     }
 }
