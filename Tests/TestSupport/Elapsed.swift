@@ -16,8 +16,8 @@ public func timed<T>(_ work: () async throws -> T) async rethrows -> (T, seconds
 
 /// What a busy 2-core machine may add to a real deadline measured by a test's task: all tests start at once, and
 /// Swift Testing starting some 440 of them (and the synchronous ones running) keeps Swift's two cooperative threads
-/// busy, so a task resumes seconds after its lookup ended (3 s seen on a quiet machine, 9 s under load 8 when the
-/// end-to-end tests still blocked those threads). Upper bounds are a deadline plus this, and each test is set up so
+/// busy, so a task resumes seconds after its lookup ended (3 s seen on a quiet machine; 9 s under load 8 before
+/// blocking work moved to `offThePool`). Upper bounds are a deadline plus this, and each test is set up so
 /// the broken behaviour it guards against (waiting for ever, one query after another, a shut-down lookup running
 /// to its own 20 s deadline) takes longer still. Where the fault server can see it, timing is taken there instead
 /// (`FaultQuery.receivedAt`), on threads no test holds back.
