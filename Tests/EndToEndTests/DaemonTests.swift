@@ -23,7 +23,7 @@ struct DaemonTests {
     @Test("READY, STATUS after each run, RELOADING/READY on SIGHUP, a run on SIGUSR1, STOPPING and exit 0 on SIGTERM",
           arguments: [false, true])
     func notifyProtocol(abstractSocket: Bool) async throws {
-        let nsd = try standardNSD.get()
+        let nsd = try await NSDServer.standard()
         let listener = try NotifyListener(abstract: abstractSocket)
         let config = try daemonConfig(port: nsd.port, addresses: ["192.0.2.10", "192.0.2.15"])
         let daemon = try DaemonProcess(["-c", config], environment: ["NOTIFY_SOCKET": listener.socketName])
@@ -78,7 +78,7 @@ struct DaemonTests {
 
     @Test("WATCHDOG_PID of another process means the watchdog is not ours to ping")
     func watchdogForAnotherProcess() async throws {
-        let nsd = try standardNSD.get()
+        let nsd = try await NSDServer.standard()
         let listener = try NotifyListener(abstract: true)
         let config = try daemonConfig(port: nsd.port, addresses: ["192.0.2.10"])
         let daemon = try DaemonProcess(["-c", config], environment: ["NOTIFY_SOCKET": listener.socketName,
@@ -125,7 +125,7 @@ struct DaemonTests {
 
     @Test("an invalid configuration on SIGHUP is logged and the old one kept")
     func invalidReloadKeepsOld() async throws {
-        let nsd = try standardNSD.get()
+        let nsd = try await NSDServer.standard()
         let listener = try NotifyListener(abstract: false)
         let config = try daemonConfig(port: nsd.port, addresses: ["192.0.2.10"])
         let daemon = try DaemonProcess(["-c", config], environment: ["NOTIFY_SOCKET": listener.socketName])
@@ -144,7 +144,7 @@ struct DaemonTests {
 
     @Test("a valid configuration on SIGHUP takes effect for the next run")
     func reloadTakesEffect() async throws {
-        let nsd = try standardNSD.get()
+        let nsd = try await NSDServer.standard()
         let config = try daemonConfig(port: nsd.port, addresses: ["192.0.2.10"])
         let daemon = try DaemonProcess(["-c", config])
         #expect(await daemon.waitForLog("1 address: 1 ok"))

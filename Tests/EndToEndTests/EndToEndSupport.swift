@@ -1,15 +1,6 @@
 import Foundation
 import TestSupport
 
-/// One NSD serving Tests/Zones for the whole test process, started on first use and stopped at exit.
-let standardNSD: Result<NSDServer, any Error> = {
-    let result = Result { try NSDServer.startStandard() }
-    if case .success = result {
-        atexit { try? standardNSD.get().stop() }
-    }
-    return result
-}()
-
 /// The repository's top folder, from this file's location.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
@@ -24,16 +15,8 @@ func rdnscheck(_ arguments: [String], environment: [String: String]? = nil) asyn
 
 /// Runs `rdnscheck --once --nameserver 127.0.0.1:PORT` (the shared NSD) plus `arguments`.
 func rdnscheckOnce(_ arguments: [String], port: UInt16? = nil) async throws -> ProcessResult {
-    let port = try port ?? standardNSD.get().port
+    let port = if let port { port } else { try await NSDServer.standard().port }
     return try await rdnscheck(["--once", "--nameserver", "127.0.0.1:\(port)", "--timeout", "1s"] + arguments)
-}
-
-/// Runs blocking work (waiting for a process) on a Dispatch thread: blocking Swift's few cooperative threads
-/// would stall every other test running in parallel, and with them the timing of the resolver tests.
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-    }
 }
 
 /// Writes `text` to a fresh file and returns its path.

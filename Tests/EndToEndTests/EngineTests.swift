@@ -43,7 +43,7 @@ struct EngineTests {
         ("", ["--engine", "udp"], 3, "unknown engine 'udp' (use libresolv or pipelined); see 'rdnscheck --help'"),
     ] as [(String, [String], Int32, String)])
     func engineChoice(file: String, arguments: [String], exitStatus: Int32, stderr: String) async throws {
-        let port = try standardNSD.get().port
+        let port = try await NSDServer.standard().port
         let arguments = ["--once", "-c", try temporaryFile(file), "--nameserver", "127.0.0.1:\(port)",
                          "--concurrency", "4096"] + arguments + ["192.0.2.10"]
         let binary = ProcessRunner.builtProduct("rdnscheck")

@@ -33,7 +33,7 @@ struct OnceRunTests {
 
     @Test("nagios output: status line with perfdata in '.' decimals whatever the locale, then the non-OK addresses")
     func nagiosFormat() async throws {
-        let port = try standardNSD.get().port
+        let port = try await NSDServer.standard().port
         let result = try await rdnscheck(["--once", "--format", "nagios", "--nameserver", "127.0.0.1:\(port)",
                                     "192.0.2.10", "192.0.2.15", "192.0.2.11"],
                                    environment: ProcessRunner.environment(adding: ["LC_ALL": "de_DE.UTF-8",

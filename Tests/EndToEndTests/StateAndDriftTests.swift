@@ -104,7 +104,7 @@ struct StateAndDriftTests {
 
     @Test("kill -9 at any moment never leaves a truncated state file")
     func killDuringWrites() async throws {
-        let nsd = try standardNSD.get()
+        let nsd = try await NSDServer.standard()
         let state = try stateDirectory() + "/state.json"
         let binary = ProcessRunner.builtProduct("rdnscheck")
         _ = try await rdnscheckOnce(["--state", state, "198.51.100.32/28", "192.0.2.0/27"])
@@ -216,7 +216,7 @@ struct StateAndDriftTests {
 
     @Test("rdnscheck_last_success_timestamp_seconds survives separate --once runs through the state file")
     func lastSuccessSurvivesRuns() async throws {
-        let nsd = try standardNSD.get()
+        let nsd = try await NSDServer.standard()
         let directory = try stateDirectory()
         let (state, textfile) = (directory + "/state.json", directory + "/rdnscheck.prom")
         func lastSuccess() throws -> String? {
@@ -238,7 +238,7 @@ struct StateAndDriftTests {
 
     @Test("the metrics textfile is Prometheus text format with every metric")
     func metricsTextfile() async throws {
-        let nsd = try standardNSD.get()
+        let nsd = try await NSDServer.standard()
         let directory = try stateDirectory()
         let textfile = directory + "/rdnscheck.prom"
         let result = try await rdnscheckOnce(["--textfile", textfile, "192.0.2.10", "192.0.2.11", "2001:db8::25"],

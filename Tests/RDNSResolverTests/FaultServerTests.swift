@@ -39,19 +39,24 @@ struct FaultServerTests {
         let (result, seconds) = await check(address, with: dns)
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("timeout"))
-        #expect(server.queryCount(for: reverseName) == 2)
-        #expect(seconds >= 1.9 && seconds < 2 + timingSlack, "took \(seconds) s")
+        let sent = server.queries.filter { $0.name == reverseName }.map(\.receivedAt)
+        #expect(sent.count == 2)
+        // The retry is sent when the first attempt's 1 s is up: not sooner, and not after twice that.
+        if sent.count == 2 { #expect(sent[1] - sent[0] >= 0.9 && sent[1] - sent[0] < 2, "retry after \(sent) s") }
+        // At least both timeouts (not given up early), and ended, not hung.
+        #expect(seconds >= 1.9 && seconds < 2 + busyMachineAllowance, "took \(seconds) s")
     }
 
     @Test("nothing listening is 'no nameserver reachable', quickly", arguments: Engine.allCases)
     func nothingListeningIsUnreachable(engine: Engine) async throws {
         // 127.0.0.2 is loopback too, and none of the tests' servers binds it: no port there is taken by another
         // test running at the same time.
-        let (result, seconds) = await check(address, with: try resolver(engine, port: try closedPort(),
-                                                                        address: IPAddress("127.0.0.2")!, timeout: 2))
+        // A 20 s timeout: waiting for one instead of taking the refusal at once would pass the bound.
+        let dns = try resolver(engine, port: try closedPort(), address: IPAddress("127.0.0.2")!, timeout: 20)
+        let (result, seconds) = await check(address, with: dns)
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("no nameserver reachable"), "\(result.problems[0].detail)")
-        #expect(seconds < 2 + timingSlack)
+        #expect(seconds < busyMachineAllowance, "took \(seconds) s; one timeout is 20 s")
     }
 
     @Test("a truncated UDP reply is retried over TCP and the TCP answer counts", arguments: Engine.allCases)
@@ -71,7 +76,8 @@ struct FaultServerTests {
         let (result, seconds) = await check(address, with: dns)
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("timeout"), "\(result.problems[0].detail)")
-        #expect(seconds < 2 + timingSlack, "took \(seconds) s")
+        // The stalled connection stays open for ever: only the 2 s deadline ends the lookup.
+        #expect(seconds < 2 + busyMachineAllowance, "took \(seconds) s")
     }
 
     @Test("a lookup's sockets are in its thread's own descriptor table, where no other thread can take their numbers",
@@ -98,8 +104,8 @@ struct FaultServerTests {
     func shutdownEndsLookups(engine: Engine) async throws {
         let server = try faultServer(.drop, more: [:], defaultBehaviour: .drop)
         defer { server.stop() }
-        // 10 s per lookup; libresolv runs 4 at a time, so 2 of these 6 wait in its queue.
-        let dns = try resolver(engine, port: server.port, timeout: 5, attempts: 2)
+        // 20 s per lookup; libresolv runs 4 at a time, so 2 of these 6 wait in its queue.
+        let dns = try resolver(engine, port: server.port, timeout: 10, attempts: 2)
         let names = (0..<6).map { DNSName("n\($0).example.test")! }
         let started = monotonicSeconds()
         async let outcomes = withTaskGroup(of: QueryOutcome.self) { group in
@@ -114,7 +120,7 @@ struct FaultServerTests {
         let results = await outcomes
         let seconds = monotonicSeconds() - stopping
         #expect(results == Array(repeating: .failure(.localError("resolver is shut down")), count: names.count))
-        #expect(seconds < 1 + timingSlack, "took \(seconds) s after shutdown; a lookup's own deadline is 10 s")
+        #expect(seconds < 1 + busyMachineAllowance, "took \(seconds) s after shutdown; a lookup's own deadline is 20 s")
         #expect(await dns.query(names[0], type: .a) == .failure(.localError("resolver is shut down")))
     }
 
@@ -126,7 +132,8 @@ struct FaultServerTests {
         let (result, seconds) = await check(address, with: dns)
         #expect(result.status == .warning)
         #expect(codes(result) == ["temporary-failure"])
-        #expect(seconds < 2 + timingSlack)
+        // A reset is an answer of sorts: the lookup ends by its 2 s deadline, never hangs on the dead connection.
+        #expect(seconds < 2 + busyMachineAllowance, "took \(seconds) s")
     }
 
     @Test("a TCP fallback that resets moves on to the next nameserver, whose TCP answer counts",
@@ -146,7 +153,7 @@ struct FaultServerTests {
         // glibc tries a reset connection once more before it moves on; the pipelined engine moves on at once.
         #expect(first.queries.filter { $0.name == reverseName }.map(\.transport).prefix(2) == [.udp, .tcp])
         #expect(second.queries.filter { $0.name == reverseName }.map(\.transport).last == .tcp)
-        #expect(seconds < 2 + timingSlack, "took \(seconds) s; the query's whole time is 2 s")
+        #expect(seconds < 2 + busyMachineAllowance, "took \(seconds) s; the query's whole time is 2 s")
     }
 
     @Test("replies glibc cannot match to the query are ignored until the timeout", arguments: Engine.allCases, [
@@ -160,7 +167,8 @@ struct FaultServerTests {
         #expect(result.status == .warning)
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("failed: timeout"), "\(result.problems[0].detail)")
-        #expect(seconds < 1 + timingSlack)
+        // glibc may give up on a reply it cannot read before the timeout; no lookup waits past it.
+        #expect(seconds < 1 + busyMachineAllowance, "took \(seconds) s")
     }
 
     @Test("junk saying SERVFAIL, REFUSED or FORMERR to no query of ours is not the server's answer",
@@ -299,10 +307,14 @@ struct FaultServerTests {
         let records = (0..<12).map { FaultRecord.ptr(FaultName("n\($0).example.test")) }
         let server = try faultServer(.answer(records), more: [:], defaultBehaviour: .drop)
         defer { server.stop() }
-        let (result, seconds) = await check(address, with: try resolver(engine, port: server.port, attempts: 1))
+        let (result, _) = await check(address, with: try resolver(engine, port: server.port, timeout: 2, attempts: 1))
         #expect(Set(codes(result)) == ["multiple-ptr", "temporary-failure"])
         #expect(codes(result).filter { $0 == "temporary-failure" }.count == 12)
-        // At once: about 1 s. One after another: 12 s. Half of that is the bound, so a busy machine does not fail it.
-        #expect(seconds < 6, "12 silent names took \(seconds) s; one after another they take 12 s")
+        // Timed where the queries arrive, so a busy machine holding back the test's task does not count: at once,
+        // the 12 arrive within moments; one after another, each 2 s after the one before (22 s from first to last).
+        let sent = server.queries.filter { $0.type == RecordType.a.rawValue }.map(\.receivedAt)
+        #expect(sent.count == 12)
+        let spread = (sent.max() ?? 0) - (sent.min() ?? 0)
+        #expect(spread < busyMachineAllowance, "12 silent names were sent over \(spread) s; one after another: 22 s")
     }
 }

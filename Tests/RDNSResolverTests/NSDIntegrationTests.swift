@@ -36,7 +36,7 @@ struct NSDIntegrationTests {
     ] as [(String, String?, Status, [String])])
     func exampleAddress(example: (address: String, expected: String?, status: Status, codes: [String])) async throws {
         let (address, expected, status, expectedCodes) = example
-        let nsd = try standardNSD.get()
+        let nsd = try await NSDServer.standard()
         async let libresolv = check(address, expected: expected, with: try resolver(.libresolv, port: nsd.port))
         async let pipelined = check(address, expected: expected, with: try resolver(.pipelined, port: nsd.port))
         let results = try await [libresolv.0, pipelined.0]
@@ -49,7 +49,7 @@ struct NSDIntegrationTests {
 
     @Test("the forward answers and PTR names are reported as NSD serves them", arguments: Engine.allCases)
     func recordsAreReported(engine: Engine) async throws {
-        let nsd = try standardNSD.get()
+        let nsd = try await NSDServer.standard()
         let (result, _) = await check("192.0.2.19", with: try resolver(engine, port: nsd.port))
         #expect(result.ptrNames.map(\.description) == ["multi.example.test"])
         #expect(result.forward.first?.addresses.map(\.description) == ["192.0.2.19", "192.0.2.99", "198.51.100.19"])
@@ -57,7 +57,7 @@ struct NSDIntegrationTests {
 
     @Test("a whole /28 checks OK, in order", arguments: Engine.allCases)
     func rangeChecksOK(engine: Engine) async throws {
-        let nsd = try standardNSD.get()
+        let nsd = try await NSDServer.standard()
         let targets = try AddressRange(parsing: "198.51.100.32/28").map { CheckTarget($0) }
         let resolver = try resolver(engine, port: nsd.port)
         defer { resolver.shutdown() }
@@ -69,14 +69,14 @@ struct NSDIntegrationTests {
 
     @Test("an IPv6 nameserver with a port is used", .enabled(if: Loopback.hasIPv6), arguments: Engine.allCases)
     func ipv6Nameserver(engine: Engine) async throws {
-        let nsd = try standardNSD.get()
+        let nsd = try await NSDServer.standard()
         let (result, _) = await check("192.0.2.10", with: try resolver(engine, port: nsd.port, address: loopbackV6))
         #expect(result.status == .ok)
     }
 
     @Test("a dead first nameserver is skipped for the next one", arguments: Engine.allCases)
     func secondNameserverAnswers(engine: Engine) async throws {
-        let nsd = try standardNSD.get()
+        let nsd = try await NSDServer.standard()
         let settings = ResolverSettings(nameservers: [Nameserver(address: loopbackV4, port: try closedPort()),
                                                       Nameserver(address: loopbackV4, port: nsd.port)],
                                         timeoutSeconds: 1, attempts: 1)

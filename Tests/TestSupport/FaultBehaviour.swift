@@ -79,4 +79,7 @@ public struct FaultQuery: Sendable, Hashable {
     public var type: UInt16
     /// Whether it came over UDP or TCP.
     public var transport: FaultTransport
+    /// When the server read it (`monotonicSeconds()`): the spacing of queries shows a resolver's timers on the
+    /// server's own threads, without the waits of the test's task on a busy machine.
+    public var receivedAt: Double
 }

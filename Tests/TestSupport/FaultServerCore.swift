@@ -95,7 +95,8 @@ final class FaultServerCore: @unchecked Sendable {
         let (behaviour, index) = lock.withLock {
             let index = counts[key, default: 0]
             counts[key] = index + 1
-            log.append(FaultQuery(name: key, type: question.type, transport: transport))
+            log.append(FaultQuery(name: key, type: question.type, transport: transport,
+                                  receivedAt: monotonicSeconds()))
             return (rules[key] ?? defaultBehaviour, index)
         }
         return FaultResponder.action(query: message, question: question, behaviour: behaviour,

@@ -3,6 +3,9 @@ import Glibc
 /// Loopback-only socket helpers for the test servers. Every socket is close-on-exec, so a process a test
 /// spawns (nsd, rdnscheck) never inherits one and keeps a port busy after the server stopped.
 public enum Loopback {
+    /// The address every test server binds and every test resolver asks.
+    public static let ipv4Address = "127.0.0.1"
+
     enum Family {
         case ipv4
         case ipv6

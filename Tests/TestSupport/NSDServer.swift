@@ -66,10 +66,19 @@ public final class NSDServer: @unchecked Sendable {
         }
     }
 
-    /// `start(zones: standardZones())`.
-    public static func startStandard() throws -> NSDServer {
-        try start(zones: standardZones())
+    /// One NSD serving Tests/Zones for the whole test process (every test module shares it), started on first
+    /// use off Swift's cooperative threads (starting it blocks) and stopped at exit.
+    public static func standard() async throws -> NSDServer {
+        try await offThePool { try standardServer.get() }
     }
+
+    private static let standardServer: Result<NSDServer, any Error> = {
+        let result = Result { try start(zones: standardZones()) }
+        if case .success = result {
+            atexit { try? NSDServer.standardServer.get().stop() }
+        }
+        return result
+    }()
 
     /// The absolute path of Tests/Zones, from this source file's location.
     public static var zonesDirectory: String {
