@@ -399,8 +399,9 @@ struct FaultMatrixTests {
     /// Runs one case once: a fresh resolver of `engine`, one check, the resolver shut down.
     static func run(_ fault: FaultCase, engine: Engine, server: FaultServer?, closedPort: UInt16) async throws
         -> (AddressResult, Double) {
-        let port = server?.port ?? closedPort
-        return await check(address, with: try resolver(engine, port: port, timeout: fault.timeout, attempts: attempts))
+        let (host, port) = server.map { (loopbackV4, $0.port) } ?? (closedAddress, closedPort)
+        return await check(address, with: try resolver(engine, port: port, address: host, timeout: fault.timeout,
+                                                       attempts: attempts))
     }
 }
 

@@ -49,10 +49,8 @@ struct FaultServerTests {
 
     @Test("nothing listening is 'no nameserver reachable', quickly", arguments: Engine.allCases)
     func nothingListeningIsUnreachable(engine: Engine) async throws {
-        // 127.0.0.2 is loopback too, and none of the tests' servers binds it: no port there is taken by another
-        // test running at the same time.
         // A 20 s timeout: waiting for one instead of taking the refusal at once would pass the bound.
-        let dns = try resolver(engine, port: try closedPort(), address: IPAddress("127.0.0.2")!, timeout: 20)
+        let dns = try resolver(engine, port: try closedPort(), address: closedAddress, timeout: 20)
         let (result, seconds) = await check(address, with: dns)
         #expect(codes(result) == ["temporary-failure"])
         #expect(result.problems[0].detail.contains("no nameserver reachable"), "\(result.problems[0].detail)")
@@ -180,7 +178,7 @@ struct FaultServerTests {
         // The second nameserver refuses at once, so glibc gives up well before the 2 s deadline, with the junk
         // in its buffer.
         let settings = ResolverSettings(nameservers: [Nameserver(address: loopbackV4, port: server.port),
-                                                      Nameserver(address: loopbackV4, port: try closedPort())],
+                                                      try closedNameserver()],
                                         timeoutSeconds: 1, attempts: 1)
         let (result, _) = await check(address, with: try resolver(engine, settings: settings))
         #expect(codes(result) == ["temporary-failure"])

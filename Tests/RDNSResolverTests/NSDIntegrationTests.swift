@@ -77,7 +77,7 @@ struct NSDIntegrationTests {
     @Test("a dead first nameserver is skipped for the next one", arguments: Engine.allCases)
     func secondNameserverAnswers(engine: Engine) async throws {
         let nsd = try await NSDServer.standard()
-        let settings = ResolverSettings(nameservers: [Nameserver(address: loopbackV4, port: try closedPort()),
+        let settings = ResolverSettings(nameservers: [try closedNameserver(),
                                                       Nameserver(address: loopbackV4, port: nsd.port)],
                                         timeoutSeconds: 1, attempts: 1)
         let (result, _) = await check("192.0.2.10", with: try resolver(engine, settings: settings))

@@ -62,10 +62,20 @@ func codes(_ result: AddressResult) -> [String] {
     result.problems.map(\.code.rawValue)
 }
 
-/// A port on 127.0.0.1 where nothing listens (bound for a moment, then released).
+/// Where no nameserver listens: 127.0.0.2 is loopback too, and none of the tests' servers binds it, so no port there
+/// is taken by a server another test starts meanwhile (a port released on 127.0.0.1 was: a parallel test's
+/// server that answers REFUSED took one, and the "refused at once" nameserver answered).
+let closedAddress = IPAddress("127.0.0.2")!
+
+/// A port where nothing listens on `closedAddress` (bound on 127.0.0.1 for a moment, then released).
 func closedPort() throws -> UInt16 {
     let server = try FaultServer(rules: [:])
     let port = server.port
     server.stop()
     return port
+}
+
+/// A nameserver that refuses at once (ICMP port unreachable) and stays closed whatever else runs.
+func closedNameserver() throws -> Nameserver {
+    Nameserver(address: closedAddress, port: try closedPort())
 }
