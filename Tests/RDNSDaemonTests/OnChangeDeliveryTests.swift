@@ -445,4 +445,71 @@ struct RunRecorderDeliveryTests {
         #expect(log.text.contains("1 on-change delivery not made kept in the state file for the next start"),
                 "\(log.text)")
     }
+
+    private func saved(_ configuration: Configuration) throws -> StateFile.Contents {
+        try StateFile.decodeContents(Array(try String(contentsOfFile: configuration.statePath!, encoding: .utf8).utf8))
+    }
+
+    @Test("a delivery whose third try still runs when a run is recorded is saved with 2 tries and reads back")
+    func runningThirdTryReadsBack() throws {
+        let configuration = try configuration()
+        let log = LogLines()
+        let cutOff = InstantRunner { _ in .notDelivered("was stopped after 30s, its time limit") }
+        let first = RunRecorder(configuration: configuration, logger: log.logger, keepsStateInMemory: false,
+                                deliveryRunner: cutOff)
+        record(first, result(.ok, "mail.example.test"), at: 1_000)
+        record(first, result(.ok, "mx.example.test"), at: 2_000)
+        record(first, result(.ok, "mx.example.test"), at: 3_000)
+        #expect(try saved(configuration).undelivered[address]?.tries == 2)
+
+        // The third try blocks while the daemon records another run (SIGUSR1, a short interval, a slow hook).
+        let slow = GatedRunner()
+        let daemon = RunRecorder(configuration: configuration, logger: log.logger, keepsStateInMemory: true,
+                                 deliveryRunner: slow)
+        _ = daemon.record([result(.ok, "mx.example.test")], startedAt: 4_000, durationSeconds: 1,
+                          nextRunInSeconds: 60)
+        #expect(slow.waitForStarts(1))
+        #expect(slow.started.first?.tries == 3)
+        _ = daemon.record([result(.ok, "mx.example.test")], startedAt: 5_000, durationSeconds: 1,
+                          nextRunInSeconds: 60)
+        let contents = try saved(configuration)
+        #expect(contents.undelivered[address]?.tries == 2, "the tries finished, not the one running")
+        #expect(contents.states[address]?.ptrNames == ["mx.example.test"])
+
+        let works = InstantRunner { _ in .delivered }
+        let next = RunRecorder(configuration: configuration, logger: log.logger, keepsStateInMemory: false,
+                               deliveryRunner: works)
+        record(next, result(.ok, "mx.example.test"), at: 6_000)
+        #expect(!log.text.contains("unusable"), "\(log.text)")
+        #expect(works.delivered.map(\.address) == [address])
+        slow.release(1)
+        daemon.finishPendingWork()
+    }
+
+    @Test("a delivery saved with its 3 tries done reads back: the baseline stays, the delivery is dropped, named")
+    func spentDeliveryIsDroppedAtLoad() throws {
+        let configuration = try configuration()
+        let path = configuration.statePath!
+        let log = LogLines()
+        let cutOff = InstantRunner { _ in .notDelivered("was stopped after 30s, its time limit") }
+        let first = RunRecorder(configuration: configuration, logger: log.logger, keepsStateInMemory: false,
+                                deliveryRunner: cutOff)
+        record(first, result(.ok, "mail.example.test"), at: 1_000)
+        record(first, result(.ok, "mx.example.test"), at: 2_000)
+        // As a daemon stopped during a third try that outlived the stop's wait used to save it.
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("\"tries\": 1"))
+        try text.replacingOccurrences(of: "\"tries\": 1", with: "\"tries\": 3")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+
+        let works = InstantRunner { _ in .delivered }
+        let next = RunRecorder(configuration: configuration, logger: log.logger, keepsStateInMemory: false,
+                               deliveryRunner: works)
+        #expect(log.text.contains("on-change /hook for 192.0.2.10 kept in the state file; dropped after 3 tries: "
+                                  + "the drift of 192.0.2.10 (ok -> ok) was never delivered"), "\(log.text)")
+        record(next, result(.ok, "mx.example.test"), at: 3_000)
+        #expect(!log.text.contains("unusable"), "\(log.text)")
+        #expect(works.delivered.isEmpty, "no drift against the baseline, and nothing owed")
+        #expect(try saved(configuration).undelivered.isEmpty)
+    }
 }
