@@ -23,10 +23,11 @@ enum OnceRun {
         defer { resolver.shutdown() }
 
         // Drift log lines go to stderr with the report on stdout; with --quiet a run that is OK and unchanged
-        // prints nothing at all, so the lines wait until that is known. A state file or textfile that could not be
-        // written is never silent: cron would otherwise mail nothing while drift goes unrecorded.
+        // prints nothing at all, so the lines wait until that is known. A warning or an error is never silent (a
+        // file that could not be written, an on-change program that failed or was dropped after its last try):
+        // cron would otherwise mail nothing while drift goes unrecorded or unreported.
         let logLines = LogBuffer()
-        let logger = Logger(journal: Logger.stderrIsJournal(), write: { logLines.append($0) })
+        let logger = Logger(journal: Logger.stderrIsJournal(), writeWithPriority: { logLines.append($1, $0) })
         if let reduction = resolver.concurrencyReduction { logger.warning(reduction) }
         let run = CheckRun(configuration: configuration, logger: logger, keepsStateInMemory: false)
         let progress = ProgressDisplay.start(total: configuration.targets.count)
@@ -34,7 +35,8 @@ enum OnceRun {
         progress?.finish()
 
         let report = recorded.report
-        if !(quiet && report.status == .ok && report.drifts.isEmpty && !recorded.writeFailed) {
+        let warned = logLines.worst.map { $0 <= .warning } ?? false
+        if !(quiet && report.status == .ok && report.drifts.isEmpty && !recorded.writeFailed && !warned) {
             for line in logLines.lines {
                 Output.write(line, to: STDERR_FILENO)
             }
@@ -49,15 +51,20 @@ enum OnceRun {
     private static let keptUntilExit = Mutex<RunReport?>(nil)
 }
 
-/// Log lines kept until the run's output is decided.
+/// Log lines kept until the run's output is decided, and the worst priority among them.
 final class LogBuffer: Sendable {
-    private let stored = Mutex<[String]>([])
+    private let stored = Mutex<(lines: [String], worst: LogPriority?)>(([], nil))
 
-    func append(_ line: String) {
-        stored.withLock { $0.append(line) }
+    func append(_ line: String, _ priority: LogPriority) {
+        stored.withLock { stored in
+            stored.lines.append(line)
+            stored.worst = min(stored.worst ?? priority, priority)
+        }
     }
 
-    var lines: [String] { stored.withLock { $0 } }
+    var lines: [String] { stored.withLock { $0.lines } }
+    /// The most urgent priority logged (`.error` is the worst), nil when nothing was.
+    var worst: LogPriority? { stored.withLock { $0.worst } }
 }
 
 /// Writes to stdout and stderr with plain write(2): no buffering surprises, and a closed pipe is not fatal.

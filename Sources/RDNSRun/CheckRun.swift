@@ -55,8 +55,8 @@ public final class CheckRun {
 
     /// `--once`: one run, recorded, its on-change deliveries made (each within its time limit) before it returns.
     public func once(with resolver: any DNSResolver, progress: CheckProgress? = nil) async -> RunRecorder.Recorded {
-        let recorded = record(await checks(with: resolver, progress: progress)())
-        recorder.finishPendingWork()
+        var recorded = record(await checks(with: resolver, progress: progress)())
+        if !recorder.finishPendingWork() { recorded.writeFailed = true }
         return recorded
     }
 

@@ -386,7 +386,7 @@ struct RunRecorderDeliveryTests {
 
     private func record(_ recorder: RunRecorder, _ result: AddressResult, at time: Int) {
         _ = recorder.record([result], startedAt: time, durationSeconds: 1, nextRunInSeconds: nil)
-        recorder.finishPendingWork()
+        _ = recorder.finishPendingWork()
     }
 
     @Test("a drift is in the state file before its program starts; one cut off is made by the next --once")
@@ -483,7 +483,7 @@ struct RunRecorderDeliveryTests {
         #expect(!log.text.contains("unusable"), "\(log.text)")
         #expect(works.delivered.map(\.address) == [address])
         slow.release(1)
-        daemon.finishPendingWork()
+        _ = daemon.finishPendingWork()
     }
 
     @Test("a delivery saved with its 3 tries done reads back: the baseline stays, the delivery is dropped, named")
@@ -511,5 +511,25 @@ struct RunRecorderDeliveryTests {
         #expect(!log.text.contains("unusable"), "\(log.text)")
         #expect(works.delivered.isEmpty, "no drift against the baseline, and nothing owed")
         #expect(try saved(configuration).undelivered.isEmpty)
+    }
+
+    @Test("a state file that cannot be saved after the on-change programs is a failed write")
+    func failedSaveAfterPrograms() throws {
+        let configuration = try configuration()
+        let path = configuration.statePath!
+        let blocking = InstantRunner { _ in
+            // A directory in the way: the save of "nothing owed any more" is refused.
+            try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            return .delivered
+        }
+        let log = LogLines()
+        let recorder = RunRecorder(configuration: configuration, logger: log.logger, keepsStateInMemory: false,
+                                   deliveryRunner: blocking)
+        record(recorder, result(.ok, "mail.example.test"), at: 1_000)
+        #expect(!recorder.record([result(.ok, "mx.example.test")], startedAt: 2_000, durationSeconds: 1,
+                                 nextRunInSeconds: nil).writeFailed)
+        #expect(!recorder.finishPendingWork())
+        #expect(log.text.contains("cannot write the state file \(path)"), "\(log.text)")
     }
 }

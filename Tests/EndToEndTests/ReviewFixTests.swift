@@ -1,0 +1,81 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// 192.0.2.1 has PTR `NAME.example.test`, which has A 192.0.2.1.
+private func point(_ server: FaultServer, to name: String) {
+    server.setBehaviour(.answer([.ptr(FaultName("\(name).example.test"))]),
+                        for: FaultServer.reverseName(ipv4: "192.0.2.1"))
+    server.setBehaviour(.answer([.a("192.0.2.1")]), for: "\(name).example.test")
+}
+
+/// An executable shell script at `path`, written through a close-on-exec descriptor (a program another test
+/// starts meanwhile must not hold it open for writing, or running it fails with ETXTBSY).
+private func writeScript(_ body: String, to path: String) throws {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+    guard descriptor >= 0 else { throw TestSupportError("cannot create \(path)") }
+    let text = Array(("#!/bin/sh\n" + body).utf8)
+    let written = write(descriptor, text, text.count)
+    close(descriptor)
+    guard written == text.count else { throw TestSupportError("cannot write \(path)") }
+}
+
+/// A state directory and a configuration checking 192.0.2.1 on `server` with `on-change DIRECTORY/on-change`
+/// (not created: the test writes it when it wants the program to work).
+private func setUp(_ server: FaultServer) throws -> (directory: String, hook: String, config: String) {
+    let directory = try stateDirectory()
+    let hook = directory + "/on-change"
+    let config = try daemonConfig(port: server.port, addresses: ["192.0.2.1"],
+                                  extra: "state \(directory)/state.json\non-change \(hook)")
+    return (directory, hook, config)
+}
+
+/// The review's findings on --once: what --quiet may hide, and what a signal while it waits may not lose.
+@Suite("rdnscheck --once review fixes")
+struct ReviewFixTests {
+    @Test("--quiet shows a run whose on-change failed, up to the line that drops it after 3 tries")
+    func quietShowsDeliveryFailures() async throws {
+        let server = try FaultServer(rules: [:])
+        defer { server.stop() }
+        let (_, hook, config) = try setUp(server)
+        point(server, to: "a")
+        #expect(try await rdnscheck(["--once", "-c", config]).exitStatus == 0)
+        point(server, to: "b")
+        let drifted = try await rdnscheck(["--once", "--quiet", "-c", config])
+        #expect(drifted.stderrText.contains("try 1 of 3"), "\(drifted.stderrText)")
+
+        // OK and unchanged, but the delivery still owed fails again: --quiet used to print nothing.
+        let second = try await rdnscheck(["--once", "--quiet", "-c", config])
+        #expect(second.exitStatus == 0)
+        #expect(second.stderrText.contains("on-change \(hook) for 192.0.2.1 cannot be run: No such file or "
+                                           + "directory; it will be tried again (try 2 of 3)"),
+                "\(second.stderrText)")
+        #expect(!second.stdoutText.isEmpty, "the report comes with the warning")
+        let third = try await rdnscheck(["--once", "--quiet", "-c", config])
+        #expect(third.stderrText.contains("dropped after 3 tries: the drift of 192.0.2.1 (ok -> ok) was never "
+                                          + "delivered"), "\(third.stderrText)")
+        let fourth = try await rdnscheck(["--once", "--quiet", "-c", config])
+        #expect(fourth.stdoutText.isEmpty && fourth.stderrText.isEmpty, "nothing left to say: \(fourth.stderrText)")
+    }
+
+    @Test("--quiet shows a run whose state file could not be saved after its on-change programs")
+    func quietShowsFailedSaveAfterHooks() async throws {
+        let server = try FaultServer(rules: [:])
+        defer { server.stop() }
+        let (directory, hook, config) = try setUp(server)
+        point(server, to: "a")
+        #expect(try await rdnscheck(["--once", "-c", config]).exitStatus == 0)
+        point(server, to: "b")
+        #expect(try await rdnscheck(["--once", "-c", config]).stderrText.contains("try 1 of 3"))
+
+        // The owed delivery is made now, and the program puts a directory where the state file was: the save of
+        // "nothing owed any more" after it fails.
+        let state = directory + "/state.json"
+        try writeScript("rm -f \(state)\nmkdir \(state)\n", to: hook)
+        let quiet = try await rdnscheck(["--once", "--quiet", "-c", config])
+        #expect(quiet.exitStatus == 0)
+        #expect(quiet.stderrText.contains("cannot write the state file \(state)"), "\(quiet.stderrText)")
+        #expect(!quiet.stdoutText.isEmpty)
+    }
+}
