@@ -31,8 +31,13 @@ enum OnceRun {
         if let reduction = resolver.concurrencyReduction { logger.warning(reduction) }
         let run = CheckRun(configuration: configuration, logger: logger, keepsStateInMemory: false)
         let progress = ProgressDisplay.start(total: configuration.targets.count)
-        let recorded = await run.once(with: resolver, progress: progress?.counter)
+        let (recorded, stoppedBy) = await run.once(with: resolver, progress: progress?.counter,
+                                                   stopSignals: [SIGTERM, SIGINT])
         progress?.finish()
+        if let stoppedBy {
+            logger.warning("stopped by signal \(stoppedBy) while waiting for on-change programs; the deliveries "
+                           + "not made are kept in the state file for the next run")
+        }
 
         let report = recorded.report
         let warned = logLines.worst.map { $0 <= .warning } ?? false
@@ -45,7 +50,8 @@ enum OnceRun {
         // The process exits next, and the kernel takes its memory back at once: releasing a range's results one
         // object at a time first cost about 4% of a /16's CPU. Kept reachable, so leak checkers see no leak.
         OnceRun.keptUntilExit.withLock { $0 = report }
-        return report.status.exitCode
+        // The shell's convention for a process ended by a signal.
+        return stoppedBy.map { 128 + $0 } ?? report.status.exitCode
     }
 
     private static let keptUntilExit = Mutex<RunReport?>(nil)

@@ -69,6 +69,12 @@ public final class RunRecorder {
         return deliveries.undelivered == savedUndelivered || writeState()
     }
 
+    /// Stops the on-change programs running (their process groups are killed) and starts no more; callable from
+    /// any thread (a signal's handler) while `finishPendingWork` waits, which then saves what they did not deliver.
+    public var stopDeliveries: @Sendable () -> Void {
+        { [deliveries] in _ = deliveries.stop(waitingAtMost: 0) }
+    }
+
     /// The daemon is stopping: on-change programs still running are stopped, and every delivery not made goes
     /// into the state file, which otherwise stays as the last completed run left it.
     public func stop() {

@@ -78,4 +78,48 @@ struct ReviewFixTests {
         #expect(quiet.stderrText.contains("cannot write the state file \(state)"), "\(quiet.stderrText)")
         #expect(!quiet.stdoutText.isEmpty)
     }
+
+    @Test("SIGTERM while --once waits for its program: group killed, delivery kept, exit 143, next run makes it",
+          .timeLimit(.minutes(2)))
+    func signalWhileWaitingForPrograms() async throws {
+        let server = try FaultServer(rules: [:])
+        defer { server.stop() }
+        let (directory, hook, config) = try setUp(server)
+        let (started, delivered, quick) = (directory + "/started", directory + "/delivered", directory + "/quick")
+        try writeScript("""
+            if [ -e \(quick) ]; then echo "$RDNSCHECK_ADDRESS" >> \(delivered); exit 0; fi
+            sleep 60 &
+            echo "$$" >> \(started)
+            wait
+
+            """, to: hook)
+        point(server, to: "a")
+        #expect(try await rdnscheck(["--once", "-c", config]).exitStatus == 0)
+        point(server, to: "b")
+
+        let once = try DaemonProcess(["--once", "-c", config])
+        let deadline = Date().addingTimeInterval(20)
+        while (try? String(contentsOfFile: started, encoding: .utf8)) == nil && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let line = try String(contentsOfFile: started, encoding: .utf8)
+        let group = try #require(pid_t(line.trimmingCharacters(in: .whitespacesAndNewlines)))
+        once.signal(SIGTERM)
+        #expect(await once.waitForExit(timeout: 20) == 143, "\(once.log)")
+        #expect(once.process.terminationReason == .exit, "it exited rather than died of the signal")
+        #expect(once.log.contains("stopped by signal 15 while waiting for on-change programs"), "\(once.log)")
+        // The group's members are killed, then reaped by init once rdnscheck is gone.
+        let gone = Date().addingTimeInterval(10)
+        while kill(-group, 0) == 0 && Date() < gone { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(kill(-group, 0) == -1 && errno == ESRCH, "the program's process group \(group) is gone")
+        let state = try String(contentsOfFile: directory + "/state.json", encoding: .utf8)
+        #expect(state.contains("\"undelivered\": {\n \"192.0.2.1\": "), "\(state)")
+
+        #expect(FileManager.default.createFile(atPath: quick, contents: nil))
+        let next = try await rdnscheck(["--once", "-c", config])
+        #expect(next.exitStatus == 0)
+        #expect(!next.stderrText.contains("ptr_names"), "no new drift: \(next.stderrText)")
+        #expect(((try? String(contentsOfFile: delivered, encoding: .utf8)) ?? "").lines == ["192.0.2.1"])
+        #expect(!(try String(contentsOfFile: directory + "/state.json", encoding: .utf8)).contains("undelivered"))
+    }
 }
