@@ -122,4 +122,25 @@ struct ReviewFixTests {
         #expect(((try? String(contentsOfFile: delivered, encoding: .utf8)) ?? "").lines == ["192.0.2.1"])
         #expect(!(try String(contentsOfFile: directory + "/state.json", encoding: .utf8)).contains("undelivered"))
     }
+
+    @Test("started with SIGCHLD ignored, --once still learns how its on-change program exited")
+    func sigchldIgnoredByTheParent() async throws {
+        let server = try FaultServer(rules: [:])
+        defer { server.stop() }
+        let (_, hook, config) = try setUp(server)
+        try writeScript("exit 3\n", to: hook)
+        point(server, to: "a")
+        #expect(try await rdnscheck(["--once", "-c", config]).exitStatus == 0)
+        point(server, to: "b")
+        // A shell cannot be trusted to pass SIGCHLD ignored on; Python can.
+        let ignoring = "import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); "
+            + "os.execv(sys.argv[1], sys.argv[1:])"
+        let arguments = ["-c", ignoring, ProcessRunner.builtProduct("rdnscheck"), "--once", "-c", config]
+        let result = try await offThePool {
+            try ProcessRunner.run("/usr/bin/python3", arguments: arguments, timeout: 60)
+        }
+        #expect(result.exitStatus == 0)
+        #expect(result.stderrText.contains("on-change \(hook) for 192.0.2.1 exited with status 3"),
+                "a program whose waitpid failed counted as delivered with status 0: \(result.stderrText)")
+    }
 }
