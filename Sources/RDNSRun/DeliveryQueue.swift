@@ -220,9 +220,14 @@ public final class DeliveryQueue: Sendable {
     }
 
     /// A delivery not made: it merges into one waiting for its address (which then carries both), or is kept
-    /// for the next run, or after its last try is dropped with an error line.
+    /// for the next run, or after its last try is dropped with an error line. When `on-change` was removed (a
+    /// reload) while it ran, nothing could make it: it is dropped with the notice of the other deliveries.
     private func keepForNextRun(_ delivery: Delivery, program: String, reason: String, state: inout State) {
         let what = "on-change \(program) for \(delivery.address) \(reason)"
+        guard state.program != nil else {
+            logger.notice("\(what); on-change is no longer configured: the delivery is dropped")
+            return
+        }
         guard delivery.tries < Delivery.maximumTries else {
             logger.error("\(what); " + DeliveryQueue.droppedAfterLastTry(delivery))
             return

@@ -328,6 +328,24 @@ struct DeliveryQueueTests {
         #expect(runner.started.count == 1, "nothing starts once stopping")
     }
 
+    @Test("a run that fails after on-change was removed (a reload) is dropped with a notice, not kept")
+    func removedProgramDropsFailedRun() {
+        let log = LogLines()
+        let runner = GatedRunner(outcome: { _ in .notDelivered("was stopped after 1s, its time limit") })
+        let queue = DeliveryQueue(runner: runner, logger: log.logger)
+        queue.program = "/hook"
+        queue.add([delivery("192.0.2.1")])
+        queue.start()
+        #expect(runner.waitForStarts(1))
+        queue.program = nil
+        runner.release(1)
+        queue.waitUntilIdle()
+        #expect(queue.undelivered.isEmpty)
+        #expect(log.text.contains("on-change /hook for 192.0.2.1 was stopped after 1s, its time limit; on-change is "
+                                  + "no longer configured: the delivery is dropped"), "\(log.text)")
+        #expect(!log.text.contains("tried again"))
+    }
+
     @Test("deliveries kept from the state file wait with the next run's, merged per address")
     func keptFromStateFile() {
         let runner = GatedRunner()
