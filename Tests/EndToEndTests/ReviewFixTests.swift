@@ -143,4 +143,32 @@ struct ReviewFixTests {
         #expect(result.stderrText.contains("on-change \(hook) for 192.0.2.1 exited with status 3"),
                 "a program whose waitpid failed counted as delivered with status 0: \(result.stderrText)")
     }
+
+    @Test("a state file that is a symbolic link is a configuration error naming the real path", arguments: [
+        (["--check-config"], Int32(6)), (["--once"], Int32(3)),
+    ])
+    func symlinkedState(entry: [String], exitStatus: Int32) async throws {
+        let directory = try stateDirectory()
+        let (target, link) = (directory + "/real-state.json", directory + "/state.json")
+        let baseline = "{\"version\": 1, \"addresses\": {}}\n"
+        try baseline.write(toFile: target, atomically: true, encoding: .utf8)
+        #expect(symlink(target, link) == 0)
+        let config = try temporaryFile("state \(link)\ncheck 192.0.2.1\n")
+        let result = try await rdnscheck(entry + ["-c", config, "--nameserver", "127.0.0.1:9", "--timeout", "1s"])
+        #expect(result.exitStatus == exitStatus)
+        #expect(result.stderrText.contains("state \(link) is a symbolic link to \(target); it must be a regular file "
+                                           + "or absent: give the real path, \(target)"), "\(result.stderrText)")
+        var status = stat()
+        #expect(lstat(link, &status) == 0 && status.st_mode & S_IFMT == S_IFLNK, "the link is left alone")
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == baseline)
+    }
+
+    @Test("a textfile that is a symbolic link is still accepted: it holds metrics only")
+    func symlinkedTextfileIsAccepted() async throws {
+        let directory = try stateDirectory()
+        #expect(symlink(directory + "/metrics.prom", directory + "/link.prom") == 0)
+        let config = try temporaryFile("textfile \(directory)/link.prom\ncheck 192.0.2.1\n")
+        let result = try await rdnscheck(["--check-config", "-c", config])
+        #expect(result.exitStatus == 0, "\(result.stderrText)")
+    }
 }
