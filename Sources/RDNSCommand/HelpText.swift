@@ -10,7 +10,8 @@ enum HelpText {
                                   when no addresses are given)
               --check-config      validate the configuration: prints 'configuration OK' or every error (exit 6)
               --format FORMAT     text (default), nagios or json
-          -q, --quiet             print nothing when every address is OK
+          -q, --quiet             print nothing when every address is OK, nothing changed and nothing
+                                  went wrong (no warning or error was logged)
               --nameserver IP[:PORT]
                                   nameserver to ask (repeatable, at most 3; [IPv6]:PORT with a port);
                                   default: /etc/resolv.conf
