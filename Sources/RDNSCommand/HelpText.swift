@@ -10,12 +10,13 @@ enum HelpText {
                                   when no addresses are given)
               --check-config      validate the configuration: prints 'configuration OK' or every error (exit 6)
               --format FORMAT     text (default), nagios or json
-          -q, --quiet             print nothing when every address is OK
+          -q, --quiet             print nothing when every address is OK, nothing changed and nothing
+                                  went wrong (no warning or error was logged)
               --nameserver IP[:PORT]
                                   nameserver to ask (repeatable, at most 3; [IPv6]:PORT with a port);
                                   default: /etc/resolv.conf
               --timeout DURATION  per attempt, whole seconds from 1s to 30s (default 5s)
-              --engine ENGINE     libresolv (default: glibc's res_nquery on a pool of threads) or
+              --engine ENGINE     libresolv (default: glibc's res_nmkquery + res_nsend on a pool of threads) or
                                   pipelined (one thread, many UDP queries in flight: for large ranges)
               --concurrency N     libresolv: N threads (default 16, at most 256); pipelined: at most N
                                   queries in flight (1 to 4096, default 100)

@@ -23,18 +23,25 @@ enum OnceRun {
         defer { resolver.shutdown() }
 
         // Drift log lines go to stderr with the report on stdout; with --quiet a run that is OK and unchanged
-        // prints nothing at all, so the lines wait until that is known. A state file or textfile that could not be
-        // written is never silent: cron would otherwise mail nothing while drift goes unrecorded.
+        // prints nothing at all, so the lines wait until that is known. A warning or an error is never silent (a
+        // file that could not be written, an on-change program that failed or was dropped after its last try):
+        // cron would otherwise mail nothing while drift goes unrecorded or unreported.
         let logLines = LogBuffer()
-        let logger = Logger(journal: Logger.stderrIsJournal(), write: { logLines.append($0) })
+        let logger = Logger(journal: Logger.stderrIsJournal(), writeWithPriority: { logLines.append($1, $0) })
         if let reduction = resolver.concurrencyReduction { logger.warning(reduction) }
         let run = CheckRun(configuration: configuration, logger: logger, keepsStateInMemory: false)
         let progress = ProgressDisplay.start(total: configuration.targets.count)
-        let recorded = await run.once(with: resolver, progress: progress?.counter)
+        let (recorded, stoppedBy) = await run.once(with: resolver, progress: progress?.counter,
+                                                   stopSignals: [SIGTERM, SIGINT])
         progress?.finish()
+        if let stoppedBy {
+            logger.warning("stopped by signal \(stoppedBy) while waiting for on-change programs; the deliveries "
+                           + "not made are kept in the state file for the next run")
+        }
 
         let report = recorded.report
-        if !(quiet && report.status == .ok && report.drifts.isEmpty && !recorded.writeFailed) {
+        let warned = logLines.worst.map { $0 <= .warning } ?? false
+        if !(quiet && report.status == .ok && report.drifts.isEmpty && !recorded.writeFailed && !warned) {
             for line in logLines.lines {
                 Output.write(line, to: STDERR_FILENO)
             }
@@ -43,21 +50,27 @@ enum OnceRun {
         // The process exits next, and the kernel takes its memory back at once: releasing a range's results one
         // object at a time first cost about 4% of a /16's CPU. Kept reachable, so leak checkers see no leak.
         OnceRun.keptUntilExit.withLock { $0 = report }
-        return report.status.exitCode
+        // The shell's convention for a process ended by a signal.
+        return stoppedBy.map { 128 + $0 } ?? report.status.exitCode
     }
 
     private static let keptUntilExit = Mutex<RunReport?>(nil)
 }
 
-/// Log lines kept until the run's output is decided.
+/// Log lines kept until the run's output is decided, and the worst priority among them.
 final class LogBuffer: Sendable {
-    private let stored = Mutex<[String]>([])
+    private let stored = Mutex<(lines: [String], worst: LogPriority?)>(([], nil))
 
-    func append(_ line: String) {
-        stored.withLock { $0.append(line) }
+    func append(_ line: String, _ priority: LogPriority) {
+        stored.withLock { stored in
+            stored.lines.append(line)
+            stored.worst = min(stored.worst ?? priority, priority)
+        }
     }
 
-    var lines: [String] { stored.withLock { $0 } }
+    var lines: [String] { stored.withLock { $0.lines } }
+    /// The most urgent priority logged (`.error` is the worst), nil when nothing was.
+    var worst: LogPriority? { stored.withLock { $0.worst } }
 }
 
 /// Writes to stdout and stderr with plain write(2): no buffering surprises, and a closed pipe is not fatal.

@@ -84,18 +84,33 @@ public enum RDNSCheckCommand {
         }
         // The first write would replace such a node, and as root /dev/null became a regular file: refused here at
         // start, on reload and by --check-config alike, and by AtomicFile at every write should one appear later.
-        for (directive, value, given) in [("state", configuration.statePath, options.statePath),
-                                          ("textfile", configuration.textfilePath, options.textfilePath)] {
-            guard let value, let node = AtomicFile.nodeInTheWay(value) else { continue }
+        // A state file that is a symbolic link is refused too: it is never read (a link is not followed), and the
+        // first write would replace it, losing the baseline its target holds. Following it instead would let a link
+        // planted in the directory point a root daemon's writes anywhere. The textfile holds metrics only: a link
+        // there is simply replaced.
+        for (directive, value, given, linksAllowed) in [
+            ("state", configuration.statePath, options.statePath, false),
+            ("textfile", configuration.textfilePath, options.textfilePath, true),
+        ] {
+            guard let value, let node = AtomicFile.nodeInTheWay(value, linksAllowed: linksAllowed) else { continue }
+            let wanted = linksAllowed ? "a regular file, a symbolic link or absent"
+                : "a regular file or absent" + (!node.hasPrefix("a symbolic link") ? ""
+                    : ": give the real path" + (realPath(value).map { ", \($0)" } ?? ""))
             errors.append(ConfigurationError(file: given == nil ? (path ?? "command line") : "command line", line: 0,
-                                             message: "\(directive) \(value) is \(node); it must be a regular file, "
-                                                 + "a symbolic link or absent"))
+                                             message: "\(directive) \(value) is \(node); it must be \(wanted)"))
         }
         if errors.isEmpty && configuration.targets.isEmpty {
             errors.append(ConfigurationError(file: path ?? "command line", line: 0,
                                              message: "nothing to check: no 'check' lines and no addresses given"))
         }
         return (configuration, errors)
+    }
+
+    /// The absolute path `path` names with every symbolic link resolved; nil when it cannot be (a dangling link).
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 }
 

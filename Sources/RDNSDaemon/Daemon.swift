@@ -103,6 +103,7 @@ public final class Daemon {
         let pingInterval = notifier.watchdogMicroseconds.map { Double($0) / 2_000_000 }
         var nextPing = pingInterval.map { _ in clock.monotonicSeconds }
         var nextRun = clock.monotonicSeconds
+        var lastRunStart: Double?
         var running = false
         var runAgain = false
         while true {
@@ -113,6 +114,7 @@ public final class Daemon {
             }
             if !running && now >= nextRun {
                 running = true
+                lastRunStart = now
                 startRun()
             }
             let deadline = [running ? nil : nextRun, nextPing].compactMap { $0 }.min()
@@ -126,7 +128,11 @@ public final class Daemon {
                     nextRun = clock.monotonicSeconds
                 }
             case .reload:
-                reload(running: running)
+                // A shorter interval applies from the last run's start, not after the old interval: 3600 s lowered
+                // to 60 s while idle used to wait up to an hour. A run in progress schedules the next at its end.
+                if reload(running: running), !running, let lastRunStart {
+                    nextRun = min(nextRun, lastRunStart + Double(configuration.intervalSeconds))
+                }
             case .stop:
                 // In-flight lookups are not waited for: the process ends now, and the state of the interrupted
                 // run is simply not recorded. The on-change deliveries not made (running programs are stopped)
@@ -165,7 +171,8 @@ public final class Daemon {
     }
 
     /// SIGHUP: read the configuration again; an invalid one is logged with its errors and the old one kept.
-    private func reload(running: Bool) {
+    /// True when the new one is applied.
+    private func reload(running: Bool) -> Bool {
         notifier.send("RELOADING=1\nMONOTONIC_USEC=\(UInt64(clock.monotonicSeconds * 1_000_000))")
         defer { notifier.send("READY=1") }
         let (candidate, errors) = loadConfiguration()
@@ -173,21 +180,23 @@ public final class Daemon {
             for error in errors { logger.error(error.description) }
             logger.error("SIGHUP: the new configuration has \(errors.count) error\(errors.count == 1 ? "" : "s"); "
                          + "keeping the old one")
-            return
+            return false
         }
         do {
             let newResolver = try parts.makeResolver(candidate)
+            if let reduction = newResolver.concurrencyReduction { logger.warning(reduction) }
             // The replaced resolver stops now, unless a run still uses it (then it stops when that run ends).
             if !(running && runResolverIsCurrent) { resolver.shutdown() }
             resolver = newResolver
             runResolverIsCurrent = false
         } catch {
             logger.error("SIGHUP: \(error); keeping the old configuration")
-            return
+            return false
         }
         checkRun.reconfigure(candidate)
         logger.info("SIGHUP: configuration reloaded: \(Daemon.addresses(candidate.targets.count)) every "
                     + "\(candidate.intervalSeconds)s")
+        return true
     }
 
     static func addresses(_ count: Int) -> String {

@@ -89,20 +89,14 @@ final class EventMailbox: Sendable {
     }
 }
 
-/// SIGTERM, SIGINT, SIGHUP and SIGUSR1 as events. The signals are ignored at the process level and delivered
-/// through Dispatch sources, so no Swift code runs in a signal handler.
+/// SIGTERM, SIGINT, SIGHUP and SIGUSR1 as events (through `SignalSources`: no Swift code in a signal handler).
 final class SignalEvents {
-    private let sources: [any DispatchSourceSignal]
+    private let sources: SignalSources
 
     init(mailbox: EventMailbox) {
-        let queue = DispatchQueue(label: "rdnscheck.signals")
-        let mapping: [(Int32, DaemonEvent)] = [(SIGTERM, .stop), (SIGINT, .stop), (SIGHUP, .reload), (SIGUSR1, .runNow)]
-        sources = mapping.map { signalNumber, event in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-            source.setEventHandler { mailbox.post(event) }
-            source.resume()
-            return source
+        let events: [Int32: DaemonEvent] = [SIGTERM: .stop, SIGINT: .stop, SIGHUP: .reload, SIGUSR1: .runNow]
+        sources = SignalSources([SIGTERM, SIGINT, SIGHUP, SIGUSR1]) { signalNumber in
+            if let event = events[signalNumber] { mailbox.post(event) }
         }
     }
 }

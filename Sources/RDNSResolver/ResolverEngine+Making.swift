@@ -1,7 +1,7 @@
 import RDNSCore
 
 extension ResolverEngine {
-    /// The pool width of libresolv when `--concurrency` is not given: each thread blocks in one `res_nquery`.
+    /// The pool width of libresolv when `--concurrency` is not given: each thread blocks in one `res_nsend`.
     public static let defaultLibresolvThreads = 16
     /// More threads than this buy nothing from one resolver and cost a stack each: `--concurrency` is capped here.
     public static let maximumLibresolvThreads = 256

@@ -138,10 +138,12 @@ public enum AtomicFile {
 
     /// What is at `path` when `write` refuses to replace it: "a FIFO", "a character device", "a directory", ...;
     /// nil for a regular file, a symbolic link or nothing (and when it cannot be told: the write then says why).
-    public static func nodeInTheWay(_ path: String) -> String? {
+    /// With `linksAllowed` false a symbolic link is in the way too ("a symbolic link to TARGET").
+    public static func nodeInTheWay(_ path: String, linksAllowed: Bool = true) -> String? {
         var status = stat()
         guard lstat(path, &status) == 0 else { return nil }
         let type = status.st_mode & S_IFMT
+        if type == S_IFLNK && !linksAllowed { return describeNonRegular(path) }
         return type == S_IFREG || type == S_IFLNK ? nil : FileSystemSource.kind(of: status.st_mode)
     }
 

@@ -1,4 +1,5 @@
 import RDNSCore
+import Synchronization
 
 /// The checks of one run, done: the results in target order, when the run began and how long it took.
 public struct CheckedRun: Sendable {
@@ -54,10 +55,24 @@ public final class CheckRun {
     }
 
     /// `--once`: one run, recorded, its on-change deliveries made (each within its time limit) before it returns.
-    public func once(with resolver: any DNSResolver, progress: CheckProgress? = nil) async -> RunRecorder.Recorded {
-        let recorded = record(await checks(with: resolver, progress: progress)())
-        recorder.finishPendingWork()
-        return recorded
+    ///
+    /// Once the checks are done, `stopSignals` (SIGTERM, SIGINT) stop the on-change programs instead of the
+    /// process: their process groups are killed, what they did not deliver is saved in the state file as owed (by
+    /// this thread, the state file's only writer), and the signal is returned. During the checks the signals keep
+    /// their default action: nothing has been written yet, and nothing is lost.
+    public func once(with resolver: any DNSResolver, progress: CheckProgress? = nil, stopSignals: [Int32] = []) async
+        -> (recorded: RunRecorder.Recorded, stoppedBy: Int32?) {
+        let checked = await checks(with: resolver, progress: progress)()
+        let received = ReceivedSignal()
+        let stopDeliveries = recorder.stopDeliveries
+        let sources = stopSignals.isEmpty ? nil : SignalSources(stopSignals) { signalNumber in
+            received.note(signalNumber)
+            stopDeliveries()
+        }
+        var recorded = record(checked)
+        if !recorder.finishPendingWork() { recorded.writeFailed = true }
+        withExtendedLifetime(sources) {}
+        return (recorded, received.first)
     }
 
     /// A new configuration for the runs to come (see `RunRecorder.reconfigure`).
@@ -70,4 +85,15 @@ public final class CheckRun {
     public func stop() {
         recorder.stop()
     }
+}
+
+/// The first stop signal `--once` received while it waited for its on-change programs.
+private final class ReceivedSignal: Sendable {
+    private let number = Mutex<Int32?>(nil)
+
+    func note(_ signalNumber: Int32) {
+        number.withLock { $0 = $0 ?? signalNumber }
+    }
+
+    var first: Int32? { number.withLock { $0 } }
 }

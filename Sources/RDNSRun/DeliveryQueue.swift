@@ -68,17 +68,28 @@ public final class DeliveryQueue: Sendable {
 
     /// Deliveries kept from an earlier process (the state file): they wait with the next run's. Without a
     /// program nothing can make them, and they are dropped.
+    /// A delivery that has had its last try (saved by a stop that could not wait for its program's end) is
+    /// dropped with the error line of any last try.
     public func keep(_ deliveries: [Delivery]) {
-        let dropped: Int = state.withLock { state in
-            guard state.program != nil else { return deliveries.count }
+        let (program, dropped, spent): (String?, Int, [Delivery]) = state.withLock { state in
+            guard let program = state.program else { return (nil, deliveries.count, []) }
+            var spent: [Delivery] = []
             for delivery in deliveries {
+                guard delivery.tries < Delivery.maximumTries else {
+                    spent.append(delivery)
+                    continue
+                }
                 state.kept[delivery.address] = state.kept[delivery.address].map { $0.merged(with: delivery) }
                     ?? delivery
             }
-            return 0
+            return (program, 0, spent)
         }
         if dropped > 0 {
             logger.notice("on-change is not configured: \(dropped) deliveries kept in the state file are dropped")
+        }
+        for delivery in spent.sorted(by: { $0.address < $1.address }) {
+            logger.error("on-change \(program ?? "") for \(delivery.address) kept in the state file; "
+                         + DeliveryQueue.droppedAfterLastTry(delivery))
         }
     }
 
@@ -120,11 +131,14 @@ public final class DeliveryQueue: Sendable {
         busy.wait()
     }
 
-    /// Deliveries not made, one per address: kept, running and waiting, for the state file.
+    /// Deliveries not made, one per address: kept, running and waiting, for the state file. A running one
+    /// counts the tries it has finished: its try was counted when it started, and saved so it would read back as
+    /// spent (a third try still running once made a state file rdnscheck refused to read).
     public var undelivered: [Delivery] {
         state.withLock { state in
             var owed = state.kept
-            for (address, delivery) in state.running {
+            for (address, var delivery) in state.running {
+                delivery.tries -= 1
                 owed[address] = owed[address].map { $0.merged(with: delivery) } ?? delivery
             }
             for (address, delivery) in state.waiting {
@@ -206,12 +220,16 @@ public final class DeliveryQueue: Sendable {
     }
 
     /// A delivery not made: it merges into one waiting for its address (which then carries both), or is kept
-    /// for the next run, or after its last try is dropped with an error line.
+    /// for the next run, or after its last try is dropped with an error line. When `on-change` was removed (a
+    /// reload) while it ran, nothing could make it: it is dropped with the notice of the other deliveries.
     private func keepForNextRun(_ delivery: Delivery, program: String, reason: String, state: inout State) {
         let what = "on-change \(program) for \(delivery.address) \(reason)"
+        guard state.program != nil else {
+            logger.notice("\(what); on-change is no longer configured: the delivery is dropped")
+            return
+        }
         guard delivery.tries < Delivery.maximumTries else {
-            logger.error("\(what); dropped after \(delivery.tries) tries: the drift of \(delivery.address) "
-                         + "(\(delivery.oldStatus.word) -> \(delivery.newStatus.word)) was never delivered")
+            logger.error("\(what); " + DeliveryQueue.droppedAfterLastTry(delivery))
             return
         }
         logger.warning("\(what); it will be tried again (try \(delivery.tries) of \(Delivery.maximumTries))")
@@ -220,5 +238,11 @@ public final class DeliveryQueue: Sendable {
         } else {
             state.kept[delivery.address] = delivery
         }
+    }
+
+    /// The end of the error line for a delivery dropped after its last try.
+    private static func droppedAfterLastTry(_ delivery: Delivery) -> String {
+        "dropped after \(delivery.tries) tries: the drift of \(delivery.address) "
+            + "(\(delivery.oldStatus.word) -> \(delivery.newStatus.word)) was never delivered"
     }
 }

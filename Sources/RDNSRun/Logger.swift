@@ -21,7 +21,7 @@ public enum LogPriority: Int32, Sendable, Comparable {
 /// are plain. Control characters never reach the log: a message is always exactly one line.
 public struct Logger: Sendable {
     public let usesJournalPrefixes: Bool
-    private let write: @Sendable (String) -> Void
+    private let write: @Sendable (LogPriority, String) -> Void
 
     /// Logs to stderr, with prefixes when stderr is the journal.
     public init() {
@@ -30,13 +30,19 @@ public struct Logger: Sendable {
 
     /// A logger writing whole lines (with the newline) to `write`; for tests.
     public init(journal: Bool, write: @escaping @Sendable (String) -> Void) {
+        self.init(journal: journal, writeWithPriority: { _, line in write(line) })
+    }
+
+    /// A logger handing each whole line to `write` with its priority (for `--quiet`, which must know whether a
+    /// line it holds back is a warning).
+    public init(journal: Bool, writeWithPriority write: @escaping @Sendable (LogPriority, String) -> Void) {
         usesJournalPrefixes = journal
         self.write = write
     }
 
     public func log(_ priority: LogPriority, _ message: String) {
         let prefix = usesJournalPrefixes ? "<\(priority.rawValue)>" : ""
-        write(prefix + Escaping.oneLine(message) + "\n")
+        write(priority, prefix + Escaping.oneLine(message) + "\n")
     }
 
     public func error(_ message: String) { log(.error, message) }

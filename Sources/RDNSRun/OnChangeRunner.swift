@@ -113,6 +113,8 @@ public final class OnChangeRunner: DeliveryRunner {
             return running.stopping
         }
         switch ending {
+        case .unknown(let reason):
+            return .notDelivered(reason)
         case .timedOut:
             let whole = timeLimitSeconds.rounded() == timeLimitSeconds
             return .notDelivered("was stopped after \(PlainFormat.decimal(timeLimitSeconds, places: whole ? 0 : 1))s, "
@@ -136,6 +138,8 @@ public final class OnChangeRunner: DeliveryRunner {
         case exited(status: Int32, leftovers: Bool)
         case signalled(Int32)
         case timedOut
+        /// Its end could not be learnt (waitpid failed): whether it ran cannot be told, so it is owed again.
+        case unknown(String)
     }
 
     /// Logs the program's output until it exits or its time limit passes (then its group is killed); after its
@@ -148,7 +152,13 @@ public final class OnChangeRunner: DeliveryRunner {
         while true {
             let waited = retryingOnInterrupt { waitpid(pid, &status, WNOHANG) }
             if waited == pid { break }
-            if waited < 0 { return .exited(status: 0, leftovers: false) }
+            if waited < 0 {
+                // ECHILD: the program was reaped by no one here (SIGCHLD ignored; main resets it at start).
+                let reason = "could not be waited for (waitpid: \(errorText())); its process group was killed"
+                kill(-pid, SIGKILL)
+                lines.finish()
+                return .unknown(reason)
+            }
             let left = deadline - SystemTimeSource().monotonicSeconds
             if left <= 0 {
                 kill(-pid, SIGKILL)

@@ -63,10 +63,16 @@ public final class RunRecorder {
     }
 
     /// Waits for every on-change delivery of the run (each within its time limit), then saves what is still owed:
-    /// `--once` exits after this.
-    public func finishPendingWork() {
+    /// `--once` exits after this. False when that save failed (the error is logged).
+    public func finishPendingWork() -> Bool {
         deliveries.waitUntilIdle()
-        if deliveries.undelivered != savedUndelivered { _ = writeState() }
+        return deliveries.undelivered == savedUndelivered || writeState()
+    }
+
+    /// Stops the on-change programs running (their process groups are killed) and starts no more; callable from
+    /// any thread (a signal's handler) while `finishPendingWork` waits, which then saves what they did not deliver.
+    public var stopDeliveries: @Sendable () -> Void {
+        { [deliveries] in _ = deliveries.stop(waitingAtMost: 0) }
     }
 
     /// The daemon is stopping: on-change programs still running are stopped, and every delivery not made goes
@@ -97,8 +103,9 @@ public final class RunRecorder {
         public let summaryLine: String
         /// One line for systemd's STATUS= (`3/3 addresses OK; next run 12:05:00`).
         public let statusLine: String
-        /// The state file or the metrics textfile could not be written (the error is logged).
-        public let writeFailed: Bool
+        /// The state file or the metrics textfile could not be written (the error is logged); for `--once`, also
+        /// the save of the deliveries still owed after its on-change programs.
+        public internal(set) var writeFailed: Bool
     }
 
     /// Records a finished run: drift, state file, metrics, and the report with its summary line.

@@ -17,6 +17,10 @@ for descriptor: Int32 in 0...2 where fcntl(descriptor, F_GETFD) == -1 && errno =
     }
 }
 
+// SIGCHLD ignored by whoever started rdnscheck is inherited across exec, and makes the kernel reap children at
+// once: waitpid on an on-change program then fails with ECHILD, and its exit status is never known.
+signal(SIGCHLD, SIG_DFL)
+
 // Swift reads the command line from /proc/self/cmdline; without /proc (a bare chroot) it is empty, not even the
 // program's name, and the options would silently be lost: the daemon would start with the default configuration.
 guard !CommandLine.arguments.isEmpty else {

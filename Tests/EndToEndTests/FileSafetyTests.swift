@@ -21,7 +21,7 @@ struct FileSafetyTests {
         try node.make(at: path)
         let identity = NodeIdentity(path)
         let config = try temporaryFile("check \(address)\nstate \(path)\n")
-        let problem = "state \(path) is \(node.kind); it must be a regular file, a symbolic link or absent"
+        let problem = "state \(path) is \(node.kind); it must be a regular file or absent"
 
         let checked = try await rdnscheck(["--check-config", "-c", config])
         #expect(checked.exitStatus == 6)

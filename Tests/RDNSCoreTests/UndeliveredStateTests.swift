@@ -66,7 +66,7 @@ struct UndeliveredStateTests {
         ("changes", "[{\"field\": \"forward\", \"old\": {}, \"new\": {\"a.example\": [\"10.0.0.01\"]}}]",
          "undelivered \"192.0.2.10\": a change: \"new\" of forward holds \"10.0.0.01\", not an address in "
             + "canonical form"),
-        ("tries", "3", "undelivered \"192.0.2.10\": \"tries\" is not an integer from 0 to 2"),
+        ("tries", "4", "undelivered \"192.0.2.10\": \"tries\" is not an integer from 0 to 3"),
         ("drifts", "-1", "undelivered \"192.0.2.10\": \"drifts\" is not an integer from 0 to 4000000000"),
     ])
     func corruptEntry(key: String, value: String, message: String) {

@@ -91,6 +91,59 @@ struct DaemonLoopTests {
         #expect(await test.stop() == Daemon.exitStopped)
     }
 
+    @Test("a reload while idle that lowers the interval runs at the last start plus the new interval",
+          .timeLimit(.minutes(1)))
+    func reloadLowersInterval() async throws {
+        let test = try DaemonUnderTest { $0.intervalSeconds = 3_600 }
+        let resolver = test.resolvers[0]
+        await resolver.waitUntilAsked(1)
+        resolver.answerAll()
+        await test.transcript.wait(for: Self.summary)
+        test.clock.advance(by: 30)
+        test.change { $0.intervalSeconds = 60 }
+        test.post(.reload)
+        await test.transcript.wait(for: "configuration reloaded: 1 address every 60s")
+        // Begun at 0: the next run is at 60, 30 s from now, not at 3600.
+        await test.clock.waitForWakeUp(in: 30)
+        #expect(test.resolvers[1].asked == 0)
+        test.clock.advance(by: 30)
+        await test.resolvers[1].waitUntilAsked(1)
+        test.resolvers[1].answerAll()
+        await test.transcript.wait(for: Self.summary, count: 2)
+        #expect(await test.stop() == Daemon.exitStopped)
+    }
+
+    @Test("a reload while idle to an interval that has passed since the last run began runs at once",
+          .timeLimit(.minutes(1)))
+    func reloadToPassedInterval() async throws {
+        let test = try DaemonUnderTest { $0.intervalSeconds = 3_600 }
+        await test.resolvers[0].waitUntilAsked(1)
+        test.resolvers[0].answerAll()
+        await test.transcript.wait(for: Self.summary)
+        test.clock.advance(by: 100)
+        test.change { $0.intervalSeconds = 90 }
+        test.post(.reload)
+        await test.transcript.wait(for: "configuration reloaded: 1 address every 90s")
+        await test.resolvers[1].waitUntilAsked(1)
+        test.resolvers[1].answerAll()
+        await test.transcript.wait(for: Self.summary, count: 2)
+        #expect(await test.stop() == Daemon.exitStopped)
+    }
+
+    @Test("a resolver made on reload that cannot have its full concurrency says so, as at start",
+          .timeLimit(.minutes(1)))
+    func reloadLogsConcurrencyReduction() async throws {
+        let test = try DaemonUnderTest(concurrencyReduction: "concurrency 4096 reduced to 1000")
+        await test.resolvers[0].waitUntilAsked(1)
+        test.resolvers[0].answerAll()
+        await test.transcript.wait(for: Self.summary)
+        #expect(test.transcript.count("log: concurrency 4096 reduced to 1000") == 1)
+        test.post(.reload)
+        await test.transcript.wait(for: "configuration reloaded")
+        #expect(test.transcript.count("log: concurrency 4096 reduced to 1000") == 2)
+        #expect(await test.stop() == Daemon.exitStopped)
+    }
+
     @Test("two reloads during one run: the unused resolver stops at once, the run's when it ends, later runs go on")
     func twoReloadsMidRun() async throws {
         let test = try DaemonUnderTest()

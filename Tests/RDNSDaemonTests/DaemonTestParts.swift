@@ -123,10 +123,12 @@ final class HeldResolver: DNSResolver {
     }
 
     let outcome: QueryOutcome
+    let concurrencyReduction: String?
     private let state = Mutex(State())
 
-    init(outcome: QueryOutcome) {
+    init(outcome: QueryOutcome, concurrencyReduction: String? = nil) {
         self.outcome = outcome
+        self.concurrencyReduction = concurrencyReduction
     }
 
     var asked: Int { state.withLock { $0.asked } }
@@ -179,9 +181,10 @@ final class DaemonUnderTest {
     private let mailbox: EventMailbox
     private let loop: Task<Int32, Never>
 
-    /// `configure` edits a configuration of one address (192.0.2.10) checked every 300 s.
+    /// `configure` edits a configuration of one address (192.0.2.10) checked every 300 s; every resolver made
+    /// reports `concurrencyReduction`.
     init(watchdogMicroseconds: UInt64? = nil, outcome: QueryOutcome = .reply(rcode: 3, answers: []),
-         configure: (inout Configuration) throws -> Void = { _ in }) throws {
+         concurrencyReduction: String? = nil, configure: (inout Configuration) throws -> Void = { _ in }) throws {
         var initial = Configuration()
         initial.targets = CheckTargets(CheckTarget(IPAddress("192.0.2.10")!))
         try configure(&initial)
@@ -191,7 +194,7 @@ final class DaemonUnderTest {
         let transcript = self.transcript
         let parts = DaemonParts(
             makeResolver: { _ in
-                let resolver = HeldResolver(outcome: outcome)
+                let resolver = HeldResolver(outcome: outcome, concurrencyReduction: concurrencyReduction)
                 made.withLock { $0.append(resolver) }
                 return resolver
             },

@@ -333,6 +333,24 @@ struct DeliveryQueueTests {
         #expect(runner.started.count == 1, "nothing starts once stopping")
     }
 
+    @Test("a run that fails after on-change was removed (a reload) is dropped with a notice, not kept")
+    func removedProgramDropsFailedRun() {
+        let log = LogLines()
+        let runner = GatedRunner(outcome: { _ in .notDelivered("was stopped after 1s, its time limit") })
+        let queue = DeliveryQueue(runner: runner, logger: log.logger)
+        queue.program = "/hook"
+        queue.add([delivery("192.0.2.1")])
+        queue.start()
+        #expect(runner.waitForStarts(1))
+        queue.program = nil
+        runner.release(1)
+        queue.waitUntilIdle()
+        #expect(queue.undelivered.isEmpty)
+        #expect(log.text.contains("on-change /hook for 192.0.2.1 was stopped after 1s, its time limit; on-change is "
+                                  + "no longer configured: the delivery is dropped"), "\(log.text)")
+        #expect(!log.text.contains("tried again"))
+    }
+
     @Test("deliveries kept from the state file wait with the next run's, merged per address")
     func keptFromStateFile() {
         let runner = GatedRunner()
@@ -391,7 +409,7 @@ struct RunRecorderDeliveryTests {
 
     private func record(_ recorder: RunRecorder, _ result: AddressResult, at time: Int) {
         _ = recorder.record([result], startedAt: time, durationSeconds: 1, nextRunInSeconds: nil)
-        recorder.finishPendingWork()
+        _ = recorder.finishPendingWork()
     }
 
     @Test("a drift is in the state file before its program starts; one cut off is made by the next --once")
@@ -449,5 +467,92 @@ struct RunRecorderDeliveryTests {
         #expect(saved.states[address]?.ptrNames == ["mail.example.test"])
         #expect(log.text.contains("1 on-change delivery not made kept in the state file for the next start"),
                 "\(log.text)")
+    }
+
+    private func saved(_ configuration: Configuration) throws -> StateFile.Contents {
+        try StateFile.decodeContents(Array(try String(contentsOfFile: configuration.statePath!, encoding: .utf8).utf8))
+    }
+
+    @Test("a delivery whose third try still runs when a run is recorded is saved with 2 tries and reads back")
+    func runningThirdTryReadsBack() throws {
+        let configuration = try configuration()
+        let log = LogLines()
+        let cutOff = InstantRunner { _ in .notDelivered("was stopped after 30s, its time limit") }
+        let first = RunRecorder(configuration: configuration, logger: log.logger, keepsStateInMemory: false,
+                                deliveryRunner: cutOff)
+        record(first, result(.ok, "mail.example.test"), at: 1_000)
+        record(first, result(.ok, "mx.example.test"), at: 2_000)
+        record(first, result(.ok, "mx.example.test"), at: 3_000)
+        #expect(try saved(configuration).undelivered[address]?.tries == 2)
+
+        // The third try blocks while the daemon records another run (SIGUSR1, a short interval, a slow hook).
+        let slow = GatedRunner()
+        let daemon = RunRecorder(configuration: configuration, logger: log.logger, keepsStateInMemory: true,
+                                 deliveryRunner: slow)
+        _ = daemon.record([result(.ok, "mx.example.test")], startedAt: 4_000, durationSeconds: 1,
+                          nextRunInSeconds: 60)
+        #expect(slow.waitForStarts(1))
+        #expect(slow.started.first?.tries == 3)
+        _ = daemon.record([result(.ok, "mx.example.test")], startedAt: 5_000, durationSeconds: 1,
+                          nextRunInSeconds: 60)
+        let contents = try saved(configuration)
+        #expect(contents.undelivered[address]?.tries == 2, "the tries finished, not the one running")
+        #expect(contents.states[address]?.ptrNames == ["mx.example.test"])
+
+        let works = InstantRunner { _ in .delivered }
+        let next = RunRecorder(configuration: configuration, logger: log.logger, keepsStateInMemory: false,
+                               deliveryRunner: works)
+        record(next, result(.ok, "mx.example.test"), at: 6_000)
+        #expect(!log.text.contains("unusable"), "\(log.text)")
+        #expect(works.delivered.map(\.address) == [address])
+        slow.release(1)
+        _ = daemon.finishPendingWork()
+    }
+
+    @Test("a delivery saved with its 3 tries done reads back: the baseline stays, the delivery is dropped, named")
+    func spentDeliveryIsDroppedAtLoad() throws {
+        let configuration = try configuration()
+        let path = configuration.statePath!
+        let log = LogLines()
+        let cutOff = InstantRunner { _ in .notDelivered("was stopped after 30s, its time limit") }
+        let first = RunRecorder(configuration: configuration, logger: log.logger, keepsStateInMemory: false,
+                                deliveryRunner: cutOff)
+        record(first, result(.ok, "mail.example.test"), at: 1_000)
+        record(first, result(.ok, "mx.example.test"), at: 2_000)
+        // As a daemon stopped during a third try that outlived the stop's wait used to save it.
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("\"tries\": 1"))
+        try text.replacingOccurrences(of: "\"tries\": 1", with: "\"tries\": 3")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+
+        let works = InstantRunner { _ in .delivered }
+        let next = RunRecorder(configuration: configuration, logger: log.logger, keepsStateInMemory: false,
+                               deliveryRunner: works)
+        #expect(log.text.contains("on-change /hook for 192.0.2.10 kept in the state file; dropped after 3 tries: "
+                                  + "the drift of 192.0.2.10 (ok -> ok) was never delivered"), "\(log.text)")
+        record(next, result(.ok, "mx.example.test"), at: 3_000)
+        #expect(!log.text.contains("unusable"), "\(log.text)")
+        #expect(works.delivered.isEmpty, "no drift against the baseline, and nothing owed")
+        #expect(try saved(configuration).undelivered.isEmpty)
+    }
+
+    @Test("a state file that cannot be saved after the on-change programs is a failed write")
+    func failedSaveAfterPrograms() throws {
+        let configuration = try configuration()
+        let path = configuration.statePath!
+        let blocking = InstantRunner { _ in
+            // A directory in the way: the save of "nothing owed any more" is refused.
+            try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            return .delivered
+        }
+        let log = LogLines()
+        let recorder = RunRecorder(configuration: configuration, logger: log.logger, keepsStateInMemory: false,
+                                   deliveryRunner: blocking)
+        record(recorder, result(.ok, "mail.example.test"), at: 1_000)
+        #expect(!recorder.record([result(.ok, "mx.example.test")], startedAt: 2_000, durationSeconds: 1,
+                                 nextRunInSeconds: nil).writeFailed)
+        #expect(!recorder.finishPendingWork())
+        #expect(log.text.contains("cannot write the state file \(path)"), "\(log.text)")
     }
 }

@@ -112,8 +112,9 @@ public struct Configuration: Sendable, Equatable {
     public init() {}
 }
 
-/// How lookups are made: glibc's `res_nquery` on a bounded pool of threads, as the host's own MTA asks (the
-/// default), or the pipelined UDP engine, for ranges of thousands of addresses.
+/// How lookups are made: glibc's `res_nmkquery` and `res_nsend` (the two halves of `res_nquery`) on a bounded pool
+/// of threads, as the host's own MTA asks (the default), or the pipelined UDP engine, for ranges of thousands of
+/// addresses.
 public enum ResolverEngine: String, Sendable, Equatable {
     case libresolv
     case pipelined

@@ -12,7 +12,8 @@
 ///
 /// `undelivered` (optional: absent when nothing is owed) holds the `on-change` deliveries still to be made, one line
 /// per address with the keys `old_status`, `new_status`, `problems`, `ptr_names`, `changes` (the `changes` array of
-/// SPEC.md), `drifts` and `tries` (1 or 2: a third failed try drops the delivery); files without it still read.
+/// SPEC.md), `drifts` and `tries` (the tries finished, 0 to 3: a third failed try drops the delivery, and one saved
+/// with 3 is dropped when it is read); files without it still read.
 ///
 /// Addresses are sorted and each takes one line, so the file diffs well; an address's keys are `status`,
 /// `ptr_names`, `forward`, `temporary_failures`, `since` and `checked_at` (epoch seconds), nothing else. An empty
@@ -249,7 +250,7 @@ public enum StateFile {
                 changes: changes,
                 drifts: max(1, try count(fields[Key.drifts], "\(place): \"drifts\"",
                                          maximum: maximumTemporaryFailures)),
-                tries: try count(fields[Key.tries], "\(place): \"tries\"", maximum: Delivery.maximumTries - 1))
+                tries: try count(fields[Key.tries], "\(place): \"tries\"", maximum: Delivery.maximumTries))
         }
         return deliveries
     }
