@@ -61,7 +61,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "RDNSCoreTests",
-            dependencies: ["RDNSCore"],
+            dependencies: ["RDNSCore", "RDNSPOSIX"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
@@ -77,7 +77,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RDNSDaemonTests",
-            dependencies: ["RDNSDaemon", "RDNSRun", "RDNSCore", "TestSupport"],
+            dependencies: ["RDNSDaemon", "RDNSRun", "RDNSCore", "RDNSPOSIX", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,7 +2,6 @@ import RDNSCore
 import RDNSPOSIX
 import RDNSResolver
 import RDNSRun
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -54,12 +53,12 @@ enum OnceRun {
         return stoppedBy.map { 128 + $0 } ?? report.status.exitCode
     }
 
-    private static let keptUntilExit = Mutex<RunReport?>(nil)
+    private static let keptUntilExit = Locked<RunReport?>(nil)
 }
 
 /// Log lines kept until the run's output is decided, and the worst priority among them.
 final class LogBuffer: Sendable {
-    private let stored = Mutex<(lines: [String], worst: LogPriority?)>(([], nil))
+    private let stored = Locked<(lines: [String], worst: LogPriority?)>(([], nil))
 
     func append(_ line: String, _ priority: LogPriority) {
         stored.withLock { stored in

@@ -1,6 +1,6 @@
+import RDNSPOSIX
 import Dispatch
 import RDNSRun
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -29,7 +29,7 @@ final class EventMailbox: Sendable {
         var wakeUp: WakeUp? = nil
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let clock: any TimeSource
 
     init(clock: any TimeSource) {

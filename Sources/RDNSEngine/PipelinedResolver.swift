@@ -1,3 +1,4 @@
+import RDNSPOSIX
 import Dispatch
 import RDNSCore
 import Synchronization
@@ -20,13 +21,13 @@ import Glibc
 /// `DescriptorBudget.tcpExchanges` at once, the others waiting for their turn.
 /// Outcomes are classified by the same `OutcomeClassifier` as `LibresolvResolver`'s.
 public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Sendable {
-    // @unchecked: `engine` is touched only on the engine thread; `inbox` is a Mutex; the rest is immutable.
+    // @unchecked: `engine` is touched only on the engine thread; `inbox` is behind a lock; the rest is immutable.
 
     /// The most queries in flight at once, unless `--concurrency` says fewer.
     public static let defaultWindow = 100
 
     private let engine: LookupEngine
-    private let inbox = Mutex(Inbox())
+    private let inbox = Locked(Inbox())
     /// The engine's selector, whose wake-up other threads signal.
     private let selector: Selector
     private var thread = pthread_t()

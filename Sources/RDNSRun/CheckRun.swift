@@ -1,5 +1,5 @@
+import RDNSPOSIX
 import RDNSCore
-import Synchronization
 
 /// The checks of one run, done: the results in target order, when the run began and how long it took.
 public struct CheckedRun: Sendable {
@@ -89,7 +89,7 @@ public final class CheckRun {
 
 /// The first stop signal `--once` received while it waited for its on-change programs.
 private final class ReceivedSignal: Sendable {
-    private let number = Mutex<Int32?>(nil)
+    private let number = Locked<Int32?>(nil)
 
     func note(_ signalNumber: Int32) {
         number.withLock { $0 = $0 ?? signalNumber }

@@ -1,6 +1,6 @@
+import RDNSPOSIX
 import Dispatch
 import RDNSCore
-import Synchronization
 
 /// The `on-change` deliveries of the daemon and of `--once` (SPEC.md: delivery is at-least-once).
 ///
@@ -27,7 +27,7 @@ public final class DeliveryQueue: Sendable {
     /// /24 drifting at once does not start 256 programs on the mail server.
     public static let defaultConcurrency = 4
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let runner: any DeliveryRunner
     private let concurrency: Int
     private let logger: Logger

@@ -1,7 +1,6 @@
 import Dispatch
 import RDNSCore
 import RDNSPOSIX
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -32,7 +31,7 @@ public final class OnChangeRunner: DeliveryRunner {
     private let logger: Logger
     private let inherited: [String: String]
     /// Process groups running now, and whether rdnscheck is stopping.
-    private let running = Mutex<(groups: Set<pid_t>, stopping: Bool)>(([], false))
+    private let running = Locked<(groups: Set<pid_t>, stopping: Bool)>(([], false))
 
     /// Output kept per run; the rest is dropped (a runaway program must not fill the journal).
     static let outputLimit = 16 << 10

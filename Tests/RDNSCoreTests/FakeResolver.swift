@@ -1,11 +1,11 @@
+import RDNSPOSIX
 import RDNSCore
-import Synchronization
 
 /// A table-driven `DNSResolver`: each (name, type) has a fixed outcome; anything else is NXDOMAIN.
 /// Counts the questions asked, so tests can prove a lookup did or did not happen.
 final class FakeResolver: DNSResolver {
     private let table: [Key: QueryOutcome]
-    private let asked = Mutex<[Key]>([])
+    private let asked = Locked<[Key]>([])
 
     struct Key: Hashable {
         let name: String

@@ -1,3 +1,4 @@
+import RDNSPOSIX
 import Foundation
 import Glibc
 import Synchronization
@@ -10,7 +11,7 @@ import TestSupport
 @Suite("Logger")
 struct LoggerTests {
     private func capture(journal: Bool, _ body: (Logger) -> Void) -> [String] {
-        let lines = Mutex<[String]>([])
+        let lines = Locked<[String]>([])
         body(Logger(journal: journal, write: { line in lines.withLock { $0.append(line) } }))
         return lines.withLock { $0 }
     }

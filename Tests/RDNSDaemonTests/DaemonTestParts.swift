@@ -1,5 +1,5 @@
+import RDNSPOSIX
 import RDNSCore
-import Synchronization
 
 @testable import RDNSDaemon
 @testable import RDNSRun
@@ -14,7 +14,7 @@ final class ManualTimeSource: TimeSource {
         var waiters: [(deadline: Double, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     var wallSeconds: Double { state.withLock { $0.wall } }
     var monotonicSeconds: Double { state.withLock { $0.monotonic } }
@@ -70,7 +70,7 @@ final class Transcript: Sendable {
         var waiters: [(condition: @Sendable ([String]) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     var lines: [String] { state.withLock { $0.lines } }
 
@@ -124,7 +124,7 @@ final class HeldResolver: DNSResolver {
 
     let outcome: QueryOutcome
     let concurrencyReduction: String?
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(outcome: QueryOutcome, concurrencyReduction: String? = nil) {
         self.outcome = outcome
@@ -238,14 +238,4 @@ final class DaemonUnderTest {
 }
 
 /// A value shared between the test and the daemon's closures.
-final class Shared<Value: Sendable>: Sendable {
-    private let value: Mutex<Value>
-
-    init(_ value: Value) {
-        self.value = Mutex(value)
-    }
-
-    func withLock<Result: Sendable>(_ body: (inout sending Value) -> sending Result) -> Result {
-        value.withLock(body)
-    }
-}
+typealias Shared = Locked

@@ -1,3 +1,4 @@
+import RDNSPOSIX
 import Foundation
 import Glibc
 import RDNSCore
@@ -101,7 +102,7 @@ struct RunRecorderFileTests {
 
     /// The lines a logger wrote, journal prefixes included.
     private final class Lines: Sendable {
-        private let stored = Mutex<[String]>([])
+        private let stored = Locked<[String]>([])
         func append(_ line: String) { stored.withLock { $0.append(line) } }
         var all: [String] { stored.withLock { $0 } }
     }

@@ -1,7 +1,7 @@
+import RDNSPOSIX
 import Foundation
 import Glibc
 import RDNSCore
-import Synchronization
 import Testing
 import TestSupport
 
@@ -10,7 +10,7 @@ import TestSupport
 
 /// A logger whose lines a test can read.
 private final class LogLines: Sendable {
-    private let lines = Mutex<[String]>([])
+    private let lines = Locked<[String]>([])
     var logger: Logger { Logger(journal: false, write: { line in self.lines.withLock { $0.append(line) } }) }
     var text: String { lines.withLock { $0.joined() } }
 }
@@ -202,7 +202,7 @@ private final class GatedRunner: DeliveryRunner {
         var stopping = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let gate = DispatchSemaphore(value: 0)
     private let startedSignal = DispatchSemaphore(value: 0)
     private let outcome: @Sendable (Delivery) -> DeliveryOutcome
@@ -369,7 +369,7 @@ struct DeliveryQueueTests {
 
 /// A runner that ends each run at once with the outcome the test chose, and remembers what it ran.
 private final class InstantRunner: DeliveryRunner {
-    private let runs = Mutex<[Delivery]>([])
+    private let runs = Locked<[Delivery]>([])
     private let outcome: @Sendable (Delivery) -> DeliveryOutcome
 
     init(outcome: @escaping @Sendable (Delivery) -> DeliveryOutcome) {
@@ -416,7 +416,7 @@ struct RunRecorderDeliveryTests {
     func cutOffIsDeliveredNextRun() throws {
         let configuration = try configuration()
         let path = configuration.statePath!
-        let seenInFile = Mutex<Bool>(false)
+        let seenInFile = Locked<Bool>(false)
         let cutOff = InstantRunner { _ in
             let saved = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
             seenInFile.withLock { $0 = saved.contains("\"undelivered\": {\n \"192.0.2.10\": ") }

@@ -1,3 +1,4 @@
+import RDNSPOSIX
 import Synchronization
 
 /// The FCrDNS check of SPEC.md: PTR names of the address, then A/AAAA of each name, which must contain it.
@@ -226,12 +227,12 @@ private final class SharedWork<Targets: Collection<CheckTarget> & Sendable>: Sen
         var results: [AddressResult?]
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let targets: Targets
 
     init(_ targets: Targets) {
         self.targets = targets
-        state = Mutex(State(next: targets.startIndex, results: [AddressResult?](repeating: nil, count: targets.count)))
+        state = Locked(State(next: targets.startIndex, results: [AddressResult?](repeating: nil, count: targets.count)))
     }
 
     /// The next target and its place in the results.
