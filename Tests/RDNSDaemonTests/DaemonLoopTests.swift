@@ -77,7 +77,8 @@ struct DaemonLoopTests {
         await test.transcript.wait(for: "configuration reloaded: 1 address every 300s")
         #expect(!first.isShutDown, "the run in progress still asks it")
         first.answerAll()
-        await test.transcript.wait(for: Self.summary)
+        // STATUS= follows the summary line (the first STATUS= is the start's): waiting for it sees both.
+        await test.transcript.wait(for: "notify: STATUS=", count: 2)
         #expect(first.isShutDown)
         // The finished run's address is no longer configured: it is not recorded.
         #expect(test.transcript.count("notify: STATUS=0/1 addresses OK (1 critical)") == 1)
@@ -172,7 +173,8 @@ struct DaemonLoopTests {
         await resolver.waitUntilAsked(1)
         test.change(errors: [ConfigurationError(file: "/etc/rdnscheck.conf", line: 2, message: "timeout 'forever'")])
         test.post(.reload)
-        await test.transcript.wait(for: "keeping the old one")
+        // READY=1 is the reload's last word (after the log lines): the one at start and this one.
+        await test.transcript.wait(for: "notify: READY=1", count: 2)
         #expect(test.transcript.lines.suffix(5) == [
             "notify: RELOADING=1", "notify: MONOTONIC_USEC=1000000000",
             "log: /etc/rdnscheck.conf:2: timeout 'forever'",
