@@ -83,8 +83,8 @@ struct DescriptorTests {
             atPath: "/proc/\(process.processIdentifier)/fd/\(closed)")
         #expect(target == "/dev/null", "the run had \(process.isRunning ? "not " : "")ended")
         let output = try await offThePool {
-            let data = stdout.fileHandleForReading.readDataToEndOfFile()
-            _ = stderr.fileHandleForReading.readDataToEndOfFile()
+            let data = ProcessRunner.readToEnd(stdout.fileHandleForReading)
+            _ = ProcessRunner.readToEnd(stderr.fileHandleForReading)
             process.waitUntilExit()
             return data
         }

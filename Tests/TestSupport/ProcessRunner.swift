@@ -91,10 +91,24 @@ public enum ProcessRunner {
         let box = LockedData()
         group.enter()
         Thread {
-            box.set(handle.readDataToEndOfFile())
+            box.set(readToEnd(handle))
             group.leave()
         }.start()
         return box
+    }
+
+    /// Everything `handle` has until its end. Not `FileHandle.readDataToEndOfFile()`: it traps (`try!`) when a
+    /// signal interrupts its read, and the test process gets signals (SIGCHLD of the programs it runs): one plain
+    /// `swift test` in ten crashed so under load.
+    public static func readToEnd(_ handle: FileHandle) -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return data }
+            data.append(contentsOf: buffer[0..<count])
+        }
     }
 
     private static func feed(_ data: Data, to handle: FileHandle, in group: DispatchGroup) {
