@@ -14,16 +14,10 @@ private func pointAll(_ server: FaultServer, to prefix: String) {
     }
 }
 
-/// An executable shell script; written through a close-on-exec descriptor, so that no program another test
-/// starts meanwhile holds it open for writing (running it would fail with ETXTBSY).
+/// The on-change program `DIRECTORY/on-change`, running `body`.
 private func hookScript(_ body: String, in directory: String) throws -> String {
     let path = directory + "/on-change"
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
-    guard descriptor >= 0 else { throw TestSupportError("cannot create \(path)") }
-    let text = Array(("#!/bin/sh\n" + body).utf8)
-    let written = write(descriptor, text, text.count)
-    close(descriptor)
-    guard written == text.count else { throw TestSupportError("cannot write \(path)") }
+    try writeShellScript(body, to: path)
     return path
 }
 

@@ -10,17 +10,6 @@ private func point(_ server: FaultServer, to name: String) {
     server.setBehaviour(.answer([.a("192.0.2.1")]), for: "\(name).example.test")
 }
 
-/// An executable shell script at `path`, written through a close-on-exec descriptor (a program another test
-/// starts meanwhile must not hold it open for writing, or running it fails with ETXTBSY).
-private func writeScript(_ body: String, to path: String) throws {
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
-    guard descriptor >= 0 else { throw TestSupportError("cannot create \(path)") }
-    let text = Array(("#!/bin/sh\n" + body).utf8)
-    let written = write(descriptor, text, text.count)
-    close(descriptor)
-    guard written == text.count else { throw TestSupportError("cannot write \(path)") }
-}
-
 /// A state directory and a configuration checking 192.0.2.1 on `server` with `on-change DIRECTORY/on-change`
 /// (not created: the test writes it when it wants the program to work).
 private func setUp(_ server: FaultServer) throws -> (directory: String, hook: String, config: String) {
@@ -72,7 +61,7 @@ struct ReviewFixTests {
         // The owed delivery is made now, and the program puts a directory where the state file was: the save of
         // "nothing owed any more" after it fails.
         let state = directory + "/state.json"
-        try writeScript("rm -f \(state)\nmkdir \(state)\n", to: hook)
+        try writeShellScript("rm -f \(state)\nmkdir \(state)\n", to: hook)
         let quiet = try await rdnscheck(["--once", "--quiet", "-c", config])
         #expect(quiet.exitStatus == 0)
         #expect(quiet.stderrText.contains("cannot write the state file \(state)"), "\(quiet.stderrText)")
@@ -86,7 +75,7 @@ struct ReviewFixTests {
         defer { server.stop() }
         let (directory, hook, config) = try setUp(server)
         let (started, delivered, quick) = (directory + "/started", directory + "/delivered", directory + "/quick")
-        try writeScript("""
+        try writeShellScript("""
             if [ -e \(quick) ]; then echo "$RDNSCHECK_ADDRESS" >> \(delivered); exit 0; fi
             sleep 60 &
             echo "$$" >> \(started)
@@ -128,7 +117,7 @@ struct ReviewFixTests {
         let server = try FaultServer(rules: [:])
         defer { server.stop() }
         let (_, hook, config) = try setUp(server)
-        try writeScript("exit 3\n", to: hook)
+        try writeShellScript("exit 3\n", to: hook)
         point(server, to: "a")
         #expect(try await rdnscheck(["--once", "-c", config]).exitStatus == 0)
         point(server, to: "b")

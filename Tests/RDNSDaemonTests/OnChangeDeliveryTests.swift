@@ -21,19 +21,12 @@ private func delivery(_ address: String, names: [String] = ["mx.example.test"], 
              tries: tries)
 }
 
-/// An executable shell script in a fresh directory; returns its path. Written through a close-on-exec
-/// descriptor: a program another test starts meanwhile must not inherit it open for writing, or running the
-/// script fails with ETXTBSY.
+/// An executable shell script (`writeShellScript`) in a fresh directory; returns its path.
 private func script(_ body: String) throws -> String {
     let directory = NSTemporaryDirectory() + "rdnscheck-onchange-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let path = directory + "/hook"
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
-    guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-    let text = Array(("#!/bin/sh\n" + body).utf8)
-    let written = write(descriptor, text, text.count)
-    close(descriptor)
-    guard written == text.count else { throw POSIXError(.EIO) }
+    try writeShellScript(body, to: path)
     return path
 }
 
