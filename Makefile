@@ -25,7 +25,7 @@ deps:
 	    echo "installing nsd (Debian package)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nsd >/dev/null; }
 
-# Every test, as CI runs it (.ci/run), in 6 to 11 minutes on 2 cores (see Tests/Scripts/test-all.sh): the Swift
+# Every test, as CI runs it (.ci/run), in 9 to 13 minutes on 2 cores (see Tests/Scripts/test-all.sh): the Swift
 # tests (unit, parser, NSD, fault server, fault matrix, end-to-end), the same under ThreadSanitizer and under
 # AddressSanitizer, valgrind on the C shim and on the release binary, the shipped units and the daemon under a real systemd in a container
 # (root; the first time Debian's mirror), a soak of TEST_SOAK_RUNS daemon runs, and every fuzz target for
