@@ -55,6 +55,10 @@ public struct AddressResult: Sendable, Equatable {
     public let problems: [Problem]
     /// Consecutive runs with a temporary failure, this one included (0 when this run had none).
     public let temporaryFailures: Int
+    /// Where the address came from: a `check` line, the command line, or a discovery.
+    public var source: TargetSource = .config
+    /// AWS's record of the address's PTR, when `aws-ptr on` read one for it.
+    public var aws: AWSAddressRecord? = nil
 
     public var address: IPAddress { target.address }
 

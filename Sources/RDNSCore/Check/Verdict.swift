@@ -41,6 +41,14 @@ public enum ProblemCode: String, Sendable, CaseIterable, Comparable {
     case invalidHostname = "invalid-hostname"
     case cnameLoop = "cname-loop"
     case temporaryFailure = "temporary-failure"
+    /// AWS was asked to set the PTR and has not done it yet (`aws-ptr on`).
+    case ptrUpdatePending = "ptr-update-pending"
+    /// AWS's PTR update ended in a status other than successful.
+    case ptrUpdateFailed = "ptr-update-failed"
+    /// AWS's `PtrRecord` is not the PTR live DNS gives.
+    case awsPTRMismatch = "aws-ptr-mismatch"
+    /// The answer came from a resolver that invents records for the host's own addresses (systemd-resolved).
+    case synthesizedAnswer = "synthesized-answer"
 
     public static func < (lhs: ProblemCode, rhs: ProblemCode) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -53,11 +61,14 @@ public struct Problem: Hashable, Sendable {
     public let severity: Status
     /// The explanation without the address prefix (`PTR mx.example.com resolves to ...`).
     public let detail: String
+    /// What to change, and where, when the cure is known (`add an A record: mail.example.com. A 203.0.113.25`).
+    public var fix: String?
 
-    public init(_ code: ProblemCode, _ severity: Status, _ detail: String) {
+    public init(_ code: ProblemCode, _ severity: Status, _ detail: String, fix: String? = nil) {
         self.code = code
         self.severity = severity
         self.detail = detail
+        self.fix = fix
     }
 
     /// The full one-line message: `203.0.113.25: PTR mail.example.com resolves to ...`.
@@ -82,5 +93,28 @@ public struct CheckPolicy: Sendable, Equatable {
     public init(genericNames: GenericNamePolicy = .warn, failAfter: Int = CheckPolicy.defaultFailAfter) {
         self.genericNames = genericNames
         self.failAfter = failAfter
+    }
+}
+
+/// A problem of the run rather than of one address (JSON's top-level `problems`): it raises the run's status as an
+/// address's problem would.
+public struct RunProblem: Hashable, Sendable {
+    /// Stable codes, never renamed.
+    public enum Code: String, Sendable, CaseIterable {
+        /// `discover` could not ask: the run used the addresses last discovered.
+        case discoveryFailed = "discovery-failed"
+        /// `aws-ptr on` could not read AWS's records: the verdicts stand on DNS alone.
+        case awsUnavailable = "aws-unavailable"
+    }
+
+    public let code: Code
+    public let severity: Status
+    /// One line saying why (`metadata service at http://169.254.169.254: no answer within 1s (2 attempts)`).
+    public let message: String
+
+    public init(_ code: Code, _ severity: Status, _ message: String) {
+        self.code = code
+        self.severity = severity
+        self.message = message
     }
 }

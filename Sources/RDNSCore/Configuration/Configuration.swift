@@ -103,6 +103,28 @@ public struct Configuration: Sendable, Equatable {
     public var onChangeProgram: String? = nil
     /// In the order given, each address once.
     public var targets = CheckTargets()
+    /// Where `targets` came from: `check` lines or the command line.
+    public var targetSource = TargetSource.config
+    /// `discover ec2|interfaces [EXPECTED-NAME]`: the host's addresses, found at the start of every run.
+    public var discovery: Discovery? = nil
+    /// `aws-ptr on`: compare AWS's record of each Elastic IP's PTR with live DNS.
+    public var awsPTR = false
+    /// `aws-command`: the `aws` program (nil: `aws` from PATH).
+    public var awsCommand: String? = nil
+    /// `aws-region`: nil means the instance's region with `discover ec2`, else the command's own.
+    public var awsRegion: String? = nil
+
+    /// `discover SOURCE [EXPECTED-NAME]`.
+    public struct Discovery: Sendable, Equatable {
+        public var source: DiscoverySource
+        /// The PTR name every discovered address must have, unless a `check` line names another.
+        public var expectedName: DNSName?
+
+        public init(source: DiscoverySource, expectedName: DNSName? = nil) {
+            self.source = source
+            self.expectedName = expectedName
+        }
+    }
 
     /// glibc's res_state holds at most three nameservers (MAXNS).
     public static let maximumNameservers = 3
