@@ -40,7 +40,8 @@ enum OnceRun {
 
         let report = recorded.report
         let warned = logLines.worst.map { $0 <= .warning } ?? false
-        if !(quiet && report.status == .ok && report.drifts.isEmpty && !recorded.writeFailed && !warned) {
+        if !(quiet && report.status == .ok && report.drifts.isEmpty && report.detached.isEmpty
+                && !recorded.writeFailed && !warned) {
             for line in logLines.lines {
                 Output.write(line, to: STDERR_FILENO)
             }

@@ -75,7 +75,10 @@ public enum RDNSCheckCommand {
         if let engine = options.engine { configuration.engine = engine }
         if let state = options.statePath { configuration.statePath = state }
         if let textfile = options.textfilePath { configuration.textfilePath = textfile }
-        if !options.targets.isEmpty { configuration.targets = options.targets }
+        if !options.targets.isEmpty {
+            configuration.targets = options.targets
+            configuration.targetSource = .commandLine
+        }
         // One file for both would have each run's metrics overwrite the state: every load would find it corrupt.
         if let state = configuration.statePath, state == configuration.textfilePath {
             errors.append(ConfigurationError(file: path ?? "command line", line: 0,
@@ -99,9 +102,10 @@ public enum RDNSCheckCommand {
             errors.append(ConfigurationError(file: given == nil ? (path ?? "command line") : "command line", line: 0,
                                              message: "\(directive) \(value) is \(node); it must be \(wanted)"))
         }
-        if errors.isEmpty && configuration.targets.isEmpty {
+        if errors.isEmpty && configuration.targets.isEmpty && configuration.discovery == nil {
             errors.append(ConfigurationError(file: path ?? "command line", line: 0,
-                                             message: "nothing to check: no 'check' lines and no addresses given"))
+                                             message: "nothing to check: no 'check' lines, no 'discover' line and "
+                                                 + "no addresses given"))
         }
         return (configuration, errors)
     }

@@ -11,11 +11,15 @@ public struct DaemonParts: Sendable {
     public var clock: any TimeSource
     /// Runs the `on-change` program (nil: an `OnChangeRunner`).
     public var deliveryRunner: (any DeliveryRunner)?
+    /// The parts that ask about the host besides DNS (discovery, AWS) for a configuration, at each run.
+    public var makeHostSources: @Sendable (Configuration) -> HostSources
 
     public init(makeResolver: @escaping @Sendable (Configuration) throws -> any DNSResolver, logger: Logger = Logger(),
                 notifier: any ServiceNotifier = SystemdNotifier(), clock: any TimeSource = SystemTimeSource(),
-                deliveryRunner: (any DeliveryRunner)? = nil) {
+                deliveryRunner: (any DeliveryRunner)? = nil,
+                makeHostSources: @escaping @Sendable (Configuration) -> HostSources = { _ in HostSources() }) {
         self.makeResolver = makeResolver
+        self.makeHostSources = makeHostSources
         self.logger = logger
         self.notifier = notifier
         self.clock = clock
@@ -165,7 +169,7 @@ public final class Daemon {
     private func startRun() {
         runResolver = resolver
         runResolverIsCurrent = true
-        let checks = checkRun.checks(with: resolver)
+        let checks = checkRun.checks(with: resolver, host: parts.makeHostSources(configuration))
         let mailbox = self.mailbox
         Task { mailbox.post(.runFinished(await checks())) }
     }

@@ -1,12 +1,25 @@
 import RDNSPOSIX
 import RDNSCore
 
-/// The checks of one run, done: the results in target order, when the run began and how long it took.
+/// The checks of one run, done: the results in target order, when the run began and how long it took, and what
+/// the run learnt about the host.
 public struct CheckedRun: Sendable {
     public let results: [AddressResult]
     /// Start of the run, seconds since the epoch.
     public let startedAt: Int
     public let durationSeconds: Double
+    public var host = HostFindings()
+}
+
+/// The parts that ask about the host besides DNS, for one configuration: nil where it does not ask.
+public struct HostSources: Sendable {
+    public var discoverer: (any AddressDiscoverer)?
+    public var aws: (any AWSPTRSource)?
+
+    public init(discoverer: (any AddressDiscoverer)? = nil, aws: (any AWSPTRSource)? = nil) {
+        self.discoverer = discoverer
+        self.aws = aws
+    }
 }
 
 /// Check, record, report: a run as `--once` makes it once and the daemon every interval, from injected parts (the
@@ -29,28 +42,36 @@ public final class CheckRun {
 
     /// The checks of the next run through `resolver`, with the targets, policy and temporary-failure counts as
     /// they are now (a reload while they run does not change them); `progress` counts the addresses done.
-    public func checks(with resolver: any DNSResolver, progress: CheckProgress? = nil)
-        -> @Sendable () async -> CheckedRun {
+    ///
+    /// `host` asks about the host first (the addresses it sends from) and AWS last (its record of their PTRs).
+    public func checks(with resolver: any DNSResolver, host: HostSources = HostSources(),
+                       progress: CheckProgress? = nil) -> @Sendable () async -> CheckedRun {
         let check = ForwardConfirmation(resolver: resolver, policy: configuration.policy)
-        let targets = configuration.targets
+        let configuration = self.configuration
         let previousFailures = recorder.temporaryFailureCounts()
+        let lastDiscovered = recorder.lastDiscovered
         let clock = self.clock
         return {
             let startedAt = Int(clock.wallSeconds)
             let started = clock.monotonicSeconds
-            let results = await resolver.run {
-                await check.check(targets, concurrency: resolver.checksInFlight,
+            var findings = HostFindings()
+            let targets = await findings.discover(with: host.discoverer, configuration: configuration,
+                                                  lastDiscovered: lastDiscovered)
+            var results = await resolver.run {
+                await check.check(targets.checked, concurrency: resolver.checksInFlight,
                                   previousTemporaryFailures: previousFailures, progress: progress)
             }
+            for index in results.indices { results[index].source = targets.source(of: results[index].address) }
+            await findings.readAWS(with: host.aws, into: &results, configuration: configuration, resolver: resolver)
             return CheckedRun(results: results, startedAt: startedAt,
-                              durationSeconds: clock.monotonicSeconds - started)
+                              durationSeconds: clock.monotonicSeconds - started, host: findings)
         }
     }
 
     /// Records a finished run (drift, deliveries, state file, metrics) and builds its report and summary.
     /// `nextRunInSeconds` is for the daemon's status line.
     public func record(_ run: CheckedRun, nextRunInSeconds: Double? = nil) -> RunRecorder.Recorded {
-        recorder.record(run.results, startedAt: run.startedAt, durationSeconds: run.durationSeconds,
+        recorder.record(run.results, host: run.host, startedAt: run.startedAt, durationSeconds: run.durationSeconds,
                         nextRunInSeconds: nextRunInSeconds)
     }
 
@@ -60,9 +81,9 @@ public final class CheckRun {
     /// process: their process groups are killed, what they did not deliver is saved in the state file as owed (by
     /// this thread, the state file's only writer), and the signal is returned. During the checks the signals keep
     /// their default action: nothing has been written yet, and nothing is lost.
-    public func once(with resolver: any DNSResolver, progress: CheckProgress? = nil, stopSignals: [Int32] = []) async
-        -> (recorded: RunRecorder.Recorded, stoppedBy: Int32?) {
-        let checked = await checks(with: resolver, progress: progress)()
+    public func once(with resolver: any DNSResolver, host: HostSources = HostSources(), progress: CheckProgress? = nil,
+                     stopSignals: [Int32] = []) async -> (recorded: RunRecorder.Recorded, stoppedBy: Int32?) {
+        let checked = await checks(with: resolver, host: host, progress: progress)()
         let received = ReceivedSignal()
         let stopDeliveries = recorder.stopDeliveries
         let sources = stopSignals.isEmpty ? nil : SignalSources(stopSignals) { signalNumber in

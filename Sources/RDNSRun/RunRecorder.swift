@@ -11,6 +11,8 @@ public final class RunRecorder {
     private let logger: Logger
     private let clock: any TimeSource
     private var states: [IPAddress: AddressState] = [:]
+    /// What `discover` found last (from the state file, then each run whose discovery succeeded).
+    public private(set) var lastDiscovered: DiscoveredAddresses?
     private let deliveries: DeliveryQueue
     /// The deliveries still owed as the state file last had them.
     private var savedUndelivered: [Delivery] = []
@@ -46,6 +48,7 @@ public final class RunRecorder {
             loadedStatePath = configuration.statePath
             if let path = configuration.statePath, let loaded = loadState(path) {
                 states = loaded.states
+                lastDiscovered = loaded.discovered ?? lastDiscovered
                 deliveries.keep(Array(loaded.undelivered.values))
                 savedUndelivered = deliveries.undelivered
                 // The later of the two: the file may be older than what this daemon has seen.
@@ -59,7 +62,13 @@ public final class RunRecorder {
             metricsFailures = 0
         }
         self.configuration = configuration
-        states = states.filter { configuration.targets.contains($0.key) }
+        if configuration.discovery == nil { lastDiscovered = nil }
+        states = states.filter { isChecked($0.key) }
+    }
+
+    /// Whether runs check `address` now: configured, or discovered last.
+    private func isChecked(_ address: IPAddress) -> Bool {
+        configuration.targets.contains(address) || lastDiscovered?.addresses.contains(address) == true
     }
 
     /// Waits for every on-change delivery of the run (each within its time limit), then saves what is still owed:
@@ -109,25 +118,40 @@ public final class RunRecorder {
     }
 
     /// Records a finished run: drift, state file, metrics, and the report with its summary line.
-    public func record(_ results: [AddressResult], startedAt: Int, durationSeconds: Double,
-                       nextRunInSeconds: Double?) -> Recorded {
+    public func record(_ results: [AddressResult], host: HostFindings = HostFindings(), startedAt: Int,
+                       durationSeconds: Double, nextRunInSeconds: Double?) -> Recorded {
         let finishedAt = startedAt + Int(durationSeconds.rounded(.up))
         var drifts: [IPAddress: Drift] = [:]
         var owed: [Delivery] = []
+        let keeping = keepsStateInMemory || configuration.statePath != nil
+        let (appeared, disappeared) = attachmentChanges(host)
+        for problem in host.problems { logger.warning(problem.message) }
         // A run that began before a reload may hold addresses the new configuration dropped: not recorded.
-        for result in results where (keepsStateInMemory || configuration.statePath != nil)
-            && configuration.targets.contains(result.address) {
+        for result in results where keeping && isChecked(result.address) {
             let previous = states[result.address]
             let next = AddressState(result: result, previous: previous, now: finishedAt)
-            if let drift = Drift(address: result.address, previous: previous, next: next) {
+            // An address configured by a `check` line as well is checked on whether or not it is attached.
+            let attached = appeared.contains(result.address) ? true
+                : disappeared.contains(result.address) ? false : nil
+            let drift = Drift(address: result.address, previous: previous, next: next)
+                ?? attached.map { Drift(address: result.address, attached: $0, status: result.status) }
+            if let drift {
                 drifts[result.address] = drift
                 log(drift)
                 owed.append(Delivery(drift, result: result))
             }
             states[result.address] = next
         }
+        var detached: [Drift] = []
+        for address in disappeared.sorted() where keeping && !isChecked(address) {
+            let last = states.removeValue(forKey: address)
+            let drift = Drift(address: address, attached: false, status: last?.status ?? .unknown)
+            detached.append(drift)
+            log(drift)
+            owed.append(Delivery(drift, lastState: last))
+        }
         let report = RunReport(results: results, checkedAt: startedAt, durationSeconds: durationSeconds,
-                               drifts: drifts)
+                               drifts: drifts, detached: detached, problems: host.problems, discovery: host.discovery, aws: host.aws)
         lastSuccessAt = MetricsTextfile.lastSuccess(after: report, finishedAt: Double(finishedAt),
                                                     previous: lastSuccessAt)
         // Saved as owed before any program starts, so a crash or kill cannot lose a drift's delivery.
@@ -144,6 +168,9 @@ public final class RunRecorder {
                 report.count(level) > 0 ? "\(report.count(level)) \(level.word)" : nil
             }.joined(separator: ", ") + ")"
         }
+        if !host.problems.isEmpty {
+            status += "; " + host.problems.map(\.code.rawValue).joined(separator: ", ")
+        }
         if !unwritten.isEmpty {
             status += "; cannot write the " + unwritten.joined(separator: " and ")
         }
@@ -151,8 +178,20 @@ public final class RunRecorder {
             status += "; next run \(RunRecorder.clockTime(Int(clock.wallSeconds + nextRunInSeconds.rounded())))"
         }
         let summary = "run finished in \(PlainFormat.decimal(durationSeconds, places: 3))s: \(report.summary)"
-            + (drifts.isEmpty ? "" : "; \(drifts.count) changed")
+            + (drifts.isEmpty && detached.isEmpty ? "" : "; \(drifts.count + detached.count) changed")
         return Recorded(report: report, summaryLine: summary, statusLine: status, writeFailed: !unwritten.isEmpty)
+    }
+
+    /// The discovered addresses that appeared and disappeared since the last discovery by the same source, and the
+    /// new baseline kept. A first discovery (or one by another source) sets the baseline: nothing appears. A failed
+    /// discovery changes nothing.
+    private func attachmentChanges(_ host: HostFindings) -> (appeared: Set<IPAddress>, disappeared: Set<IPAddress>) {
+        guard let found = host.discovered else { return ([], []) }
+        defer { lastDiscovered = found }
+        guard let last = lastDiscovered, last.source == found.source else { return ([], []) }
+        let now = Set(found.addresses)
+        let before = Set(last.addresses)
+        return (now.subtracting(before), before.subtracting(now))
     }
 
     private func log(_ drift: Drift) {
@@ -191,7 +230,7 @@ public final class RunRecorder {
                                          : "this run's state is not saved"
         let undelivered = deliveries.undelivered
         let written = write(try StateFile.encode(states, lastSuccess: lastSuccessAt.map { Int($0) },
-                                                 undelivered: undelivered),
+                                                 undelivered: undelivered, discovered: lastDiscovered),
                             to: path, mode: 0o600, what: "state file", failures: &stateFailures,
                             consequence: keeping)
         if written { savedUndelivered = undelivered }

@@ -130,7 +130,7 @@ private let sampleReport = RunReport(results: [
 private let specMetrics = [
     "rdnscheck_address_status", "rdnscheck_fcrdns_ok", "rdnscheck_temporary_failures", "rdnscheck_addresses",
     "rdnscheck_last_run_timestamp_seconds", "rdnscheck_last_success_timestamp_seconds",
-    "rdnscheck_run_duration_seconds",
+    "rdnscheck_run_duration_seconds", "rdnscheck_discovered_addresses", "rdnscheck_discovery_ok", "rdnscheck_aws_ok",
 ]
 
 @Suite("MetricsTextfile: SPEC.md's metrics in Prometheus text format")
@@ -171,6 +171,13 @@ struct MetricsTextfileTests {
             # HELP rdnscheck_run_duration_seconds Duration of the last completed run, in seconds.
             # TYPE rdnscheck_run_duration_seconds gauge
             rdnscheck_run_duration_seconds 0.042
+            # HELP rdnscheck_discovered_addresses Addresses the last run checked from discovery (the last ones found \
+            when it failed).
+            # TYPE rdnscheck_discovered_addresses gauge
+            # HELP rdnscheck_discovery_ok 1 when the last run's discovery of the host's addresses succeeded, else 0.
+            # TYPE rdnscheck_discovery_ok gauge
+            # HELP rdnscheck_aws_ok 1 when the last run could read AWS's record of the Elastic IPs' PTRs, else 0.
+            # TYPE rdnscheck_aws_ok gauge
 
             """)
     }

@@ -59,7 +59,7 @@ struct UndeliveredStateTests {
         ("ptr_names", "[\"a b\"]", "undelivered \"192.0.2.10\": \"ptr_names\" holds \"a b\", not an escaped name"),
         ("changes", "[]", "undelivered \"192.0.2.10\": \"changes\" is not a non-empty array"),
         ("changes", "[{\"field\": \"ttl\", \"old\": 1, \"new\": 2}]",
-         "undelivered \"192.0.2.10\": a change: \"field\" is not one of ptr_names, forward, status"),
+         "undelivered \"192.0.2.10\": a change: \"field\" is not one of ptr_names, forward, status, attached"),
         ("changes", "[{\"field\": \"status\", \"old\": \"ok\", \"new\": \"critical\"}, "
             + "{\"field\": \"ptr_names\", \"old\": [], \"new\": []}]",
          "undelivered \"192.0.2.10\": \"changes\" are not in the order ptr_names, forward, status"),

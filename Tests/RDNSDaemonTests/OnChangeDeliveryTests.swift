@@ -361,7 +361,7 @@ struct DeliveryQueueTests {
 }
 
 /// A runner that ends each run at once with the outcome the test chose, and remembers what it ran.
-private final class InstantRunner: DeliveryRunner {
+final class InstantRunner: DeliveryRunner {
     private let runs = Locked<[Delivery]>([])
     private let outcome: @Sendable (Delivery) -> DeliveryOutcome
 

@@ -116,6 +116,17 @@ public struct ConfigurationParser {
             guard arguments.count == 1 else { return "'include' takes one file name or glob pattern" }
             include(arguments[0], file: file, line: line)
             return nil
+        case "discover":
+            if let earlier = seenSettings[directive] {
+                return "'discover' is already set at \(earlier.file):\(earlier.line)"
+            }
+            do {
+                configuration.discovery = try SettingValues.discovery(arguments)
+            } catch {
+                return error.description
+            }
+            seenSettings[directive] = (file, line)
+            return nil
         case "nameserver":
             guard arguments.count == 1 else { return "'nameserver' takes one address, IP[:PORT]" }
             do {
@@ -161,6 +172,9 @@ public struct ConfigurationParser {
             configuration.engine = engine
         },
         "on-change": { $0.onChangeProgram = try SettingValues.program($1) },
+        "aws-ptr": { $0.awsPTR = try SettingValues.onOff($1, of: "aws-ptr") },
+        "aws-command": { $0.awsCommand = try SettingValues.program($1, of: "aws-command") },
+        "aws-region": { $0.awsRegion = try SettingValues.awsRegion($1) },
     ]
 
     private mutating func include(_ pattern: String, file: String, line: Int) {

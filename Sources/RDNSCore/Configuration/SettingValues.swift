@@ -68,12 +68,53 @@ public enum SettingValues {
         return text
     }
 
-    /// `on-change`: the program to run, by absolute path (no search of `$PATH`).
-    public static func program(_ text: String) throws(InvalidSetting) -> String {
+    /// `on-change` and `aws-command`: the program to run, by absolute path (no search of `$PATH`). `name` is how
+    /// the caller spells the setting.
+    public static func program(_ text: String, of name: String = "on-change") throws(InvalidSetting) -> String {
         guard text.hasPrefix("/") else {
-            throw InvalidSetting("on-change '\(text)' must be an absolute path to a program")
+            throw InvalidSetting("\(name) '\(text)' must be an absolute path to a program")
         }
         return text
+    }
+
+    /// `aws-ptr`: `on` or `off`.
+    public static func onOff(_ text: String, of name: String) throws(InvalidSetting) -> Bool {
+        switch text {
+        case "on": return true
+        case "off": return false
+        default: throw InvalidSetting("\(name) '\(text)' must be on or off")
+        }
+    }
+
+    /// `aws-region`: an AWS region's name as the `aws` command takes it (`eu-west-1`, `us-gov-west-1`,
+    /// `cn-north-1`): lowercase words and a number, joined by hyphens. It is passed to the command as one argument,
+    /// never through a shell; the check keeps a typo from reading as "AWS is unavailable" at every run.
+    public static func awsRegion(_ text: String) throws(InvalidSetting) -> String {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard text.utf8.count <= 32, parts.count >= 3,
+              parts.dropLast().allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { (0x61...0x7a).contains($0) } }),
+              let number = parts.last, !number.isEmpty, number.utf8.allSatisfy(isDecimalDigit) else {
+            throw InvalidSetting("aws-region '\(text)' is not an AWS region name such as eu-west-1")
+        }
+        return text
+    }
+
+    /// `discover SOURCE [EXPECTED-NAME]`.
+    public static func discovery(_ arguments: [String]) throws(InvalidSetting) -> Configuration.Discovery {
+        guard (1...2).contains(arguments.count) else {
+            throw InvalidSetting("'discover' takes ec2 or interfaces and an optional expected PTR name")
+        }
+        guard let source = DiscoverySource(rawValue: arguments[0]) else {
+            throw InvalidSetting("discover '\(arguments[0])' must be ec2 or interfaces")
+        }
+        var expected: DNSName? = nil
+        if arguments.count == 2 {
+            guard let name = DNSName(arguments[1]), HostnameRules.violation(in: name) == nil else {
+                throw InvalidSetting("expected name '\(arguments[1])' is not a valid hostname")
+            }
+            expected = name
+        }
+        return Configuration.Discovery(source: source, expectedName: expected)
     }
 
     /// `engine` and `--engine`; nil for an unknown word (the file and the command line say so each their way,

@@ -34,6 +34,10 @@ public struct DiscoveredAddresses: Sendable, Equatable {
     /// The instance's region (`placement/region`), for `ec2`; nil otherwise.
     public let region: String?
 
+    /// The most addresses one discovery keeps (an instance has at most a few dozen interfaces, each with a few
+    /// addresses); more is an error of the discoverer, and a state file holding more is corrupt.
+    public static let maximumCount = 1_024
+
     public init(source: DiscoverySource, addresses: [IPAddress], region: String? = nil) {
         self.source = source
         self.addresses = Array(Set(addresses)).sorted()

@@ -40,6 +40,14 @@ public enum MetricsTextfile {
                lastSuccessAt.map { [(labels: "", value: seconds($0))] } ?? [])
         family("rdnscheck_run_duration_seconds", "Duration of the last completed run, in seconds.",
                [(labels: "", value: seconds(report.durationSeconds))])
+        // Without `discover` or `aws-ptr on` these have no sample: 0 would read as "failing".
+        family("rdnscheck_discovered_addresses",
+               "Addresses the last run checked from discovery (the last ones found when it failed).",
+               report.discovery.map { [(labels: "", value: String($0.addresses.count))] } ?? [])
+        family("rdnscheck_discovery_ok", "1 when the last run's discovery of the host's addresses succeeded, else 0.",
+               report.discovery.map { [(labels: "", value: $0.ok ? "1" : "0")] } ?? [])
+        family("rdnscheck_aws_ok", "1 when the last run could read AWS's record of the Elastic IPs' PTRs, else 0.",
+               report.aws.map { [(labels: "", value: $0.ok ? "1" : "0")] } ?? [])
         return out
     }
 

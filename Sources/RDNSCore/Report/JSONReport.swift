@@ -11,7 +11,7 @@ public enum JSONReport {
         out += "\"duration_seconds\": \(PlainFormat.decimal(report.durationSeconds, places: 3)),\n"
         out += " \"counts\": {"
         out += Status.allCases.map { "\(Escaping.jsonString($0.word)): \(report.count($0))" }.joined(separator: ", ")
-        out += "},\n \"results\": ["
+        out += "},\n" + runLevel(report) + " \"results\": ["
         var output = ChunkedSink(sink)
         output.append(out)
         // Borrowed in place: copying each result out of the array retained and released every field of it.
@@ -24,6 +24,52 @@ public enum JSONReport {
         output.append("]}\n")
         output.flush()
     }
+
+    /// `"problems"`, `"discovered"` (null without `discover`) and `"aws"` (null without `aws-ptr on`), one line
+    /// each; addresses that disappeared from the host are listed in `"detached"` with their changes.
+    private static func runLevel(_ report: RunReport) -> String {
+        let problems = report.problems.map { problem in
+            JSONValue.object([JSONValue.Member("code", .string(problem.code.rawValue)),
+                              JSONValue.Member("message", .string(problem.message))])
+        }
+        var out = " \"problems\": \(JSONValue.array(problems).jsonText),\n"
+        let discovered = report.discovery.map { discovery in
+            JSONValue.object([
+                JSONValue.Member("source", .string(discovery.source.rawValue)),
+                JSONValue.Member("ok", .bool(discovery.ok)),
+                JSONValue.Member("addresses", .array(discovery.addresses.map { .string($0.description) })),
+            ])
+        } ?? .null
+        out += " \"discovered\": \(discovered.jsonText),\n"
+        let aws = report.aws.map { aws in
+            JSONValue.object([JSONValue.Member("ok", .bool(aws.ok)),
+                              JSONValue.Member("error", aws.error.map(JSONValue.string) ?? .null)])
+        } ?? .null
+        out += " \"aws\": \(aws.jsonText),\n"
+        let detached = report.detached.map { drift in
+            JSONValue.object([JSONValue.Member("address", .string(drift.address.description)),
+                              JSONValue.Member("changes", .array(drift.changes.map(\.json)))])
+        }
+        if !detached.isEmpty { out += " \"detached\": \(JSONValue.array(detached).jsonText),\n" }
+        return out
+    }
+
+    /// A result's `"aws"`: AWS's record of the address's PTR, or null.
+    static func aws(_ record: AWSAddressRecord?) -> JSONValue {
+        guard let record else { return .null }
+        let update = record.update.map { update in
+            JSONValue.object([
+                JSONValue.Member("value", update.value.map { .string($0.description) } ?? .null),
+                JSONValue.Member("status", .string(update.status)),
+                JSONValue.Member("reason", update.reason.map(JSONValue.string) ?? .null),
+            ])
+        } ?? .null
+        return .object([
+            JSONValue.Member("allocation_id", .string(record.allocationID)),
+            JSONValue.Member("ptr_record", record.ptrRecord.map { .string($0.description) } ?? .null),
+            JSONValue.Member("update", update),
+        ])
+    }
 }
 
 /// The per-address objects, written byte by byte without building Strings: this runs 65,536 times for a /16,
@@ -35,6 +81,8 @@ extension ChunkedSink {
         quoted(result.address)
         literal(", \"status\": \"")
         append(result.status.word)
+        literal("\", \"source\": \"")
+        append(result.source.rawValue)
         literal("\", \"expected_name\": ")
         if let expected = result.target.expectedName { quoted(expected) } else { literal("null") }
         literal(",\n   \"ptr_names\": [")
@@ -81,6 +129,12 @@ extension ChunkedSink {
             append(Drift.json(changes))
         } else {
             append("[]")
+        }
+        if result.aws != nil {
+            literal(", \"aws\": ")
+            append(JSONReport.aws(result.aws).jsonText)
+        } else {
+            literal(", \"aws\": null")
         }
         literal("}")
     }

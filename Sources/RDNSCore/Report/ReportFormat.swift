@@ -78,6 +78,10 @@ public enum TextReport {
         for result in report.results {
             if let drift = report.drifts[result.address] { output.append("changed: \(drift.description)\n") }
         }
+        for drift in report.detached { output.append("changed: \(drift.description)\n") }
+        for problem in report.problems {
+            output.append("\(problem.severity): \(problem.code.rawValue): \(problem.message)\n")
+        }
         let seconds = PlainFormat.decimal(report.durationSeconds, places: 3)
         output.append("\(report.status): \(report.summary) in \(seconds)s\n")
         output.flush()
@@ -119,7 +123,11 @@ public enum NagiosReport {
         let total = report.results.count
         let perfdata = Status.allCases.map { "\($0.word)=\(report.count($0));;;0;\(total)" }.joined(separator: " ")
             + " time=\(PlainFormat.decimal(report.durationSeconds, places: 3))s;;;0"
-        var output = "RDNS \(report.status) - \(report.summary) | \(perfdata)\n"
+        let runProblems = report.problems.map { "; \($0.code.rawValue)" }.joined()
+        var output = Escaping.withoutPipes("RDNS \(report.status) - \(report.summary)\(runProblems)") + " | \(perfdata)\n"
+        for problem in report.problems {
+            output += Escaping.withoutPipes("\(problem.severity) \(problem.code.rawValue): \(problem.message)") + "\n"
+        }
         for result in report.results where result.status != .ok {
             let problems = result.problems.map { "\($0.code.rawValue): \($0.detail)" }.joined(separator: "; ")
             // '|' would start performance data in the plugin output; DNS names are already escaped.

@@ -6,21 +6,36 @@ public struct RunReport: Sendable {
     public let durationSeconds: Double
     /// What changed since the last run, for the addresses that drifted (empty without state).
     public let drifts: [IPAddress: Drift]
+    /// The drifts of discovered addresses that disappeared from the host and are no longer checked (they have no
+    /// result), sorted by address.
+    public let detached: [Drift]
+    /// Problems of the run rather than of an address (`discovery-failed`, `aws-unavailable`).
+    public let problems: [RunProblem]
+    /// What `discover` found, when it is on.
+    public let discovery: DiscoveryOutcome?
+    /// Whether AWS's records could be read, when `aws-ptr` is on.
+    public let aws: AWSOutcome?
 
     public init(results: [AddressResult], checkedAt: Int, durationSeconds: Double,
-                drifts: [IPAddress: Drift] = [:]) {
+                drifts: [IPAddress: Drift] = [:], detached: [Drift] = [], problems: [RunProblem] = [], discovery: DiscoveryOutcome? = nil,
+                aws: AWSOutcome? = nil) {
         self.results = results
         self.checkedAt = checkedAt
         self.durationSeconds = durationSeconds
         self.drifts = drifts
+        self.detached = detached
+        self.problems = problems
+        self.discovery = discovery
+        self.aws = aws
     }
 
-    /// The worst status of any address; UNKNOWN when there was nothing to check.
+    /// The worst status of any address and of the run's own problems; UNKNOWN when there was nothing to check.
     public var status: Status {
         // By index, reading only the field: iterating copies every result (and retains all it holds).
         var worst: Status? = nil
         for index in results.indices { worst = max(worst ?? results[index].status, results[index].status) }
-        return worst ?? .unknown
+        guard let worst else { return .unknown }
+        return problems.reduce(worst) { max($0, $1.severity) }
     }
 
     public func count(_ status: Status) -> Int {
@@ -35,6 +50,34 @@ public struct RunReport: Sendable {
         let counts = Status.allCases.map { "\(count($0)) \($0.word)" }.joined(separator: ", ")
         return "\(results.count) \(noun): \(counts)"
     }
+}
+
+/// What one run's discovery found: the addresses it checked, and whether they are this run's findings or, when
+/// discovery failed, the ones last found.
+public struct DiscoveryOutcome: Sendable, Equatable {
+    public let source: DiscoverySource
+    /// Sorted.
+    public let addresses: [IPAddress]
+    /// False when this run's discovery failed (`addresses` are then the last ones found, maybe none).
+    public let ok: Bool
+
+    public init(source: DiscoverySource, addresses: [IPAddress], ok: Bool) {
+        self.source = source
+        self.addresses = addresses
+        self.ok = ok
+    }
+}
+
+/// Whether one run could read AWS's records (`aws-ptr on`).
+public struct AWSOutcome: Sendable, Equatable {
+    /// Why not, when it could not.
+    public let error: String?
+
+    public init(error: String?) {
+        self.error = error
+    }
+
+    public var ok: Bool { error == nil }
 }
 
 /// Text that must look the same in every locale: fixed decimals and ISO 8601 times, with no C library calls.

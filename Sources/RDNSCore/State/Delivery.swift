@@ -44,6 +44,13 @@ public struct Delivery: Equatable, Sendable {
                   ptrCount: result.ptrCount, changes: drift.changes)
     }
 
+    /// The delivery of `drift` for an address that has no result this run (it disappeared from the host): the
+    /// names are the last run's.
+    public init(_ drift: Drift, lastState: AddressState?) {
+        self.init(address: drift.address, oldStatus: drift.oldStatus, newStatus: drift.newStatus, problems: [],
+                  ptrNames: lastState?.ptrNames ?? [], changes: drift.changes)
+    }
+
     /// This delivery followed by `later`, for the same address, as one: from this one's old values to `later`'s
     /// new values, field by field. A field that changed and changed back stays listed (old and new then equal)
     /// so the program still hears that it moved; `drifts` says how many drifts the delivery stands for.

@@ -5,11 +5,13 @@ public struct Change: Equatable, Sendable {
         case ptrNames = "ptr_names"
         case forward
         case status
+        /// A discovered address appeared on the host (old false, new true) or disappeared (the reverse).
+        case attached
     }
 
     public let field: Field
     /// `ptr_names`: an array of names; `forward`: an object from name to an array of addresses;
-    /// `status`: the lowercase status word.
+    /// `status`: the lowercase status word; `attached`: true or false.
     public let old: JSONValue
     public let new: JSONValue
 
@@ -47,7 +49,7 @@ public struct Drift: Equatable, Sendable, CustomStringConvertible {
     public let address: IPAddress
     public let oldStatus: Status
     public let newStatus: Status
-    /// Never empty; in the order ptr_names, forward, status.
+    /// Never empty; in the order ptr_names, forward, status, attached.
     public let changes: [Change]
 
     /// The drift from `previous` to `next`; nil when there is no previous state or nothing drifted.
@@ -59,6 +61,22 @@ public struct Drift: Equatable, Sendable, CustomStringConvertible {
         oldStatus = previous.status
         newStatus = next.status
         self.changes = changes
+    }
+
+    /// A discovered address that appeared on the host (`attached` true: it is checked from now on, and `status` is
+    /// its first result's) or disappeared (false: no longer checked; `status` is its last). Its records are not
+    /// compared: an address that appears has no baseline, and one that disappears has no new result.
+    public init(address: IPAddress, attached: Bool, status: Status) {
+        self.address = address
+        oldStatus = status
+        newStatus = status
+        changes = [Change(field: .attached, old: .bool(!attached), new: .bool(attached))]
+    }
+
+    /// Whether this drift is an address appearing (true) or disappearing (false); nil for a change of records.
+    public var attachment: Bool? {
+        guard case .bool(let attached) = changes.first(where: { $0.field == .attached })?.new else { return nil }
+        return attached
     }
 
     /// One change per field that differs, in the order ptr_names, forward, status; none without a previous state.
@@ -84,15 +102,22 @@ public struct Drift: Equatable, Sendable, CustomStringConvertible {
         JSONValue.array(changes.map(\.json)).jsonText
     }
 
-    /// Whether the status got worse, better or stayed (see `Direction`).
+    /// Whether the status got worse, better or stayed (see `Direction`). An address that appeared is worse when it
+    /// does not pass: mail may leave from it now.
     public var direction: Direction {
-        newStatus > oldStatus ? .worse : newStatus < oldStatus ? .better : .sameStatus
+        if attachment == true { return newStatus > .ok ? .worse : .sameStatus }
+        return newStatus > oldStatus ? .worse : newStatus < oldStatus ? .better : .sameStatus
     }
 
     /// One log line, status first because it says the most:
     /// `192.0.2.10: status ok -> critical; ptr_names [mail.example.com] -> [mx.example.com]`.
     /// Forward answers print as `{mx.example.com: [198.51.100.9]}`.
+    /// An attachment reads `192.0.2.10: appeared on this host (status warning)` or `… disappeared from this host`.
     public var description: String {
+        if let attached = attachment {
+            return "\(address): " + (attached ? "appeared on this host (status \(newStatus.word))"
+                                              : "disappeared from this host; no longer checked")
+        }
         var parts: [String] = []
         for field in [Change.Field.status, .ptrNames, .forward] {
             guard let change = changes.first(where: { $0.field == field }) else { continue }

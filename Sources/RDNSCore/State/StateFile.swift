@@ -15,6 +15,10 @@
 /// SPEC.md), `drifts` and `tries` (the tries finished, 0 to 3: a third failed try drops the delivery, and one saved
 /// with 3 is dropped when it is read); files without it still read.
 ///
+/// `discovered` (optional: absent without `discover`) holds the addresses the last discovery found, `{"source":
+/// "ec2", "addresses": [...], "region": "eu-west-1"}`: the baseline for addresses that appear or disappear, and
+/// what a run checks when discovery fails.
+///
 /// Addresses are sorted and each takes one line, so the file diffs well; an address's keys are `status`,
 /// `ptr_names`, `forward`, `temporary_failures`, `since` and `checked_at` (epoch seconds), nothing else. An empty
 /// `ptr_names` or `forward` and a zero `temporary_failures` are left out: most addresses of a large range have no
@@ -46,6 +50,7 @@ public enum StateFile {
         static let undelivered = "undelivered", oldStatus = "old_status", newStatus = "new_status"
         static let problems = "problems", changes = "changes", drifts = "drifts", tries = "tries"
         static let ptrCount = "ptr_count"
+        static let discovered = "discovered", source = "source", region = "region"
     }
 
     /// What a state file holds.
@@ -55,27 +60,33 @@ public enum StateFile {
         public var lastSuccess: Int?
         /// `on-change` deliveries still owed, one per address.
         public var undelivered: [IPAddress: Delivery]
+        /// The addresses `discover` last found: the baseline for attachment drift, and what a run checks when
+        /// discovery fails.
+        public var discovered: DiscoveredAddresses?
 
         public init(states: [IPAddress: AddressState], lastSuccess: Int? = nil,
-                    undelivered: [IPAddress: Delivery] = [:]) {
+                    undelivered: [IPAddress: Delivery] = [:], discovered: DiscoveredAddresses? = nil) {
             self.states = states
             self.lastSuccess = lastSuccess
             self.undelivered = undelivered
+            self.discovered = discovered
         }
     }
 
     /// The JSON text of `states` (and `lastSuccess` and `undelivered`, when there are), ending with a newline; throws
     /// when it would be larger than `maximumSize`, which `decode` would refuse.
     public static func encode(_ states: [IPAddress: AddressState], lastSuccess: Int? = nil,
-                              undelivered: [Delivery] = []) throws(StateFileError) -> String {
-        try encode(states, lastSuccess: lastSuccess, undelivered: undelivered, maximumSize: maximumSize)
+                              undelivered: [Delivery] = [],
+                              discovered: DiscoveredAddresses? = nil) throws(StateFileError) -> String {
+        try encode(states, lastSuccess: lastSuccess, undelivered: undelivered, discovered: discovered,
+                   maximumSize: maximumSize)
     }
 
     static func encode(_ states: [IPAddress: AddressState], lastSuccess: Int?, undelivered: [Delivery] = [],
-                       maximumSize: Int) throws(StateFileError) -> String {
+                       discovered: DiscoveredAddresses? = nil, maximumSize: Int) throws(StateFileError) -> String {
         let success = lastSuccess.map { "\(Escaping.jsonString(Key.lastSuccess)): \(max(0, $0)), " } ?? ""
         let head = "{\(Escaping.jsonString(Key.version)): \(version), " + success + encodeUndelivered(undelivered)
-            + "\(Escaping.jsonString(Key.addresses)): {"
+            + encodeDiscovered(discovered) + "\(Escaping.jsonString(Key.addresses)): {"
         guard !states.isEmpty else { return head + "}}\n" }
         // One buffer, written line by line: a String per line and their join took twice the memory and time.
         var text = head
@@ -160,11 +171,12 @@ public enum StateFile {
             try count(value, "\"last_success\"")
         }
         let undelivered = try top[Key.undelivered].map(decodeUndelivered) ?? [:]
-        try expectKeys(top, [Key.version, Key.addresses] + (lastSuccess == nil ? [] : [Key.lastSuccess])
-                       + (top[Key.undelivered] == nil ? [] : [Key.undelivered]), "the file")
+        let discovered = try top[Key.discovered].map(decodeDiscovered)
+        try expectKeys(top, [Key.version, Key.addresses], "the file",
+                       optional: [Key.lastSuccess, Key.undelivered, Key.discovered])
         guard case .object = top[Key.addresses] else { throw StateFileError("\"addresses\" is not an object") }
         if let firstBadAddress { throw firstBadAddress }
-        return Contents(states: states, lastSuccess: lastSuccess, undelivered: undelivered)
+        return Contents(states: states, lastSuccess: lastSuccess, undelivered: undelivered, discovered: discovered)
     }
 
     /// One member of `addresses`, added to `states`.
@@ -203,6 +215,37 @@ public enum StateFile {
             ]).jsonText
         }
         return "\(Escaping.jsonString(Key.undelivered)): {\n" + lines.joined(separator: ",\n") + "\n}, "
+    }
+
+    /// `"discovered": {"source": "ec2", "addresses": […], "region": "eu-west-1"}, `; nothing without a discovery.
+    private static func encodeDiscovered(_ discovered: DiscoveredAddresses?) -> String {
+        guard let discovered else { return "" }
+        let members = [
+            JSONValue.Member(Key.source, .string(discovered.source.rawValue)),
+            JSONValue.Member(Key.addresses, .array(discovered.addresses.map { .string($0.description) })),
+        ] + (discovered.region.map { [JSONValue.Member(Key.region, .string($0))] } ?? [])
+        return "\(Escaping.jsonString(Key.discovered)): " + JSONValue.object(members).jsonText + ",\n"
+    }
+
+    private static func decodeDiscovered(_ value: JSONValue) throws(StateFileError) -> DiscoveredAddresses {
+        let place = "\"discovered\""
+        let fields = try members(of: value, place)
+        try expectKeys(fields, [Key.source, Key.addresses], place, optional: [Key.region])
+        guard case .string(let word) = fields[Key.source], let source = DiscoverySource(rawValue: word) else {
+            throw StateFileError("\(place): \"source\" is not one of ec2, interfaces")
+        }
+        let addresses = try self.addresses(fields[Key.addresses]!, "\(place): \"addresses\"")
+        guard addresses.count <= DiscoveredAddresses.maximumCount else {
+            throw StateFileError("\(place): more than \(DiscoveredAddresses.maximumCount) addresses")
+        }
+        var region: String? = nil
+        if let value = fields[Key.region] {
+            guard case .string(let text) = value, (try? SettingValues.awsRegion(text)) != nil else {
+                throw StateFileError("\(place): \"region\" is not an AWS region name")
+            }
+            region = text
+        }
+        return DiscoveredAddresses(source: source, addresses: addresses.compactMap { IPAddress($0) }, region: region)
     }
 
     private static func decodeUndelivered(_ value: JSONValue) throws(StateFileError) -> [IPAddress: Delivery] {
@@ -261,13 +304,15 @@ public enum StateFile {
         let fields = try members(of: value, place())
         try expectKeys(fields, ["field", "old", "new"], place())
         guard case .string(let name) = fields["field"], let field = Change.Field(rawValue: name) else {
-            throw StateFileError("\(place()): \"field\" is not one of ptr_names, forward, status")
+            throw StateFileError("\(place()): \"field\" is not one of ptr_names, forward, status, attached")
         }
         for key in ["old", "new"] {
             let value = fields[key]!
             let valuePlace = "\(place()): \"\(key)\" of \(field.rawValue)"
             switch field {
             case .status: _ = try status(value, valuePlace)
+            case .attached:
+                guard case .bool = value else { throw StateFileError("\(valuePlace) is not true or false") }
             case .ptrNames: _ = try names(value, valuePlace)
             case .forward:
                 guard case .object(let answers) = value else {
