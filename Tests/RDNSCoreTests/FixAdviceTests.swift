@@ -302,7 +302,7 @@ struct FixAdviceTests {
                                aws: elasticIP("203.0.113.25", ptr: "old.example.com"), problems: [
                                    Problem(.awsPTRMismatch, .warning, "AWS has old.example.com"),
                                ])
-        #expect(fix(result, .awsPTRMismatch) == "set AWS's record to the live name: run: aws ec2 "
+        #expect(fix(result, .awsPTRMismatch) == "set AWS's record to mail.example.com: run: aws ec2 "
             + "modify-address-attribute --allocation-id eipalloc-0123abcd --domain-name mail.example.com "
             + "--region eu-west-1")
     }

@@ -10,6 +10,8 @@ public enum FixAdvice {
     /// `result` with `Problem.fix` set on every problem whose cure is known. `region` is the `--region` for the aws
     /// command (the configuration's `aws-region`, or the instance's); nil leaves it to the command's own settings.
     public static func advise(_ result: AddressResult, region: String? = nil) -> AddressResult {
+        // Most results of a range have no problem: nothing to build.
+        guard !result.problems.isEmpty else { return result }
         let advisor = Advisor(result, region: region)
         var advised = result
         for index in advised.problems.indices {
@@ -52,8 +54,9 @@ private struct Advisor {
                 && id.dropFirst(9).utf8.allSatisfy { hexDigitValue($0) != nil } ? id : nil
         }
         self.region = region.flatMap { region in
-            !region.isEmpty && region.count <= 32 && region.utf8.allSatisfy { byte in
-                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || isDecimalDigit(byte) || byte == UInt8(ascii: "-")
+            let lowercase = UInt8(ascii: "a")...UInt8(ascii: "z")
+            return !region.isEmpty && region.count <= 32 && region.utf8.allSatisfy { byte in
+                lowercase.contains(byte) || isDecimalDigit(byte) || byte == UInt8(ascii: "-")
             } ? region : nil
         }
         confirming = result.forward.filter { $0.addresses.contains(result.address) }.map(\.name)
@@ -77,9 +80,7 @@ private struct Advisor {
         case .forwardNoAddress:
             guard let subject else { return nil }
             return "add an \(recordType) record: \(record(subject))"
-        case .invalidHostname:
-            return setPTR(to: wantedName(besides: subject))
-        case .genericPTR:
+        case .invalidHostname, .genericPTR:
             return setPTR(to: wantedName(besides: subject))
         case .expectedNameMismatch:
             guard let expected = result.target.expectedName else { return nil }
@@ -101,9 +102,11 @@ private struct Advisor {
                 + setPTR(to: target, confirms: subject.map(confirming.contains) ?? false)
         case .cnameLoop:
             guard let subject else {
-                return "end the CNAME chain of \(reverseName) in a PTR record, within 8 CNAMEs, in the reverse zone"
+                return "end the CNAME chain of \(reverseName) in a PTR record, within \(ChainedLookup.maximumCNAMEs) "
+                    + "CNAMEs, in the reverse zone"
             }
-            return "end the CNAME chain of \(subject) in an \(recordType) record, within 8 CNAMEs"
+            return "end the CNAME chain of \(subject) in an \(recordType) record, within "
+                + "\(ChainedLookup.maximumCNAMEs) CNAMEs"
         case .temporaryFailure:
             return nil
         case .ptrUpdatePending:
@@ -133,7 +136,7 @@ private struct Advisor {
     }
 
     /// The PTR name a problem of one name is about. The check's details for one name say `PTR NAME ` (with NAME as
-    /// printed, escaped, so without a space), e.g. `PTR mx.example.com resolves to …`, `A lookup for PTR mx… meets`.
+    /// printed, escaped, so without a space): `PTR mx.example.com resolves to …`, `A lookup for PTR mx… meets …`.
     private func subject(of problem: Problem) -> DNSName? {
         result.ptrNames.first { problem.detail.contains("PTR \($0) ") }
     }
@@ -219,7 +222,7 @@ private struct Advisor {
                 + "where it is served"
         }
         guard let right = result.target.expectedName ?? confirming.first else { return nil }
-        return "set AWS's record to the live name: " + setPTR(to: right)
+        return "set AWS's record to \(right): " + setPTR(to: right)
     }
 
     /// The hint for a PTR name under `in-addr.arpa` or `ip6.arpa`: the zone file left out the final dot after the

@@ -115,8 +115,8 @@ public struct PreflightResult: Sendable, Equatable {
     /// The check's result as if NAME were the PTR, with the fixes (and AWS's record when listed).
     public let check: AddressResult
     public let elasticIP: ElasticIP
-    /// What sets the PTR, in AWS's order: the aws command for an Elastic IP, else the PTR record (`run: …`, `set …`),
-    /// after the forward record when NAME does not forward-confirm yet.
+    /// What sets the PTR, in AWS's order: the aws command for an Elastic IP, else the PTR record (`run: …`,
+    /// `set …`), after the forward record when NAME does not forward-confirm yet.
     public let command: String
 
     public var isReady: Bool {

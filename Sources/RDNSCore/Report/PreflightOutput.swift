@@ -29,7 +29,8 @@ public enum PreflightOutput {
     public static func json(_ report: PreflightReport) -> String {
         var out = "{\"ready\": \(report.isReady), \"exit_code\": \(report.exitCode), \"aws\": "
         if report.awsAsked {
-            out += "{\"ok\": \(report.awsError == nil), \"error\": \(report.awsError.map(Escaping.jsonString) ?? "null")}"
+            let error = report.awsError.map(Escaping.jsonString) ?? "null"
+            out += "{\"ok\": \(report.awsError == nil), \"error\": \(error)}"
         } else {
             out += "null"
         }
@@ -47,7 +48,8 @@ public enum PreflightOutput {
             out += ", \"allocation_id\": " + (result.check.aws.map { Escaping.jsonString($0.allocationID) } ?? "null")
             out += ",\n   \"problems\": ["
             out += problems(result, report).map { problem in
-                "{\"code\": \(Escaping.jsonString(problem.code)), \"message\": \(Escaping.jsonString(problem.message)), "
+                "{\"code\": \(Escaping.jsonString(problem.code)), "
+                    + "\"message\": \(Escaping.jsonString(problem.message)), "
                     + "\"fix\": \(problem.fix.map(Escaping.jsonString) ?? "null")}"
             }.joined(separator: ", ")
             out += "],\n   \"command\": \(Escaping.jsonString(result.command))}"
