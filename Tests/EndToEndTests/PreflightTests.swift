@@ -85,6 +85,16 @@ struct PreflightTests {
         #expect(result.stdoutText.lines.last == "NOT READY: 1 of 2 addresses ready")
     }
 
+    @Test("a name with control and shell characters is not ready, and printed escaped")
+    func hostileName() async throws {
+        let result = try await preflight(["192.0.2.10=a\u{1B}[2J$(id);b.example.test"])
+        #expect(result.exitStatus == 2)
+        #expect(!result.stdoutText.hasRawControlBytes)
+        #expect(result.stdoutText.hasPrefix("NOT READY  192.0.2.10=a\\027\\0912J\\036\\040id\\041\\059b.example.test  "
+                                            + "invalid-hostname: "))
+        #expect(!result.stdoutText.contains("$(id)"))
+    }
+
     @Test("bad input exits 3 with one clear line and a pointer to --help", arguments: [
         (["--preflight"], "--preflight needs at least one ADDRESS=NAME"),
         (["--preflight", "192.0.2.10"], "'192.0.2.10' is not ADDRESS=NAME: --preflight needs the name to ask for"),

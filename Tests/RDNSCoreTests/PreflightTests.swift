@@ -204,8 +204,9 @@ struct PreflightTests {
         ("203.0.113.0/24=mail.example.com", "'203.0.113.0/24': --preflight takes one address per ADDRESS=NAME, not a "
             + "range"),
         ("203.0.113.256=mail.example.com", "'203.0.113.256' is not an IPv4 or IPv6 address"),
-        ("=mail.example.com", "'' is not an IPv4 or IPv6 address"),
-        ("203.0.113.25=", "'' is not a domain name (labels of 1 to 63 characters, 253 in all)"),
+        ("=mail.example.com", "'=mail.example.com' is not ADDRESS=NAME: the address is missing"),
+        ("203.0.113.25=", "'203.0.113.25=' is not ADDRESS=NAME: --preflight needs the name to ask for"),
+        ("203.0.113.25=.", "'.' is not a domain name (labels of 1 to 63 characters, 253 in all)"),
         ("203.0.113.25=a..example.com", "'a..example.com' is not a domain name (labels of 1 to 63 characters, 253 in "
             + "all)"),
     ])

@@ -75,6 +75,8 @@ public struct PreflightRequest: Sendable, Equatable {
     public init(parsing text: String) throws(ParseError) {
         guard let equals = text.firstIndex(of: "=") else { throw .missingName(text) }
         let addressText = String(text[..<equals]), nameText = String(text[text.index(after: equals)...])
+        guard !addressText.isEmpty else { throw .missingAddress(text) }
+        guard !nameText.isEmpty else { throw .missingName(text) }
         guard !addressText.contains("/") else { throw .range(addressText) }
         guard let address = IPAddress(addressText) else { throw .malformedAddress(addressText) }
         guard let name = DNSName(nameText) else { throw .malformedName(nameText) }
@@ -84,6 +86,7 @@ public struct PreflightRequest: Sendable, Equatable {
 
     public enum ParseError: Error, Equatable, Sendable, CustomStringConvertible {
         case missingName(String)
+        case missingAddress(String)
         case range(String)
         case malformedAddress(String)
         case malformedName(String)
@@ -91,6 +94,7 @@ public struct PreflightRequest: Sendable, Equatable {
         public var description: String {
             switch self {
             case .missingName(let text): "'\(text)' is not ADDRESS=NAME: --preflight needs the name to ask for"
+            case .missingAddress(let text): "'\(text)' is not ADDRESS=NAME: the address is missing"
             case .range(let text): "'\(text)': --preflight takes one address per ADDRESS=NAME, not a range"
             case .malformedAddress(let text): "'\(text)' is not an IPv4 or IPv6 address"
             case .malformedName(let text): "'\(text)' is not a domain name (labels of 1 to 63 characters, 253 in all)"
