@@ -19,6 +19,8 @@ public struct CommandLineOptions: Equatable, Sendable {
     public var engine: ResolverEngine? = nil
     /// From `ADDRESS[=NAME]` and `CIDR` arguments, in order, each address once.
     public var targets = CheckTargets()
+    /// `--preflight`: the `ADDRESS=NAME` arguments, in order.
+    public var preflight: [PreflightRequest]? = nil
 
     public static let defaultConfigPath = "/etc/rdnscheck/rdnscheck.conf"
 
@@ -34,6 +36,8 @@ public struct CommandLineOptions: Equatable, Sendable {
         var options = CommandLineOptions()
         var index = 0
         var onlyOperands = false
+        var operands: [String] = []
+        var preflight = false
 
         func value(for option: String, inline: String?) throws(UsageError) -> String {
             if let inline { return inline }
@@ -46,7 +50,7 @@ public struct CommandLineOptions: Equatable, Sendable {
             let argument = arguments[index]
             defer { index += 1 }
             if onlyOperands || !argument.hasPrefix("-") || argument == "-" {
-                try options.addTargets(argument)
+                operands.append(argument)
                 continue
             }
             var name = argument
@@ -67,6 +71,9 @@ public struct CommandLineOptions: Equatable, Sendable {
             case "--check-config":
                 try flagOnly()
                 options.checkConfig = true
+            case "--preflight":
+                try flagOnly()
+                preflight = true
             case "-q", "--quiet":
                 try flagOnly()
                 options.quiet = true
@@ -115,7 +122,30 @@ public struct CommandLineOptions: Equatable, Sendable {
                 throw UsageError(description: "unknown option '\(name)'")
             }
         }
+        if preflight {
+            try options.addPreflight(operands)
+        } else {
+            for operand in operands { try options.addTargets(operand) }
+        }
         return options
+    }
+
+    /// `--preflight ADDRESS=NAME …`: a mode of its own, printing text or json.
+    private mutating func addPreflight(_ operands: [String]) throws(UsageError) {
+        guard !once && !checkConfig else {
+            throw UsageError(description: "--preflight cannot be combined with \(once ? "--once" : "--check-config")")
+        }
+        guard format != .nagios else { throw UsageError(description: "--preflight prints text or json, not nagios") }
+        guard !operands.isEmpty else { throw UsageError(description: "--preflight needs at least one ADDRESS=NAME") }
+        var requests: [PreflightRequest] = []
+        for operand in operands {
+            do {
+                requests.append(try PreflightRequest(parsing: operand))
+            } catch {
+                throw UsageError(description: error.description)
+            }
+        }
+        preflight = requests
     }
 
     /// Adds each address once, as the configuration file does: an expected name given for an address listed

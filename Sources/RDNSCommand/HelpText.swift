@@ -9,6 +9,11 @@ enum HelpText {
           -c, --config FILE       configuration file (default /etc/rdnscheck/rdnscheck.conf, read only
                                   when no addresses are given)
               --check-config      validate the configuration: prints 'configuration OK' or every error (exit 6)
+              --preflight ADDRESS=NAME ...
+                                  before asking for a PTR: is NAME a valid, non-generic hostname whose
+                                  A/AAAA records include ADDRESS (and, with aws-ptr on, ADDRESS an Elastic
+                                  IP of the account)? Prints what to fix and the command to run; exit 0
+                                  when every address is ready, 2 otherwise (--format text or json)
               --format FORMAT     text (default), nagios or json
           -q, --quiet             print nothing when every address is OK, nothing changed and nothing
                                   went wrong (no warning or error was logged)

@@ -29,6 +29,9 @@ public enum RDNSCheckCommand {
             Output.write("rdnscheck \(version)\n")
             return 0
         }
+        if let requests = options.preflight {
+            return await PreflightRun.run(options, requests: requests)
+        }
 
         guard options.once || options.checkConfig else {
             let concurrency = options.concurrency
@@ -51,14 +54,17 @@ public enum RDNSCheckCommand {
             Output.write("configuration OK\n")
             return 0
         }
-        guard errors.isEmpty else {
-            for error in errors { Output.error(error.description) }
-            let plural = errors.count == 1 ? "" : "s"
-            Output.error("rdnscheck: UNKNOWN: the configuration has \(errors.count) error\(plural)")
-            return Status.unknown.exitCode
-        }
+        guard errors.isEmpty else { return unusable(errors) }
         return await OnceRun.run(configuration, format: options.format, quiet: options.quiet,
                                  concurrency: options.concurrency)
+    }
+
+    /// Prints every configuration error and the UNKNOWN line; the exit code of a run that cannot start.
+    static func unusable(_ errors: [ConfigurationError]) -> Int32 {
+        for error in errors { Output.error(error.description) }
+        let plural = errors.count == 1 ? "" : "s"
+        Output.error("rdnscheck: UNKNOWN: the configuration has \(errors.count) error\(plural)")
+        return Status.unknown.exitCode
     }
 
     /// The configuration file (the one given with -c, or the default one when no addresses were given), with

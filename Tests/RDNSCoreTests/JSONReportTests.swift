@@ -48,11 +48,12 @@ struct JSONReportTests {
         #expect(result["expected_name"] is NSNull)
         #expect(result["ptr_names"] as? [String] == ["mx.example.com"])
         #expect(result["forward"] as? [String: [String]] == ["mx.example.com": ["198.51.100.9"]])
-        let problems = try #require(result["problems"] as? [[String: String]])
-        #expect(problems == [[
-            "code": "forward-mismatch",
-            "message": "203.0.113.26: PTR mx.example.com resolves to 198.51.100.9, not 203.0.113.26",
-        ]])
+        let problems = try #require(result["problems"] as? [[String: Any]])
+        #expect(problems.count == 1)
+        #expect(problems.first?["code"] as? String == "forward-mismatch")
+        #expect(problems.first?["message"] as? String
+            == "203.0.113.26: PTR mx.example.com resolves to 198.51.100.9, not 203.0.113.26")
+        #expect(problems.first?["fix"] is NSNull)
         #expect(result["changes"] is [Any])
     }
 
@@ -100,7 +101,7 @@ struct JSONReportTests {
         #expect(all[1]["ptr_names"] as? [String] == ["a.example.com", "b.example.com"])
         #expect(all[1]["forward"] as? [String: [String]]
             == ["a.example.com": ["2001:db8::25", "2001:db8::99"], "b.example.com": []])
-        let codes = (all[1]["problems"] as? [[String: String]])?.map { $0["code"] }
+        let codes = (all[1]["problems"] as? [[String: Any]])?.map { $0["code"] as? String }
         #expect(codes == ["forward-no-address", "multiple-ptr"])
     }
 
@@ -131,7 +132,7 @@ struct JSONReportTests {
         let result = try results(try parsedJSON(RunReport(results: [SampleReports.hostile], checkedAt: 0,
                                                           durationSeconds: 0)))[0]
         #expect(result["ptr_names"] as? [String] == [SampleReports.hostileNameEscaped])
-        let message = (result["problems"] as? [[String: String]])?.first?["message"]
+        let message = (result["problems"] as? [[String: Any]])?.first?["message"] as? String
         #expect(message == "192.0.2.7: PTR \(SampleReports.hostileNameEscaped) is not a valid hostname | RFC 1123")
     }
 
@@ -144,7 +145,8 @@ struct JSONReportTests {
         let text = JSONReport.render(report)
         #expect(!text.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || $0.value == 0x7F })
         #expect(!text.unicodeScalars.contains { $0 == "\u{2028}" || $0 == "\u{2029}" })
-        let message = (try results(try parsedJSON(report))[0]["problems"] as? [[String: String]])?.first?["message"]
+        let problems = try results(try parsedJSON(report))[0]["problems"] as? [[String: Any]]
+        let message = problems?.first?["message"] as? String
         #expect(message == "192.0.2.8: " + detail)
     }
 
@@ -161,4 +163,21 @@ struct JSONReportTests {
     func quoted(text: String, literal: String) {
         #expect(Escaping.jsonString(text) == literal)
     }
+
+    @Test("each problem has a fix: the cure's line, escaped as JSON, or null when none is known")
+    func fixKey() throws {
+        let cure = "add an A record: mail.example.com. IN A 192.0.2.8 (\"now\" \\ none)"
+        let result = SampleReports.result("192.0.2.8", .critical, problems: [
+            Problem(.forwardNoAddress, .critical, "PTR mail.example.com has no A record", fix: cure),
+            Problem(.temporaryFailure, .warning, "timeout"),
+        ])
+        let problems = try #require(try results(try parsedJSON(RunReport(results: [result], checkedAt: 0,
+                                                                           durationSeconds: 0)))[0]["problems"]
+                                    as? [[String: Any]])
+        #expect(problems.count == 2)
+        #expect(problems[0]["fix"] as? String == cure)
+        #expect(problems[1].keys.contains("fix"))
+        #expect(problems[1]["fix"] is NSNull)
+    }
 }
+

@@ -129,4 +129,21 @@ struct TextReportTests {
         #expect(cell.count == 64)
         #expect(output.hasPrefix("CRITICAL  192.0.2.9  " + cell + "  no-ptr: x\n"))
     }
+
+    @Test("each known cure prints once, as '  fix: …' on its own line under the address's line")
+    func fixLinesUnderTheAddress() {
+        let cure = "make sure mail.example.com. IN A 203.0.113.25 exists, then run: aws ec2 modify-address-attribute"
+        let result = SampleReports.result("203.0.113.25", .critical, expected: "mail.example.com", ptr: ["x.example"],
+                                          problems: [
+                                              Problem(.expectedNameMismatch, .critical, "PTR x.example", fix: cure),
+                                              Problem(.genericPTR, .warning, "PTR x.example is generic", fix: cure),
+                                              Problem(.temporaryFailure, .warning, "timeout"),
+                                          ])
+        let lines = TextReport.render(RunReport(results: [result, SampleReports.mailOK], checkedAt: 0,
+                                                durationSeconds: 0)).split(separator: "\n")
+        #expect(lines.count == 4)
+        #expect(lines[0].hasPrefix("CRITICAL  203.0.113.25  x.example"))
+        #expect(lines[1] == "  fix: " + cure)
+        #expect(lines[2].hasPrefix("OK        203.0.113.25  mail.example.com"))
+    }
 }

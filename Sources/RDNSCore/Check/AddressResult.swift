@@ -52,7 +52,7 @@ public struct AddressResult: Sendable, Equatable {
     /// names whose lookup failed temporarily are left out), in `ptrNames` order.
     public let forward: [ForwardAnswer]
     /// Sorted by code; a passing address has none.
-    public let problems: [Problem]
+    public internal(set) var problems: [Problem]
     /// Consecutive runs with a temporary failure, this one included (0 when this run had none).
     public let temporaryFailures: Int
     /// Where the address came from: a `check` line, the command line, or a discovery.

@@ -122,6 +122,9 @@ extension ChunkedSink {
             append(problem.code.rawValue)
             literal("\", \"message\": ")
             append(Escaping.jsonString(result.address.description + ": " + problem.detail))
+            // Always there: null when no cure is known.
+            literal(", \"fix\": ")
+            if let fix = problem.fix { append(Escaping.jsonString(fix)) } else { literal("null") }
             literal("}")
         }
         literal("], \"changes\": ")

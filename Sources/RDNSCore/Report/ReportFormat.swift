@@ -46,8 +46,8 @@ struct ChunkedSink {
     }
 }
 
-/// One aligned line per address (status, address, PTR names, what is wrong), then a `changed:` line per address
-/// that drifted since the last run, then a summary line.
+/// One aligned line per address (status, address, PTR names, what is wrong) and under it a `  fix:` line per known
+/// cure, then a `changed:` line per address that drifted since the last run, then a summary line.
 public enum TextReport {
     public static func render(_ report: RunReport) -> String {
         ReportFormat.text.render(report)
@@ -74,6 +74,12 @@ public enum TextReport {
                 + padded(result.address.description, widths.address)
             line += problems.isEmpty ? names : padded(names, widths.names) + problems
             output.append(line + "\n")
+            // Two problems with one cure (generic-ptr and expected-name-mismatch: the PTR to ask for) print it once.
+            var fixes: [String] = []
+            for problem in result.problems {
+                if let fix = problem.fix, !fixes.contains(fix) { fixes.append(fix) }
+            }
+            for fix in fixes { output.append("  fix: \(fix)\n") }
         }
         for result in report.results {
             if let drift = report.drifts[result.address] { output.append("changed: \(drift.description)\n") }

@@ -1,0 +1,27 @@
+import RDNSCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// AWS's record of the account's Elastic IPs' PTRs, through the `aws` command (`aws-ptr on`); nil when it is off.
+/// `environment` is this process's: the command gets `HOME` and every `AWS_*` variable from it.
+///
+/// Not built yet: returns nil, and `--preflight` then leaves AWS out.
+func awsPTRSource(for configuration: Configuration, environment: [String: String]) -> (any AWSPTRSource)? {
+    nil
+}
+
+/// This process's environment, `NAME=value` strings split at the first `=`.
+func processEnvironment() -> [String: String] {
+    var values: [String: String] = [:]
+    var entry = environ
+    while let pointer = entry.pointee {
+        let text = String(cString: pointer)
+        if let equals = text.firstIndex(of: "=") {
+            values[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        }
+        entry += 1
+    }
+    return values
+}
