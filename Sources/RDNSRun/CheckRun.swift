@@ -63,6 +63,11 @@ public final class CheckRun {
             }
             for index in results.indices { results[index].source = targets.source(of: results[index].address) }
             await findings.readAWS(with: host.aws, into: &results, configuration: configuration, resolver: resolver)
+            // Last: the fix depends on every verdict, AWS's included, and names the region of an Elastic IP.
+            let region = configuration.awsRegion ?? findings.region
+            for index in results.indices where !results[index].problems.isEmpty {
+                results[index] = FixAdvice.advise(results[index], region: region)
+            }
             return CheckedRun(results: results, startedAt: startedAt,
                               durationSeconds: clock.monotonicSeconds - started, host: findings)
         }

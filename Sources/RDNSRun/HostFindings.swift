@@ -12,7 +12,7 @@ public struct HostFindings: Sendable {
     /// Whether AWS's records were read, when `aws-ptr` is on.
     public internal(set) var aws: AWSOutcome? = nil
     /// The instance's region, from this run's discovery or the last one.
-    private var region: String? = nil
+    private(set) var region: String? = nil
 
     public init() {}
 

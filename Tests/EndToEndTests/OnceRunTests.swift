@@ -22,13 +22,17 @@ struct OnceRunTests {
     func textFormat() async throws {
         let result = try await rdnscheckOnce(["192.0.2.10", "192.0.2.15", "192.0.2.11", "2001:DB8:0:0::25"])
         let lines = result.stdoutText.lines
-        #expect(lines.count == 5)
+        #expect(lines.count == 7)
         #expect(lines[0].hasPrefix("OK        192.0.2.10    mail.example.test"))
         #expect(lines[1].hasPrefix("WARNING   192.0.2.15    a15.example.test,b15.example.test  multiple-ptr: "))
-        #expect(lines[2].hasPrefix("CRITICAL  192.0.2.11    mx.example.test"))
-        #expect(lines[2].hasSuffix("forward-mismatch: PTR mx.example.test resolves to 198.51.100.9, not 192.0.2.11"))
-        #expect(lines[3].hasPrefix("OK        2001:db8::25  mail6.example.test"))
-        #expect(lines[4].hasPrefix("CRITICAL: 4 addresses: 2 ok, 1 warning, 1 critical, 0 unknown in "))
+        #expect(lines[2] == "  fix: keep only 15.2.0.192.in-addr.arpa. IN PTR a15.example.test. and remove the other "
+                    + "PTR records there (b15.example.test)")
+        #expect(lines[3].hasPrefix("CRITICAL  192.0.2.11    mx.example.test"))
+        #expect(lines[3].hasSuffix("forward-mismatch: PTR mx.example.test resolves to 198.51.100.9, not 192.0.2.11"))
+        #expect(lines[4] == "  fix: change the A record of mx.example.test (now 198.51.100.9) to 192.0.2.11, or ask for "
+                    + "a PTR to a name that resolves to 192.0.2.11")
+        #expect(lines[5].hasPrefix("OK        2001:db8::25  mail6.example.test"))
+        #expect(lines[6].hasPrefix("CRITICAL: 4 addresses: 2 ok, 1 warning, 1 critical, 0 unknown in "))
     }
 
     @Test("nagios output: status line with perfdata in '.' decimals whatever the locale, then the non-OK addresses")
@@ -99,9 +103,11 @@ struct OnceRunTests {
     func demoConfiguration() async throws {
         let result = try await rdnscheckOnce(["-c", repositoryRoot + "/config/demo.conf"])
         #expect(result.exitStatus == 2)
-        let statuses = Set(result.stdoutText.lines.dropLast().map { String($0.prefix { $0 != " " }) })
+        let addressLines = result.stdoutText.lines.dropLast().filter { !$0.hasPrefix("  fix: ") }
+        let statuses = Set(addressLines.map { String($0.prefix { $0 != " " }) })
         #expect(statuses == ["OK", "WARNING", "CRITICAL"])
-        #expect(result.stdoutText.lines.count == 18)
+        #expect(addressLines.count == 17)
+        #expect(result.stdoutText.lines.count(where: { $0.hasPrefix("  fix: ") }) == 12)
     }
 
     @Test("a temporary failure is a WARNING (exit 1) in every format, never no-ptr")
