@@ -85,7 +85,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RDNSHostTests",
-            dependencies: ["RDNSHost", "RDNSCore", "TestSupport"],
+            dependencies: ["RDNSHost", "RDNSCore", "RDNSPOSIX", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         // Run by RDNSHostTests inside a network namespace of its own: prints what InterfaceDiscoverer finds there.

@@ -77,7 +77,7 @@ public struct HTTPEndpoint: Sendable, Equatable, CustomStringConvertible {
 public struct HTTPEndpointError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
 
-    init(_ message: String) {
+    public init(_ message: String) {
         self.message = message
     }
 

@@ -44,7 +44,9 @@ enum HTTPResponseParser {
         guard bytes.prefix(prefix.count).elementsEqual(prefix.prefix(bytes.count)) else {
             throw malformed("it does not start with 'HTTP/1.' but with '\(printable(bytes.prefix(24)))'")
         }
-        if let lineEnd = find(crlf, in: bytes[...]) { _ = try statusLine(bytes[..<lineEnd]) }
+        guard let lineFeed = bytes.firstIndex(of: 10) else { return }
+        guard lineFeed > 0, bytes[lineFeed - 1] == 13 else { throw malformed("a line ends in LF without CR") }
+        _ = try statusLine(bytes[..<(lineFeed - 1)])
     }
 
     private static func statusLine(_ line: ArraySlice<UInt8>) throws(HTTPError) -> (Int, String) {
