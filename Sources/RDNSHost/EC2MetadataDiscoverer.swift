@@ -61,8 +61,7 @@ struct MetadataSession: Sendable {
         var addresses: [IPAddress] = []
         for entry in macs {
             guard let mac = Self.interfaceName(entry) else {
-                throw failure("GET \(Self.macsPath): '\(HTTPResponseParser.printable(entry.utf8.prefix(40)))' "
-                              + "is not an interface's MAC followed by '/'")
+                throw failure("GET \(Self.macsPath): \(Self.quoted(entry)) is not an interface's MAC followed by '/'")
             }
             addresses += try self.addresses(at: Self.macsPath + mac + "/public-ipv4s", token: token, ipv4: true)
             addresses += try self.addresses(at: Self.macsPath + mac + "/ipv6s", token: token, ipv4: false)
@@ -70,8 +69,7 @@ struct MetadataSession: Sendable {
         let regionPath = "/latest/meta-data/placement/region"
         let region = try lines(of: get(regionPath, token: token, notFound: nil), path: regionPath)
         guard region.count == 1, Self.isRegionName(region[0]) else {
-            throw failure("GET \(regionPath): '\(HTTPResponseParser.printable(region.joined(separator: " ").utf8.prefix(40)))' "
-                          + "is not a region name")
+            throw failure("GET \(regionPath): \(Self.quoted(region.joined(separator: " "))) is not a region name")
         }
         return DiscoveredAddresses(source: .ec2, addresses: addresses, region: region[0])
     }
@@ -96,8 +94,7 @@ struct MetadataSession: Sendable {
         var found: [IPAddress] = []
         for line in try lines(of: get(path, token: token, notFound: []), path: path) {
             guard let address = IPAddress(line), address.isIPv4 == ipv4 else {
-                throw failure("GET \(path): '\(HTTPResponseParser.printable(line.utf8.prefix(60)))' is not an "
-                              + (ipv4 ? "IPv4" : "IPv6") + " address")
+                throw failure("GET \(path): \(Self.quoted(line)) is not an \(ipv4 ? "IPv4" : "IPv6") address")
             }
             found.append(address)
         }
@@ -149,9 +146,14 @@ struct MetadataSession: Sendable {
         guard entry.hasSuffix("/") else { return nil }
         let mac = entry.dropLast()
         let pairs = mac.split(separator: ":", omittingEmptySubsequences: false)
-        guard pairs.count == 6, pairs.allSatisfy({ $0.utf8.count == 2 && $0.utf8.allSatisfy { hexDigitValue($0) != nil } })
-        else { return nil }
+        let isHexadecimal = { (pair: Substring) in pair.utf8.allSatisfy { hexDigitValue($0) != nil } }
+        guard pairs.count == 6, pairs.allSatisfy({ $0.utf8.count == 2 && isHexadecimal($0) }) else { return nil }
         return String(mac)
+    }
+
+    /// A line of the service's answer in quotes for a message, at most 60 bytes of it, unprintable bytes as `\xNN`.
+    private static func quoted(_ text: String) -> String {
+        "'\(HTTPResponseParser.printable(text.utf8.prefix(60)))'"
     }
 
     /// `eu-west-1`, `us-gov-west-1`: lower-case letters, digits and hyphens.

@@ -117,7 +117,8 @@ enum HTTPResponseParser {
             return try ChunkedBody.decode(body, limits: limits, atEnd: atEnd)
         case (1, 0):
             let text = lengths[0]
-            guard (1...18).contains(text.utf8.count), text.utf8.allSatisfy(isDecimalDigit), let length = Int(text) else {
+            guard (1...18).contains(text.utf8.count), text.utf8.allSatisfy(isDecimalDigit),
+                  let length = Int(text) else {
                 throw malformed("Content-Length '\(text)' is not a number")
             }
             guard length <= limits.body else {
@@ -189,7 +190,7 @@ enum ChunkedBody {
             rest = rest[(lineEnd + 2)...]
             if size == 0 { break }
             guard body.count + size <= limits.body else {
-                throw HTTPError(.malformedResponse, "malformed response: a chunked body of more than \(limits.body) bytes")
+                throw malformed("a chunked body of more than \(limits.body) bytes")
             }
             guard rest.count >= size + 2 else { return try more() }
             guard rest[rest.startIndex + size] == 13, rest[rest.startIndex + size + 1] == 10 else {
@@ -201,7 +202,9 @@ enum ChunkedBody {
         var trailers = 0
         while true {
             guard let lineEnd = HTTPResponseParser.find([13, 10], in: rest) else {
-                if rest.count > limits.headerBytes { throw malformed("trailers longer than \(limits.headerBytes) bytes") }
+                if rest.count > limits.headerBytes {
+                    throw malformed("trailers longer than \(limits.headerBytes) bytes")
+                }
                 return try more()
             }
             if lineEnd == rest.startIndex {

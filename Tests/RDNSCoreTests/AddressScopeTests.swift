@@ -14,7 +14,8 @@ struct AddressScopeTests {
         #expect(IPAddress(text)!.isGlobalUnicast)
     }
 
-    @Test("not global: unspecified, this network, loopback, private, shared, link-local, multicast, reserved", arguments: [
+    @Test("not global: unspecified, this network, loopback, private, shared, link-local, multicast, reserved",
+          arguments: [
         "0.0.0.0", "0.1.2.3", "10.0.0.1", "10.255.255.255", "100.64.0.1", "100.127.255.255", "127.0.0.1",
         "127.255.255.254", "169.254.169.254", "169.254.0.1", "172.16.0.1", "172.31.5.10", "192.168.1.1",
         "224.0.0.1", "239.255.255.250", "240.0.0.1", "255.255.255.255",

@@ -154,9 +154,11 @@ struct EC2MetadataDiscovererTests {
         ("oversized", "malformed response: a body of 1048576 bytes, more than the limit of 65536"),
         ("bad-status", "malformed response: bad status line 'HTTP/1.1 OK'"),
         ("bad-header", "malformed response: bad header line 'Content-Length 2'"),
-        ("no-length", "malformed response: neither Content-Length nor chunked encoding: the end of the body is unknown"),
+        ("no-length",
+         "malformed response: neither Content-Length nor chunked encoding: the end of the body is unknown"),
         ("bad-chunked", "malformed response: bad chunk-size line 'zz'"),
-        ("garbage", "malformed response: it does not start with 'HTTP/1.' but with '\\x00\\x01\\x02\\x03\\x04\\x05\\x06\\x07\\x08\\x09\\x0a\\x0b\\x0c\\x0d\\x0e\\x0f\\x10\\x11\\x12\\x13\\x14\\x15\\x16\\x17'"),
+        ("garbage", "malformed response: it does not start with 'HTTP/1.' but with '"
+         + (0..<24).map { "\\x" + ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() + "'"),
     ])
     func brokenHTTP(mode: String, reason: String) async throws {
         let path = "/latest/meta-data/network/interfaces/macs/"
@@ -168,7 +170,8 @@ struct EC2MetadataDiscovererTests {
 
     @Test("a truncated answer is retried, then fails with the reason")
     func truncated() async throws {
-        let stub = try MetadataStub(scenario: scenario(faults: #""/latest/meta-data/placement/region": {"mode": "truncated"}"#))
+        let fault = #""/latest/meta-data/placement/region": {"mode": "truncated"}"#
+        let stub = try MetadataStub(scenario: scenario(faults: fault))
         #expect(await failure(discoverer(stub)) == DiscoveryError(
             "metadata service at \(stub.endpoint): GET /latest/meta-data/placement/region: "
             + "connection closed after 12 of 100 bytes (2 attempts)"))
@@ -186,13 +189,15 @@ struct EC2MetadataDiscovererTests {
          "GET /latest/meta-data/network/interfaces/macs/0e:49:61:0f:c3:11/public-ipv4s: "
          + "'2001:db8::1' is not an IPv4 address"),
         (#"[{"mac": "0e:49:61:0f:c3:11", "ipv6s": ["2001:db8::1", "fe80::1%eth0"]}]"#,
-         "GET /latest/meta-data/network/interfaces/macs/0e:49:61:0f:c3:11/ipv6s: 'fe80::1%eth0' is not an IPv6 address"),
+         "GET /latest/meta-data/network/interfaces/macs/0e:49:61:0f:c3:11/ipv6s: "
+         + "'fe80::1%eth0' is not an IPv6 address"),
         (#"[{"mac": "../../iam/security-credentials"}]"#,
          "GET /latest/meta-data/network/interfaces/macs/: '../../iam/security-credentials/' is not an interface's "
          + "MAC followed by '/'"),
         (#"[]"#, "GET /latest/meta-data/network/interfaces/macs/: no interfaces listed"),
-        ("[" + (1...65).map { #"{"mac": "0e:00:00:00:00:\#(($0 < 16 ? "0" : "") + String($0, radix: 16))"}"# }.joined(separator: ",")
-         + "]", "GET /latest/meta-data/network/interfaces/macs/: 65 interfaces, more than 64"),
+        ("[" + (1...65).map { #"{"mac": "0e:00:00:00:00:\#(($0 < 16 ? "0" : "") + String($0, radix: 16))"}"# }
+                .joined(separator: ",") + "]",
+         "GET /latest/meta-data/network/interfaces/macs/: 65 interfaces, more than 64"),
     ])
     func badContent(interfaces: String, reason: String) async throws {
         let stub = try MetadataStub(scenario: scenario(faults: "", interfaces: interfaces))

@@ -36,7 +36,8 @@ struct HTTPEndpointTests {
         ("http://127.0.0.1:+80", "'+80' is not a port number from 1 to 65535"),
     ])
     func invalid(text: String, reason: String) {
-        #expect(throws: HTTPEndpointError("'\(text)' is not an endpoint of the form http://ADDRESS[:PORT]: \(reason)")) {
+        let message = "'\(text)' is not an endpoint of the form http://ADDRESS[:PORT]: \(reason)"
+        #expect(throws: HTTPEndpointError(message)) {
             try HTTPEndpoint(parsing: text)
         }
     }
