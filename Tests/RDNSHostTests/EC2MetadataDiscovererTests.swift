@@ -51,6 +51,13 @@ struct EC2MetadataDiscovererTests {
         ])
     }
 
+    @Test("an IPv6 endpoint in brackets is reached over IPv6", .enabled(if: Loopback.hasIPv6, "no IPv6 loopback here"))
+    func ipv6Endpoint() async throws {
+        let stub = try MetadataStub(scenario: Self.twoInterfaces, address: "::1")
+        #expect(stub.endpoint == "http://[::1]:\(stub.port)")
+        #expect(try await discoverer(stub).discover().addresses.count == 4)
+    }
+
     @Test("an address that goes away between two discoveries is gone from the second")
     func addressDisappears() async throws {
         let stub = try MetadataStub(scenario: Self.twoInterfaces)

@@ -59,6 +59,7 @@ import json
 import os
 import secrets
 import socket
+import socketserver
 import sys
 import threading
 import time
@@ -266,6 +267,11 @@ def credentials(role):
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def server_bind(self):
+        # Not HTTPServer's, which looks the address's name up (socket.getfqdn): a DNS query, seconds for ::1.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
 
 
 class Server6(Server):

@@ -6,7 +6,7 @@ import Glibc
 public final class MetadataStub: @unchecked Sendable {
     // @unchecked: every property is set once in `init`; `process` is only stopped, which Foundation makes safe.
     public let port: UInt16
-    /// `http://127.0.0.1:PORT`, the value for AWS_EC2_METADATA_SERVICE_ENDPOINT.
+    /// `http://127.0.0.1:PORT` (or `http://[::1]:PORT`), the value for AWS_EC2_METADATA_SERVICE_ENDPOINT.
     public let endpoint: String
     private let directory: String
     private let process: Process
@@ -14,15 +14,16 @@ public final class MetadataStub: @unchecked Sendable {
     public static let scriptPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Stubs/imds-stub.py").path
 
-    /// Starts the stub with `scenario` (JSON text) and waits until it listens (10 s at most).
-    public init(scenario: String) throws {
+    /// Starts the stub with `scenario` (JSON text) on `address` (127.0.0.1 or ::1) and waits until it listens
+    /// (10 s at most).
+    public init(scenario: String, address: String = Loopback.ipv4Address) throws {
         directory = NSTemporaryDirectory() + "rdnscheck-imds-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
         try scenario.write(toFile: directory + "/scenario.json", atomically: true, encoding: .utf8)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", MetadataStub.scriptPath, directory + "/scenario.json",
-                             "--log", directory + "/requests.log"]
+                             "--log", directory + "/requests.log", "--bind", address]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -34,7 +35,7 @@ public final class MetadataStub: @unchecked Sendable {
             throw TestSupportError("imds-stub.py did not say its port within 10 s (got \(line ?? "nothing"))")
         }
         self.port = port
-        endpoint = "http://127.0.0.1:\(port)"
+        endpoint = address.contains(":") ? "http://[\(address)]:\(port)" : "http://\(address):\(port)"
     }
 
     deinit {
