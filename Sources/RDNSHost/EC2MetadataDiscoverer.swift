@@ -6,7 +6,8 @@ import RDNSPOSIX
 /// The endpoint and the switch to turn it off are read as the AWS SDKs read them, from the environment given.
 public struct EC2MetadataDiscoverer: AddressDiscoverer {
     public static let defaultEndpoint = "http://169.254.169.254"
-    /// The most interfaces an instance has (the largest have 50 network cards' worth of ENIs; none reach 64).
+    /// A bound on the requests one discovery makes (two per interface): the largest instance types attach a few
+    /// dozen interfaces, and a longer list is an error rather than minutes of requests.
     static let maximumInterfaces = 64
 
     public var source: DiscoverySource { .ec2 }
@@ -89,7 +90,8 @@ struct MetadataSession: Sendable {
         return String(decoding: response.body, as: UTF8.self)
     }
 
-    /// The addresses listed at `path`, each of the family asked for; none when the path is not found.
+    /// The addresses listed at `path`, each of the family asked for; none when the path is not found. Taken as
+    /// given: EC2 lists only public IPv4s under `public-ipv4s`, and an instance's IPv6s are global.
     private func addresses(at path: String, token: String, ipv4: Bool) throws(DiscoveryError) -> [IPAddress] {
         var found: [IPAddress] = []
         for line in try lines(of: get(path, token: token, notFound: []), path: path) {
