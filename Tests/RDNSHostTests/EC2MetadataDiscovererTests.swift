@@ -175,6 +175,19 @@ struct EC2MetadataDiscovererTests {
         #expect(stub.requests.filter { $0.contains(path) }.count == 1)
     }
 
+    @Test("a service that hangs up without a word, or answers with an error status, fails with the reason", arguments: [
+        (#"{"mode": "close"}"#, "GET /latest/meta-data/placement/region: connection closed without a response "
+         + "(2 attempts)"),
+        (#"{"mode": "status", "status": 500}"#, "GET /latest/meta-data/placement/region answered "
+         + "500 Internal Server Error"),
+        (#"{"mode": "body", "body": "eu-west-1\neu-west-2"}"#, "GET /latest/meta-data/placement/region: "
+         + "'eu-west-1 eu-west-2' is not a region name"),
+    ])
+    func otherFailures(fault: String, reason: String) async throws {
+        let stub = try MetadataStub(scenario: scenario(faults: #""/latest/meta-data/placement/region": \#(fault)"#))
+        #expect(await failure(discoverer(stub)) == DiscoveryError("metadata service at \(stub.endpoint): " + reason))
+    }
+
     @Test("a truncated answer is retried, then fails with the reason")
     func truncated() async throws {
         let fault = #""/latest/meta-data/placement/region": {"mode": "truncated"}"#
