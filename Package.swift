@@ -4,7 +4,8 @@ import PackageDescription
 // Layers, bottom to top:
 //   CResolv       C shim over glibc's libresolv (the only code that sees its structs and macros)
 //   CSocket       the Linux socket calls Swift cannot reach (sendmmsg, recvmmsg, CMSG_*), 1:1 and deciding nothing
-//   RDNSPOSIX     the small POSIX idioms, each once: write-all, capped read, the monotonic clock, errno text, EINTR
+//   RDNSPOSIX     the small POSIX idioms, each once: write-all, capped read, the monotonic clock, errno text, EINTR,
+//                 blocking work on a thread of its own
 //   RDNSCore      pure Swift: addresses, DNS messages, the FCrDNS check, verdicts, configuration, reports
 //   RDNSEngine    the pipelined UDP engine over CSocket: selector, pending writes, reads, timers, TCP fallback
 //   RDNSResolver  RDNSCore's DNSResolver over CResolv (libresolv on a thread pool), the engine's settings, and

@@ -30,7 +30,7 @@ public struct HTTPClient: Sendable {
         return try readResponse(from: socket, before: deadline)
     }
 
-    func requestText(_ request: HTTPRequest) -> String {
+    private func requestText(_ request: HTTPRequest) -> String {
         var lines = ["\(request.method) \(request.path) HTTP/1.1", "Host: \(endpoint.hostHeader)"]
         lines += request.headers.map { "\($0.name): \($0.value)" }
         if request.method == "PUT" || request.method == "POST" { lines.append("Content-Length: 0") }
