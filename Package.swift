@@ -4,11 +4,14 @@ import PackageDescription
 // Layers, bottom to top:
 //   CResolv       C shim over glibc's libresolv (the only code that sees its structs and macros)
 //   CSocket       the Linux socket calls Swift cannot reach (sendmmsg, recvmmsg, CMSG_*), 1:1 and deciding nothing
-//   RDNSPOSIX     the small POSIX idioms, each once: write-all, capped read, the monotonic clock, errno text, EINTR
+//   RDNSPOSIX     the small POSIX idioms, each once: write-all, capped read, the monotonic clock, errno text, EINTR,
+//                 blocking work on a thread of its own
 //   RDNSCore      pure Swift: addresses, DNS messages, the FCrDNS check, verdicts, configuration, reports
 //   RDNSEngine    the pipelined UDP engine over CSocket: selector, pending writes, reads, timers, TCP fallback
 //   RDNSResolver  RDNSCore's DNSResolver over CResolv (libresolv on a thread pool), the engine's settings, and
 //                 the choice of engine
+//   RDNSHost      what the host knows of itself: its addresses from the EC2 metadata service (over a small strict
+//                 HTTP client) or from its interfaces
 //   RDNSRun       one run, check, record, report, for --once and the daemon alike: state, drift, on-change,
 //                 metrics and state files, logging, the clock
 //   RDNSDaemon    the long-running service: schedule, signals, reloads, sd_notify
@@ -50,6 +53,7 @@ let package = Package(
             dependencies: ["CResolv", "RDNSCore", "RDNSEngine", "RDNSPOSIX"],
             swiftSettings: swiftSettings
         ),
+        .target(name: "RDNSHost", dependencies: ["RDNSCore", "RDNSPOSIX"], swiftSettings: swiftSettings),
         .target(name: "RDNSRun", dependencies: ["RDNSCore", "RDNSPOSIX"], swiftSettings: swiftSettings),
         .target(name: "RDNSDaemon", dependencies: ["RDNSCore", "RDNSRun", "RDNSPOSIX"], swiftSettings: swiftSettings),
         .target(
@@ -78,6 +82,18 @@ let package = Package(
         .testTarget(
             name: "RDNSDaemonTests",
             dependencies: ["RDNSDaemon", "RDNSRun", "RDNSCore", "RDNSPOSIX", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RDNSHostTests",
+            dependencies: ["RDNSHost", "RDNSCore", "RDNSPOSIX", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // Run by RDNSHostTests inside a network namespace of its own: prints what InterfaceDiscoverer finds there.
+        .executableTarget(
+            name: "interface-discovery-probe",
+            dependencies: ["RDNSHost", "RDNSCore", "RDNSPOSIX"],
+            path: "Tests/InterfaceDiscoveryProbe",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -182,7 +182,8 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 }
 
-func isDecimalDigit(_ byte: UInt8) -> Bool {
+/// An ASCII digit 0-9 (parsers of numbers in text: addresses, prefixes, HTTP).
+public func isDecimalDigit(_ byte: UInt8) -> Bool {
     byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
 }
 
@@ -198,7 +199,8 @@ extension UInt16 {
     }
 }
 
-func hexDigitValue(_ byte: UInt8) -> UInt8? {
+/// The value of an ASCII hexadecimal digit, either case.
+public func hexDigitValue(_ byte: UInt8) -> UInt8? {
     switch byte {
     case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
     case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
