@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "RDNSDaemon", dependencies: ["RDNSCore", "RDNSRun", "RDNSPOSIX"], swiftSettings: swiftSettings),
         .target(
             name: "RDNSCommand",
-            dependencies: ["RDNSCore", "RDNSResolver", "RDNSRun", "RDNSDaemon", "RDNSPOSIX"],
+            dependencies: ["RDNSCore", "RDNSResolver", "RDNSHost", "RDNSRun", "RDNSDaemon", "RDNSPOSIX"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "rdnscheck", dependencies: ["RDNSCommand", "RDNSPOSIX"], swiftSettings: swiftSettings),

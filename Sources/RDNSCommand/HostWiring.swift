@@ -1,8 +1,22 @@
 import RDNSCore
+import RDNSHost
+import RDNSRun
 
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// What asks about the host for `configuration`: the discoverer of its `discover` line and, with `aws-ptr on`, the
+/// `aws` command. `environment` is this process's (the metadata endpoint, and the command's `HOME` and `AWS_*`).
+func hostSources(for configuration: Configuration, environment: [String: String]) -> HostSources {
+    let discoverer: (any AddressDiscoverer)? = switch configuration.discovery?.source {
+    case .ec2: EC2MetadataDiscoverer(environment: environment)
+    case .interfaces: InterfaceDiscoverer()
+    case nil: nil
+    }
+    return HostSources(discoverer: discoverer,
+                       aws: configuration.awsPTR ? awsPTRSource(for: configuration, environment: environment) : nil)
+}
 
 /// AWS's record of the account's Elastic IPs' PTRs, through the `aws` command (`aws-ptr on`); nil when it is off.
 /// `environment` is this process's: the command gets `HOME` and every `AWS_*` variable from it.

@@ -30,7 +30,8 @@ enum OnceRun {
         if let reduction = resolver.concurrencyReduction { logger.warning(reduction) }
         let run = CheckRun(configuration: configuration, logger: logger, keepsStateInMemory: false)
         let progress = ProgressDisplay.start(total: configuration.targets.count)
-        let (recorded, stoppedBy) = await run.once(with: resolver, progress: progress?.counter,
+        let host = hostSources(for: configuration, environment: processEnvironment())
+        let (recorded, stoppedBy) = await run.once(with: resolver, host: host, progress: progress?.counter,
                                                    stopSignals: [SIGTERM, SIGINT])
         progress?.finish()
         if let stoppedBy {

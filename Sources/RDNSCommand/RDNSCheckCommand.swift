@@ -35,10 +35,11 @@ public enum RDNSCheckCommand {
 
         guard options.once || options.checkConfig else {
             let concurrency = options.concurrency
+            let environment = processEnvironment()
             let parts = DaemonParts(makeResolver: { configuration in
                 try configuration.engine.makeResolver(settings: ResolverSettings(configuration),
                                                       concurrency: concurrency)
-            })
+            }, makeHostSources: { hostSources(for: $0, environment: environment) })
             let daemon = Daemon.start(loadConfiguration: { loadConfiguration(options) }, parts: parts)
             switch daemon {
             case .success(let daemon): return await daemon.run()
