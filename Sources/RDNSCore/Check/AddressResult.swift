@@ -42,7 +42,7 @@ public struct ForwardAnswer: Hashable, Sendable {
 /// Everything the check found out about one address.
 public struct AddressResult: Sendable, Equatable {
     public let target: CheckTarget
-    public let status: Status
+    public private(set) var status: Status
     /// The first `maximumPTRNames` PTR names, deduplicated case-insensitively and sorted; empty when there is none
     /// or the lookup failed.
     public let ptrNames: [DNSName]
@@ -52,7 +52,7 @@ public struct AddressResult: Sendable, Equatable {
     /// names whose lookup failed temporarily are left out), in `ptrNames` order.
     public let forward: [ForwardAnswer]
     /// Sorted by code; a passing address has none.
-    public let problems: [Problem]
+    public private(set) var problems: [Problem]
     /// Consecutive runs with a temporary failure, this one included (0 when this run had none).
     public let temporaryFailures: Int
     /// Where the address came from: a `check` line, the command line, or a discovery.
@@ -84,8 +84,26 @@ public struct AddressResult: Sendable, Equatable {
         self.ptrNames = Array(ptrNames.prefix(AddressResult.maximumPTRNames))
         ptrCount = ptrNames.count
         self.forward = forward
-        self.problems = problems.sorted { ($0.code, $0.detail) < ($1.code, $1.detail) }
+        self.problems = AddressResult.sorted(problems)
         self.temporaryFailures = temporaryFailures
+    }
+
+    /// The status `problems` add up to: the worst of their severities, OK when there is none.
+    public static func status(of problems: [Problem]) -> Status {
+        problems.map(\.severity).max() ?? .ok
+    }
+
+    /// This result with `problems` instead of its own, and the status they add up to (AWS's record of the PTR
+    /// changes what DNS found: `AWSPTRAssessment`).
+    public func replacingProblems(_ problems: [Problem]) -> AddressResult {
+        var result = self
+        result.problems = AddressResult.sorted(problems)
+        result.status = AddressResult.status(of: problems)
+        return result
+    }
+
+    private static func sorted(_ problems: [Problem]) -> [Problem] {
+        problems.sorted { ($0.code, $0.detail) < ($1.code, $1.detail) }
     }
 }
 
