@@ -65,7 +65,11 @@ struct ChildProcess {
             try ChildProcess.spawning.withLock { _ throws(StartFailure) in
                 for _ in outputs {
                     var ends: [Int32] = [-1, -1]
-                    guard pipe(&ends) == 0 else { throw .cannotRun("no pipe for its output: \(errorText())") }
+                    guard pipe(&ends) == 0 else {
+                        let reason = "no pipe for its output: \(errorText())"
+                        for made in pipes { close(made[1]) }
+                        throw .cannotRun(reason)
+                    }
                     _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
                     _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
                     pipes.append(ends)
@@ -157,7 +161,11 @@ struct ChildProcess {
             _ = fcntl(stream.descriptor, F_SETFL, fcntl(stream.descriptor, F_GETFL) | O_NONBLOCK)
             var read = ChildProcess.read(from: stream.descriptor, into: stream.output)
             while read == .more { read = ChildProcess.read(from: stream.descriptor, into: stream.output) }
-            if read == .refused { return killed(.outputRefused) }
+            if read == .refused {
+                // Reaped already, and its group killed: nothing is left to stop.
+                streams.forEach { $0.output.finish() }
+                return .outputRefused
+            }
         }
         streams.forEach { $0.output.finish() }
         if status & 0x7f != 0 { return .signalled(status & 0x7f) }

@@ -54,7 +54,8 @@ struct AWSPTRAssessmentTests {
         #expect(questions == ["mail.example.test A"], "the update's name is looked up once")
         #expect(result.status == .warning)
         #expect(severities(result) == ["no-ptr warning", "ptr-update-pending warning"])
-        #expect(result.problems[0].detail.hasSuffix("; a warning while AWS's PTR update to mail.example.test is pending"))
+        #expect(result.problems[0].detail.hasSuffix(
+            "; a warning while AWS's PTR update to mail.example.test is pending"))
         #expect(result.problems[1].detail == "AWS has not yet made the PTR update to mail.example.test "
                 + "(status PENDING); mail.example.test resolves to the address")
         #expect(result.aws == record(update: "mail.example.test."))

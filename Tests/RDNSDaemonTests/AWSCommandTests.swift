@@ -153,6 +153,17 @@ struct AWSCommandTests {
         ])
     }
 
+    @Test("what the command writes on standard error beside a whole answer does not spoil it")
+    func warningsBesideTheAnswer() async throws {
+        let aws = try fakeAWS("""
+            echo 'DeprecationWarning: something' >&2
+            echo '{"Addresses": [{"PublicIp": "198.51.100.25", "AllocationId": "eipalloc-1"}]}'
+            echo 'more on stderr' >&2
+            """)
+        let records = try await AWSCommand(program: aws, inherited: [:]).records(region: nil)
+        #expect(records.keys.map(\.description) == ["198.51.100.25"])
+    }
+
     @Test("without a region the command's own configuration decides")
     func noRegion() async throws {
         let directory = try temporaryDirectory()

@@ -57,7 +57,9 @@ public enum AWSPTRAssessment {
     public static func check(_ name: DNSName, for result: AddressResult, using resolver: any DNSResolver) async
         -> UpdateNameCheck {
         let address = result.address
-        if let violation = HostnameRules.violation(in: name) { return .refuted("is not a valid hostname: \(violation)") }
+        if let violation = HostnameRules.violation(in: name) {
+            return .refuted("is not a valid hostname: \(violation)")
+        }
         if let answer = result.forward.first(where: { $0.name == name }) {
             return verdict(answer.addresses, of: answer.addressCount, address, RecordType.forward(for: address))
         }
