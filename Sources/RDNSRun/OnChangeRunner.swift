@@ -1,10 +1,4 @@
-import Dispatch
 import RDNSCore
-import RDNSPOSIX
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// How one run of the `on-change` program for a delivery ended.
 public enum DeliveryOutcome: Equatable, Sendable {
