@@ -29,8 +29,9 @@ public struct AWSCommand: AWSPTRSource {
     /// The `aws-command` as configured, or `aws`.
     public let program: String
     public let timeLimitSeconds: Double
-    /// `NAME=value` strings: the command's whole environment except `AWS_PAGER`.
+    /// The command's whole environment.
     let environment: [String: String]
+    private let groups = ChildProcessGroups()
 
     /// `program`: the `aws-command` (nil: `aws`, looked up in the clean `PATH` when the command runs).
     /// `inherited`: rdnscheck's own environment, where `HOME`, `AWS_*`, `LANG`, `LC_ALL` and `TZ` are taken from
@@ -46,6 +47,12 @@ public struct AWSCommand: AWSPTRSource {
         }
         environment["AWS_PAGER"] = ""
         self.environment = environment
+    }
+
+    /// rdnscheck is stopping: ends a command running now (its `records` throws) and starts no more. The command
+    /// runs in a process group of its own, so it would otherwise outlive rdnscheck.
+    public func stopAll() {
+        groups.stopAll()
     }
 
     /// The arguments after the program: the question, and `--region` when given.
@@ -75,7 +82,7 @@ public struct AWSCommand: AWSPTRSource {
         let stderr = CappedOutput(limit: AWSCommand.errorLimit, refusesMore: false)
         let ending: ChildProcess.Ending
         do {
-            ending = try child.run(in: ChildProcessGroups(), stdout: stdout, stderr: stderr)
+            ending = try child.run(in: groups, stdout: stdout, stderr: stderr)
         } catch {
             switch error {
             case .stopping: throw AWSUnavailable("\(subject) was not started: rdnscheck is stopping")
@@ -91,6 +98,8 @@ public struct AWSCommand: AWSPTRSource {
             }
         case .exited(let status, _):
             throw AWSUnavailable("\(subject) exited with status \(status): \(AWSCommand.firstLine(of: stderr.bytes))")
+        case .signalled where groups.isStopping:
+            throw AWSUnavailable("\(subject) was stopped: rdnscheck is stopping")
         case .signalled(let number):
             throw AWSUnavailable("\(subject) was killed by signal \(number)")
         case .timedOut:

@@ -206,6 +206,22 @@ struct AWSCommandTests {
         #expect(seconds >= 0.9 && seconds < 1 + busyMachineAllowance, "took \(seconds) s")
     }
 
+    @Test("stopping ends a running command, and none starts after")
+    func stopAll() async throws {
+        let directory = try temporaryDirectory()
+        let aws = try fakeAWS("touch \(directory)/started\nsleep 30\n")
+        let command = AWSCommand(program: aws, timeLimitSeconds: 20, inherited: [:])
+        async let message = unavailable(command)
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: directory + "/started") && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        command.stopAll()
+        #expect(await message == "aws ec2 describe-addresses-attribute was stopped: rdnscheck is stopping")
+        #expect(await unavailable(command)
+                == "aws ec2 describe-addresses-attribute was not started: rdnscheck is stopping")
+    }
+
     @Test("a program that is missing or not in PATH is named", arguments: [
         ("/nonexistent/aws", "aws ec2 describe-addresses-attribute: cannot run /nonexistent/aws: "
          + "No such file or directory"),
