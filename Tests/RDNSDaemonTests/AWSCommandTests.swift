@@ -197,7 +197,7 @@ struct AWSCommandTests {
                 + String(repeating: "x", count: AWSCommand.errorLineLimit) + "…")
     }
 
-    @Test("a command that outlives its time limit is stopped with what it started")
+    @Test("a command that outlives its time limit is stopped, and says so")
     func timeLimit() async throws {
         let aws = try fakeAWS("sleep 30 &\nsleep 30\n")
         let command = AWSCommand(program: aws, timeLimitSeconds: 1, inherited: [:])
