@@ -18,12 +18,10 @@ func hostSources(for configuration: Configuration, environment: [String: String]
                        aws: configuration.awsPTR ? awsPTRSource(for: configuration, environment: environment) : nil)
 }
 
-/// AWS's record of the account's Elastic IPs' PTRs, through the `aws` command (`aws-ptr on`); nil when it is off.
-/// `environment` is this process's: the command gets `HOME` and every `AWS_*` variable from it.
-///
-/// Not built yet: returns nil, and `--preflight` then leaves AWS out.
+/// AWS's record of the account's Elastic IPs' PTRs, through the `aws` command (`aws-command`, else `aws` from the
+/// clean PATH). `environment` is this process's: the command gets `HOME` and every `AWS_*` variable from it.
 func awsPTRSource(for configuration: Configuration, environment: [String: String]) -> (any AWSPTRSource)? {
-    nil
+    AWSCommand(program: configuration.awsCommand, inherited: environment)
 }
 
 /// This process's environment, `NAME=value` strings split at the first `=`.

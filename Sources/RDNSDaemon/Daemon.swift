@@ -46,6 +46,9 @@ public final class Daemon {
     /// down when its run ends.
     private var runResolver: (any DNSResolver)?
     private var runResolverIsCurrent = false
+    /// What the run in progress asks about the host: its `aws` command is stopped with the daemon (it runs in a
+    /// process group of its own and would outlive it).
+    private var runHost: HostSources?
 
     /// Exit codes: 0 after a requested stop, `ConfigurationError.exitCode` for an invalid configuration at start,
     /// 1 for other fatal errors.
@@ -143,12 +146,14 @@ public final class Daemon {
                 // go into the state file, so that the next start makes them.
                 notifier.send("STOPPING=1")
                 logger.info("stopping\(running ? " (interrupting a run)" : "")")
+                runHost?.aws?.stopAll()
                 checkRun.stop()
                 return Daemon.exitStopped
             case .runFinished(let run):
                 running = false
                 if !runResolverIsCurrent { runResolver?.shutdown() }
                 runResolver = nil
+                runHost = nil
                 let now = clock.monotonicSeconds
                 nextRun = now - run.durationSeconds + Double(configuration.intervalSeconds)
                 if now > nextRun {
@@ -169,7 +174,9 @@ public final class Daemon {
     private func startRun() {
         runResolver = resolver
         runResolverIsCurrent = true
-        let checks = checkRun.checks(with: resolver, host: parts.makeHostSources(configuration))
+        let host = parts.makeHostSources(configuration)
+        runHost = host
+        let checks = checkRun.checks(with: resolver, host: host)
         let mailbox = self.mailbox
         Task { mailbox.post(.runFinished(await checks())) }
     }

@@ -57,14 +57,15 @@ public final class CheckRun {
             var findings = HostFindings()
             let targets = await findings.discover(with: host.discoverer, configuration: configuration,
                                                   lastDiscovered: lastDiscovered)
+            let region = configuration.awsRegion ?? findings.region
+            async let awsRecords = HostFindings.readAWS(with: host.aws, region: region)
             var results = await resolver.run {
                 await check.check(targets.checked, concurrency: resolver.checksInFlight,
                                   previousTemporaryFailures: previousFailures, progress: progress)
             }
             for index in results.indices { results[index].source = targets.source(of: results[index].address) }
-            await findings.readAWS(with: host.aws, into: &results, configuration: configuration, resolver: resolver)
+            await findings.apply(await awsRecords, to: &results, resolver: resolver)
             // Last: the fix depends on every verdict, AWS's included, and names the region of an Elastic IP.
-            let region = configuration.awsRegion ?? findings.region
             for index in results.indices where !results[index].problems.isEmpty {
                 results[index] = FixAdvice.advise(results[index], region: region)
             }

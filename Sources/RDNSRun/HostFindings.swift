@@ -41,23 +41,45 @@ public struct HostFindings: Sendable {
                           expectedName: configuration.discovery?.expectedName)
     }
 
-    /// Reads AWS's records through `source` and gives each result AWS's record of its address. When they cannot be
-    /// read the results stand on DNS alone and the run has the problem `aws-unavailable`.
-    mutating func readAWS(with source: (any AWSPTRSource)?, into results: inout [AddressResult],
-                          configuration: Configuration, resolver: any DNSResolver) async {
-        guard let source else { return }
+    /// AWS's records through `source` (nil without `aws-ptr on`), asked in the configured region, else the
+    /// instance's: started beside the DNS checks (the command takes a second or more), applied after them.
+    static func readAWS(with source: (any AWSPTRSource)?, region: String?) async
+        -> Result<[IPAddress: AWSAddressRecord], AWSUnavailable>? {
+        guard let source else { return nil }
         do {
-            let records = try await source.records(region: configuration.awsRegion ?? region)
-            aws = AWSOutcome(error: nil)
-            for index in results.indices {
-                guard let record = records[results[index].address] else { continue }
-                results[index].aws = record
-            }
+            return .success(try await source.records(region: region))
         } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Gives each result AWS's verdicts on its address (`AWSPTRAssessment`: a pending update, a failed one, a
+    /// record that differs from DNS). When the records could not be read the results stand on DNS alone and the
+    /// run has the problem `aws-unavailable`.
+    mutating func apply(_ records: Result<[IPAddress: AWSAddressRecord], AWSUnavailable>?,
+                        to results: inout [AddressResult], resolver: any DNSResolver) async {
+        switch records {
+        case nil:
+            return
+        case .failure(let error):
             aws = AWSOutcome(error: error.message)
             problems.append(RunProblem(.awsUnavailable, .warning,
                                        "AWS's PTR records could not be read: \(error.message); the verdicts stand "
                                            + "on DNS alone"))
+        case .success(let records):
+            aws = AWSOutcome(error: nil)
+            guard !records.isEmpty else { return }
+            let checked = results
+            let assessed: [(Int, AddressResult)] = await resolver.run {
+                var assessed: [(Int, AddressResult)] = []
+                for index in checked.indices {
+                    guard let record = records[checked[index].address] else { continue }
+                    assessed.append((index, await AWSPTRAssessment.assess(checked[index], record: record,
+                                                                          resolver: resolver)))
+                }
+                return assessed
+            }
+            for (index, result) in assessed { results[index] = result }
         }
     }
 

@@ -16,12 +16,22 @@ enum OnChangeEnvironment {
 
     /// `NAME=value` strings, sorted by name; `inherited` is rdnscheck's environment (only the names above count).
     static func strings(for delivery: Delivery, inherited: [String: String]) -> [String] {
-        var environment = variables(for: delivery)
-        environment["PATH"] = path
+        strings(variables(for: delivery).merging(base(inherited: inherited)) { _, base in base })
+    }
+
+    /// What every program rdnscheck runs gets (the `aws` command adds its own): `PATH`, and `LANG`, `LC_ALL` and
+    /// `TZ` from `inherited` where set and within `valueLimit`.
+    static func base(inherited: [String: String]) -> [String: String] {
+        var environment = ["PATH": path]
         for name in inheritedNames {
             if let value = inherited[name], value.utf8.count <= valueLimit { environment[name] = value }
         }
-        return environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        return environment
+    }
+
+    /// `NAME=value` strings, sorted by name.
+    static func strings(_ environment: [String: String]) -> [String] {
+        environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     }
 
     /// `LANG`, `LC_ALL` and `TZ` of this process, where set.

@@ -42,7 +42,7 @@ public struct ForwardAnswer: Hashable, Sendable {
 /// Everything the check found out about one address.
 public struct AddressResult: Sendable, Equatable {
     public let target: CheckTarget
-    public let status: Status
+    public private(set) var status: Status
     /// The first `maximumPTRNames` PTR names, deduplicated case-insensitively and sorted; empty when there is none
     /// or the lookup failed.
     public let ptrNames: [DNSName]
@@ -84,8 +84,26 @@ public struct AddressResult: Sendable, Equatable {
         self.ptrNames = Array(ptrNames.prefix(AddressResult.maximumPTRNames))
         ptrCount = ptrNames.count
         self.forward = forward
-        self.problems = problems.sorted { ($0.code, $0.detail) < ($1.code, $1.detail) }
+        self.problems = AddressResult.sorted(problems)
         self.temporaryFailures = temporaryFailures
+    }
+
+    /// The status `problems` add up to: the worst of their severities, OK when there is none.
+    public static func status(of problems: [Problem]) -> Status {
+        problems.map(\.severity).max() ?? .ok
+    }
+
+    /// This result with `problems` instead of its own, and the status they add up to (AWS's record of the PTR
+    /// changes what DNS found: `AWSPTRAssessment`).
+    public func replacingProblems(_ problems: [Problem]) -> AddressResult {
+        var result = self
+        result.problems = AddressResult.sorted(problems)
+        result.status = AddressResult.status(of: problems)
+        return result
+    }
+
+    private static func sorted(_ problems: [Problem]) -> [Problem] {
+        problems.sorted { ($0.code, $0.detail) < ($1.code, $1.detail) }
     }
 }
 

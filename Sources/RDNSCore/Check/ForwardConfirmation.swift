@@ -289,8 +289,7 @@ private struct Findings: Sendable {
                 problems.append(Problem(.temporaryFailure, lasting ? .critical : .warning, detail + suffix))
             }
         }
-        let status = problems.map(\.severity).max() ?? .ok
-        return AddressResult(target: target, status: status, ptrNames: names, forward: forward,
+        return AddressResult(target: target, status: AddressResult.status(of: problems), ptrNames: names, forward: forward,
                              problems: problems, temporaryFailures: failures)
     }
 }

@@ -114,4 +114,10 @@ public struct AWSUnavailable: Error, Sendable, Equatable, CustomStringConvertibl
 public protocol AWSPTRSource: Sendable {
     /// `region`: the `--region` to ask in; nil leaves it to the command's own configuration.
     func records(region: String?) async throws(AWSUnavailable) -> [IPAddress: AWSAddressRecord]
+    /// rdnscheck is stopping: end a lookup in progress (it throws) and start no more.
+    func stopAll()
+}
+
+extension AWSPTRSource {
+    public func stopAll() {}
 }
