@@ -1,5 +1,5 @@
 # rdnscheck: `make demo` runs the checker offline against a local NSD; `make test` runs every test.
-# Both install what they need from Debian's packages (nsd) when it is missing.
+# Both install what they need from Debian's packages (nsd, awscli) when it is missing.
 
 SWIFT ?= swift
 # The release binary carries the Swift runtime (it needs only glibc, libresolv and libstdc++ on the host), so
@@ -20,10 +20,15 @@ release:
 	$(SWIFT) build $(RELEASE_FLAGS)
 
 # NSD serves the test and demo zones. Tests start it themselves on free loopback ports (never port 53).
+# awscli (Debian's, /usr/bin/aws) is what `aws-ptr on` runs; the tests and the demo run it against loopback
+# stand-ins of the EC2 API and the metadata service (Tests/Stubs), never AWS.
 deps:
-	@command -v nsd >/dev/null 2>&1 || [ -x /usr/sbin/nsd ] || { \
-	    echo "installing nsd (Debian package)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nsd >/dev/null; }
+	@missing=""; \
+	    [ -x /usr/sbin/nsd ] || missing="$$missing nsd"; \
+	    [ -x /usr/bin/aws ] || missing="$$missing awscli"; \
+	    [ -z "$$missing" ] || { \
+	    echo "installing$$missing (Debian packages)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }
 
 # Every test, as CI runs it (.ci/run), in 9 to 13 minutes on 2 cores (see Tests/Scripts/test-all.sh): the Swift
 # tests (unit, parser, NSD, fault server, fault matrix, end-to-end), the same under ThreadSanitizer and under
@@ -81,7 +86,9 @@ bench: deps release
 	bench/run.sh "$(RELEASE_BIN)"
 
 # Starts NSD on 127.0.0.1:$(DEMO_PORT) with the zones in Tests/Zones, checks every example address with the
-# demo configuration, prints the text and nagios reports, and stops NSD again.
+# demo configuration, prints the text and nagios reports, then an EC2 instance's addresses with AWS's record of their
+# PTRs (Tests/Scripts/ec2-demo.sh: stand-ins of the metadata service and the EC2 API on loopback, the real `aws`),
+# and a --preflight, and stops NSD again.
 demo: deps release
 	@Tests/Scripts/nsd-demo.sh start "$(DEMO_DIR)" $(DEMO_PORT)
 	@trap 'Tests/Scripts/nsd-demo.sh stop "$(DEMO_DIR)"' EXIT; \
@@ -94,6 +101,12 @@ demo: deps release
 	    echo "(exit status $$?)"; \
 	    echo; echo "$$ rdnscheck --once --nameserver 127.0.0.1:$(DEMO_PORT) 198.51.100.32/28"; \
 	    $$bin --once --nameserver 127.0.0.1:$(DEMO_PORT) 198.51.100.32/28; \
+	    echo "(exit status $$?)"; \
+	    echo; echo "An EC2 instance: its addresses from the metadata service, AWS's record of their PTRs (stand-ins)"; \
+	    Tests/Scripts/ec2-demo.sh "$(DEMO_DIR)/ec2" $(DEMO_PORT) $$bin; \
+	    echo "(exit status $$?)"; \
+	    echo; echo "$$ rdnscheck --preflight --nameserver 127.0.0.1:$(DEMO_PORT) 203.0.113.26=mail-ec2.example.test 203.0.113.28=mail28.example.test"; \
+	    $$bin --preflight --nameserver 127.0.0.1:$(DEMO_PORT) 203.0.113.26=mail-ec2.example.test 203.0.113.28=mail28.example.test; \
 	    echo "(exit status $$?)"; \
 	    true
 

@@ -273,6 +273,27 @@ struct FixAdviceTests {
             + "--region eu-west-1")
     }
 
+    @Test("no PTR and no expected name, but AWS was asked for a name: that name, not a placeholder")
+    func noPTRUsesTheRequestedName() {
+        let update = AWSAddressRecord.Update(value: name("mail.example.com"), status: "FAILED", reason: "no A record")
+        let result = awsResult("203.0.113.25", aws: elasticIP("203.0.113.25", update: update), problems: [
+            Problem(.noPTR, .critical, "no PTR record"),
+            Problem(.ptrUpdateFailed, .critical, "AWS's PTR update to mail.example.com failed: no A record"),
+        ])
+        #expect(fix(result, .noPTR) == fix(result, .ptrUpdateFailed))
+        #expect(fix(result, .noPTR)?.contains("--domain-name mail.example.com ") == true)
+    }
+
+    @Test("a generic PTR, no expected name, and a name AWS was asked for that is generic too: the placeholder")
+    func genericRequestedNameIsNotProposed() {
+        let update = AWSAddressRecord.Update(value: name("ec2-203-0-113-25.compute-1.amazonaws.com"),
+                                             status: "FAILED", reason: nil)
+        let result = awsResult("203.0.113.25", aws: elasticIP("203.0.113.25", update: update), problems: [
+            Problem(.noPTR, .critical, "no PTR record"),
+        ])
+        #expect(fix(result, .noPTR)?.contains("--domain-name HOSTNAME") == true)
+    }
+
     @Test("a failed reset: the reset command again")
     func failedResetAsksAgain() {
         let update = AWSAddressRecord.Update(value: nil, status: "FAILED", reason: "internal error")

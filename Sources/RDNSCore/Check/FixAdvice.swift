@@ -71,7 +71,7 @@ private struct Advisor {
         }
         switch problem.code {
         case .noPTR:
-            return setPTR(to: result.target.expectedName)
+            return setPTR(to: result.target.expectedName ?? requestedName)
         case .forwardMismatch:
             guard let subject, let answer = result.forward.first(where: { $0.name == subject }) else { return nil }
             return "change the \(recordType) record of \(subject) (now "
@@ -150,11 +150,20 @@ private struct Advisor {
         return name
     }
 
-    /// The name to ask for instead of `current`: the expected name, else another PTR name that forward-confirms;
-    /// nil when the operator must choose.
+    /// The name to ask for instead of `current`: the expected name, else the one AWS was asked for, else another PTR
+    /// name that forward-confirms; nil when the operator must choose.
     private func wantedName(besides current: DNSName?) -> DNSName? {
         if let expected = result.target.expectedName, expected != current { return expected }
+        if let requested = requestedName, requested != current { return requested }
         return confirming.first { $0 != current && isOwnName($0) }
+    }
+
+    /// The name AWS was asked to set for this Elastic IP in an update that did not go through, when it is a hostname
+    /// of one's own: the operator's choice already, so a better fix than a placeholder. A pending update has its
+    /// own fix (`ptr-update-pending`).
+    private var requestedName: DNSName? {
+        guard let update = result.aws?.update, !update.isPending, !update.isSuccessful else { return nil }
+        return update.value.flatMap { isOwnName($0) ? $0 : nil }
     }
 
     /// A valid hostname that is not generic.
