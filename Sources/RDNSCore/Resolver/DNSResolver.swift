@@ -31,8 +31,9 @@ extension DNSResolver {
 
 /// What one question got back.
 public enum QueryOutcome: Sendable, Equatable {
-    /// A reply with RCODE NOERROR or NXDOMAIN; its answer section, unfiltered (the core checks owners and types).
-    case reply(rcode: UInt8, answers: [ResourceRecord])
+    /// A reply with RCODE NOERROR or NXDOMAIN; its answer section, unfiltered (the core checks owners and types),
+    /// and its AA and AD bits (the core needs them to tell an answer systemd-resolved made up).
+    case reply(rcode: UInt8, answers: [ResourceRecord], flags: ReplyFlags = [])
     /// No usable reply: a temporary failure, never to be confused with "no record".
     case failure(LookupFailure)
 }
