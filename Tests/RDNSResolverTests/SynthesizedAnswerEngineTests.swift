@@ -1,3 +1,4 @@
+import Foundation
 import RDNSCore
 import RDNSResolver
 import Testing
@@ -41,6 +42,33 @@ struct SynthesizedAnswerEngineTests {
             let (result, _) = await check(address, with: try resolver(engine, port: server.port))
             #expect(result.status == .ok, "\(result.problems)")
             #expect(result.isForwardConfirmed)
+        }
+    }
+}
+
+/// Both engines, made without nameservers where /etc/resolv.conf names only resolved's stub, ask its upstream servers.
+@Suite("Resolvers without nameservers behind systemd-resolved")
+struct SystemNameserverEngineTests {
+    @Test("both engines take resolved's upstream servers for its stub and say so; libresolv's deadline counts both",
+          arguments: Engine.allCases)
+    func upstreamsInsteadOfStub(engine: Engine) throws {
+        let folder = NSTemporaryDirectory() + "rdnscheck-resolv-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var settings = ResolverSettings(nameservers: [], timeoutSeconds: 1, attempts: 1)
+        settings.systemFiles = SystemNameservers.Files(resolvConf: folder + "/resolv.conf",
+                                                       resolvedUpstreams: folder + "/upstream.conf")
+        for (text, path) in [("nameserver 127.0.0.53\noptions edns0 trust-ad\n", settings.systemFiles.resolvConf),
+                             ("nameserver 127.0.0.2\nnameserver ::1\n", settings.systemFiles.resolvedUpstreams)] {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        let made = try engine == .libresolv ? LibresolvResolver(settings: settings, threads: 1) as any DNSResolver
+            : PipelinedResolver(settings: settings, window: 4)
+        defer { made.shutdown() }
+        #expect(made.nameserverNotice?.hasSuffix("upstream.conf instead: 127.0.0.2, ::1") == true,
+                "\(made.nameserverNotice ?? "no notice")")
+        if let libresolv = made as? LibresolvResolver {
+            // timeout x attempts x nameservers: two, not the stub alone.
+            #expect(libresolv.deadlineMilliseconds == 2000)
         }
     }
 }
