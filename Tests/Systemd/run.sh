@@ -2,7 +2,8 @@
 # rdnscheck under a real systemd: boots a minimal Debian bookworm tree with systemd 252 as PID 1 of a
 # systemd-nspawn container (private network: loopback only), installs the release binary and the shipped
 # units with `make install DESTDIR=<tree>`, starts NSD inside on 127.0.0.1:5353 with Tests/Zones, and
-# checks the daemon through systemctl and journalctl. Each check prints PASS or FAIL; the script exits 0
+# checks the daemon through systemctl and journalctl. systemd-resolved runs in it as on Ubuntu (/etc/resolv.conf
+# names its stub; its upstream is NSD on 127.0.0.1:53), for SPEC's "No synthesized answers". Each check prints PASS or FAIL; the script exits 0
 # when all pass, 1 when any fails, 2 when the harness itself could not run (no root, no tree, no boot).
 #
 #   Tests/Systemd/run.sh [--keep] [--fake-daemon] [--binary=PATH] [--rebuild-tree] [--clear-cache]
@@ -20,8 +21,10 @@
 #
 # Cache: the debootstrapped tree (about 165 MB) is kept in $RDNSCHECK_SYSTEMD_TEST_CACHE (default
 # /var/cache/rdnscheck-systemd-test), in a folder named after a hash of the suite, architecture and package
-# list; a changed list builds a new tree and removes the old ones. Each run boots an overlayfs on top of the
-# cached tree (a copy where overlayfs is missing), so runs never change the cache. Clear it with
+# list; a changed list builds a new tree and removes the old ones. The packages installed on top in each run
+# (ON_TOP: systemd-resolved, in the tree's systemd version) are fetched once with the host's apt into
+# $CACHE/debs. Each run boots an overlayfs on top of the cached tree (a copy where overlayfs is missing), so runs
+# never change the cache. Clear it with
 # `Tests/Systemd/run.sh --clear-cache` or `rm -rf /var/cache/rdnscheck-systemd-test`.
 #
 # Logs of the last run (boot console, debootstrap, journal, unit status snapshots) are in
