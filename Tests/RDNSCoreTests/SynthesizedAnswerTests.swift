@@ -80,6 +80,17 @@ struct SynthesizedAnswerTests {
         #expect(result.isForwardConfirmed)
     }
 
+    @Test("a made-up answer of 40 names lists the first 32 and counts the rest, as every list of names does")
+    func longMadeUpAnswerIsCut() async {
+        let owner = reverse(hostAddress)
+        let records = (0..<40).map { record(owner, .ptr, .name(name("n\($0 + 10).example.com")), ttl: 0) }
+        let (result, _) = await check([(owner, .ptr, .reply(rcode: 0, answers: records, flags: resolvedMarks))])
+        #expect(result.problems.map(\.code) == [.synthesizedAnswer])
+        #expect(result.problems.first?.detail.hasPrefix("PTR n10.example.com, n11.example.com,") == true)
+        #expect(result.problems.first?.detail.contains("n41.example.com … and 8 more for 10.5.31.172") == true,
+                "\(result.problems)")
+    }
+
     @Test("the marks are only those of the reply holding the records, after a CNAME in another reply")
     func marksOfTheFinalReply() async {
         let target = "10.0/26.5.31.172.in-addr.arpa"

@@ -51,10 +51,10 @@ public struct ForwardConfirmation: Sendable {
         switch reverse.outcome {
         case .records(let records) where reverse.isSynthesized:
             // Not DNS data: the real PTR is missing or failed, and the name made up would forward-confirm.
-            let made = records.compactMap { if case .name(let name) = $0 { name.description } else { nil } }
+            let made = uniqueSorted(records.compactMap { if case .name(let name) = $0 { name } else { nil } })
+            let listed = AddressResult.listing(made.prefix(AddressResult.maximumPTRNames), of: made.count)
             findings.add(.synthesizedAnswer, .warning,
-                         "PTR \(made.joined(separator: ", ")) for \(reverseName)\(viaCNAME) "
-                         + SynthesizedAnswer.explanation)
+                         "PTR \(listed) for \(reverseName)\(viaCNAME) " + SynthesizedAnswer.explanation)
         case .records(let records):
             names = uniqueSorted(records.compactMap { if case .name(let name) = $0 { name } else { nil } })
             if names.isEmpty { findings.add(.noPTR, .critical, "no PTR record for \(reverseName)\(viaCNAME)") }
@@ -189,9 +189,10 @@ public struct ForwardConfirmation: Sendable {
         }
         switch lookup.outcome {
         case .records(let records) where lookup.isSynthesized:
-            let made = records.compactMap { if case .address(let a) = $0 { a.description } else { nil } }
+            let made = uniqueSorted(records.compactMap { if case .address(let a) = $0 { a } else { nil } })
+            let listed = AddressResult.listing(made.prefix(AddressResult.maximumPTRNames), of: made.count)
             findings.add(.synthesizedAnswer, .warning,
-                         "\(type) \(made.joined(separator: ", ")) for PTR \(name) " + SynthesizedAnswer.explanation)
+                         "\(type) \(listed) for PTR \(name) " + SynthesizedAnswer.explanation)
             return .undecided
         case .records(let records):
             let found = uniqueSorted(records.compactMap { if case .address(let a) = $0 { a } else { nil } })
