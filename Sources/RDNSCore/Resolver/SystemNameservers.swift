@@ -28,8 +28,8 @@ public struct SystemNameservers: Sendable, Equatable {
     /// glibc's MAXNS: it uses the first three `nameserver` lines of a file and ignores the rest.
     public static let maximumCount = 3
 
-    /// Reads the files through `source` and chooses. A file that cannot be read counts as one without nameservers:
-    /// glibc then asks 127.0.0.1, and the engines report it as they do today.
+    /// Reads the files through `source` and chooses. An /etc/resolv.conf that cannot be read names no stub: it is
+    /// left to glibc (which then asks 127.0.0.1) and to the engines' own error messages.
     public static func choose(_ files: Files = Files(), source: any ConfigurationSource = FileSystemSource())
         -> SystemNameservers {
         let configured = addresses(in: source.read(files.resolvConf)).prefix(maximumCount)
@@ -37,21 +37,19 @@ public struct SystemNameservers: Sendable, Equatable {
         guard !configured.isEmpty, stubs.count == configured.count else {
             return SystemNameservers(nameservers: [], notice: nil)
         }
-        let stubList = Set(stubs).sorted().map(\.description).joined(separator: " and ")
-        let because = "\(files.resolvConf) names only systemd-resolved's stub \(stubList), which makes up PTR and "
-            + "A/AAAA answers for this host's own addresses"
-        let upstreams: [String]
-        switch source.read(files.resolvedUpstreams) {
-        case .failure(let error):
+        let named = Set(stubs).sorted()
+        let because = "\(files.resolvConf) names only systemd-resolved's stub"
+            + (named.count == 1 ? " \(named[0]), which makes" : "s \(named[0]) and \(named[1]), which make")
+            + " up PTR and A/AAAA answers for this host's own addresses"
+        let upstreamFile = source.read(files.resolvedUpstreams)
+        if case .failure(let error) = upstreamFile {
             return SystemNameservers(nameservers: [], notice: because + ", and \(files.resolvedUpstreams) cannot be "
                                      + "read (\(error.message)): asking the stub; answers it made up are reported "
                                      + "as synthesized-answer")
-        case .success(let bytes):
-            upstreams = addresses(in: .success(bytes))
         }
         var usable: [Nameserver] = []
         var unusable: [String] = []
-        for text in upstreams {
+        for text in addresses(in: upstreamFile) {
             let address = IPAddress(text)
             if let address, SynthesizedAnswer.resolvedStubs.contains(address) { continue }
             // A plain unicast address only: a link-local server with its zone (fe80::1%2) cannot be given to
