@@ -642,6 +642,29 @@ check_resolved_upstream() {
     done
     return $ok
 }
+check_resolved_in_unit() {
+    local once=rdnscheck-once.service dropin=$MERGED/etc/systemd/system/rdnscheck-once.service.d c log status notices
+    mkdir -p "$dropin"
+    printf '[Service]\nExecStart=\nExecStart=/usr/local/bin/rdnscheck --once %s\n' "$OWN_ADDRESS" \
+        >"$dropin/60-resolved-test.conf"
+    daemon_reload
+    c=$(cursor)
+    C timeout 30 systemctl start "$once" 2>&1 | note    # fails: the run is CRITICAL (exit 2)
+    log=$(jsince "$c" _SYSTEMD_UNIT="$once" SYSLOG_IDENTIFIER="$IDENT" -o export | awk '
+        /^PRIORITY=/ { p = substr($0, 10) }
+        /^MESSAGE=/ { m = substr($0, 9) }
+        /^$/ { if (m != "") print "<" p "> " m; p = ""; m = "" }')
+    status=$(show "$once" ExecMainStatus)
+    rm -f "$dropin/60-resolved-test.conf"
+    daemon_reload
+    C systemctl reset-failed "$once" 2>/dev/null
+    echo "   $once with ExecStart=rdnscheck --once $OWN_ADDRESS: exit $status; its journal, with priorities:"
+    note <<<"$log"
+    notices=$(grep -c "^<5> .*upstream servers of /run/systemd/resolve/resolv.conf instead: 127\.0\.0\.1$" <<<"$log")
+    [[ $notices == 1 ]] || { WHY="$notices notice lines naming resolved's upstream, not 1"; return 1; }
+    grep -q "^<6> CRITICAL  $OWN_ADDRESS .*no-ptr" <<<"$log" || { WHY="no CRITICAL no-ptr line"; return 1; }
+    [[ $status == 2 ]] || { WHY="exit $status, not 2"; return 1; }
+}
 check_verify_inside() {
     local out rc
     out=$(C systemd-analyze verify --man=no rdnscheck.service rdnscheck-once.service rdnscheck.timer 2>&1)
@@ -920,6 +943,7 @@ phase "resolved: no synthesized answers"
 check check_resolved_setup "systemd-resolved runs, its upstream is NSD, $OWN_ADDRESS is the container's"
 check check_resolved_synthesizes "asked through resolved's stubs, $OWN_ADDRESS's made-up PTR is synthesized-answer"
 check check_resolved_upstream "without --nameserver, rdnscheck asks resolved's upstream: $OWN_ADDRESS is no-ptr"
+check check_resolved_in_unit "in the sandboxed rdnscheck-once.service too, with one notice line in the journal"
 check check_verify_inside "systemd-analyze verify of the installed units inside the container"
 phase "daemon: start, status, reload"
 check check_start_ready "systemctl start: active only after READY=1 (Type=notify)"
