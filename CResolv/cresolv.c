@@ -282,6 +282,11 @@ cresolv_resolver *cresolv_open(const cresolv_options *options, char *error, size
     resolver->state.retry = options->attempts;
     /* Queries go to the configured servers in order; rotation would make timing tests and logs unstable. */
     resolver->state.options &= ~(unsigned long)RES_ROTATE;
+#ifdef RES_TRUSTAD
+    /* As resolv.conf's "trust-ad": the query asks for AD, and glibc keeps AD in the reply instead of clearing it.
+     * systemd-resolved marks the answers it makes up with AD only when asked; the Swift side needs the mark. */
+    resolver->state.options |= RES_TRUSTAD;
+#endif
 #ifdef RES_NOAAAA
     /* resolv.conf's "options no-aaaa" makes glibc answer every AAAA query itself with NODATA: every IPv6 address
      * would fail forward confirmation. */

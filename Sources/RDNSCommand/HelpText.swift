@@ -19,7 +19,8 @@ enum HelpText {
                                   went wrong (no warning or error was logged)
               --nameserver IP[:PORT]
                                   nameserver to ask (repeatable, at most 3; [IPv6]:PORT with a port);
-                                  default: /etc/resolv.conf
+                                  default: /etc/resolv.conf's (systemd-resolved's upstream servers
+                                  when it names only resolved's stub)
               --timeout DURATION  per attempt, whole seconds from 1s to 30s (default 5s)
               --engine ENGINE     libresolv (default: glibc's res_nmkquery + res_nsend on a pool of threads) or
                                   pipelined (one thread, many UDP queries in flight: for large ranges)

@@ -28,6 +28,7 @@ enum OnceRun {
         let logLines = LogBuffer()
         let logger = Logger(journal: Logger.stderrIsJournal(), writeWithPriority: { logLines.append($1, $0) })
         if let reduction = resolver.concurrencyReduction { logger.warning(reduction) }
+        if let notice = resolver.nameserverNotice { logger.notice(notice) }
         let run = CheckRun(configuration: configuration, logger: logger, keepsStateInMemory: false)
         let progress = ProgressDisplay.start(total: configuration.targets.count)
         let host = hostSources(for: configuration, environment: processEnvironment())

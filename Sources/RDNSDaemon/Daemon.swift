@@ -73,6 +73,7 @@ public final class Daemon {
             return .failure(ExitCode(exitFatal))
         }
         if let reduction = resolver.concurrencyReduction { logger.warning(reduction) }
+        if let notice = resolver.nameserverNotice { logger.notice(notice) }
         return .success(Daemon(configuration: configuration, resolver: resolver, parts: parts,
                                loadConfiguration: loadConfiguration))
     }
@@ -196,6 +197,7 @@ public final class Daemon {
         do {
             let newResolver = try parts.makeResolver(candidate)
             if let reduction = newResolver.concurrencyReduction { logger.warning(reduction) }
+            if let notice = newResolver.nameserverNotice { logger.notice(notice) }
             // The replaced resolver stops now, unless a run still uses it (then it stops when that run ends).
             if !(running && runResolverIsCurrent) { resolver.shutdown() }
             resolver = newResolver

@@ -46,12 +46,14 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
 
     /// Why the window is smaller than `--concurrency` asked (the open-files limit), for the log; nil when it is not.
     public let concurrencyReduction: String?
+    public let nameserverNotice: String?
 
     /// The engine asking `nameservers` (at least one), `attempts` times each, `timeoutSeconds` per attempt; the
     /// resolver module builds it from `ResolverSettings` (see its `init(settings:budget:)`).
     package init(nameservers: [Nameserver], timeoutSeconds: Int, attempts: Int, budget: DescriptorBudget,
-                 clock: @escaping () -> Double) throws(EngineSetupError) {
+                 clock: @escaping () -> Double, nameserverNotice: String? = nil) throws(EngineSetupError) {
         concurrencyReduction = budget.reduction
+        self.nameserverNotice = nameserverNotice
         engine = try LookupEngine(nameservers: nameservers, timeoutSeconds: timeoutSeconds, attempts: attempts,
                                   window: budget.window, tcpLimit: budget.tcpExchanges,
                                   clock: clock)

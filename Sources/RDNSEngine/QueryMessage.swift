@@ -4,9 +4,10 @@ import RDNSCore
 import Glibc
 #endif
 
-/// A DNS query as sent by the pipelined engine: header with RD, one question (class IN) and, unless the server
-/// refused it, an EDNS0 OPT record offering 1,232-byte UDP replies (the DNS Flag Day 2020 size), so fewer replies
-/// come back truncated.
+/// A DNS query as sent by the pipelined engine: header with RD and AD, one question (class IN) and, unless the
+/// server refused it, an EDNS0 OPT record offering 1,232-byte UDP replies (the DNS Flag Day 2020 size), so fewer
+/// replies come back truncated. AD asks for the AD bit in the reply (RFC 6840 5.7), as glibc does with `trust-ad`:
+/// without it systemd-resolved leaves AD out, and its made-up answers lose a mark (`SynthesizedAnswer`).
 struct QueryMessage {
     /// The whole message; bytes 0 and 1 are the ID, set per attempt.
     private(set) var bytes: [UInt8]
@@ -27,7 +28,7 @@ struct QueryMessage {
         usesEDNS = edns
         bytes.removeAll(keepingCapacity: true)
         bytes.reserveCapacity(12 + name.wire.count + 4 + 11)
-        bytes.append(contentsOf: [0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, edns ? 1 : 0] as [UInt8])
+        bytes.append(contentsOf: [0, 0, 0x01, 0x20, 0, 1, 0, 0, 0, 0, 0, edns ? 1 : 0] as [UInt8])
         bytes.append(contentsOf: name.wire)
         bytes.append(contentsOf: [UInt8(type.rawValue >> 8), UInt8(type.rawValue & 0xff), 0, 1] as [UInt8])
         questionEnd = bytes.count

@@ -8,10 +8,13 @@ public struct ResolverSetupError: Error, Sendable, CustomStringConvertible {
 
 /// How to reach DNS: the settings of `Configuration` that the resolver needs.
 public struct ResolverSettings: Sendable, Equatable {
-    /// Empty: the nameservers of /etc/resolv.conf.
+    /// Empty: the nameservers of /etc/resolv.conf, or the upstream servers of systemd-resolved when those are only
+    /// its stubs (`SystemNameservers`).
     public var nameservers: [Nameserver]
     public var timeoutSeconds: Int
     public var attempts: Int
+    /// Where `SystemNameservers` reads, when `nameservers` is empty.
+    public var systemFiles = SystemNameservers.Files()
 
     public init(nameservers: [Nameserver] = [], timeoutSeconds: Int = 5, attempts: Int = 2) {
         self.nameservers = nameservers
@@ -32,11 +35,14 @@ public final class LibresolvResolver: DNSResolver {
     private let pool: BlockingLookupPool
     /// The longest one query may take: timeout x attempts x nameservers, TCP included.
     public var deadlineMilliseconds: Int { pool.deadlineMilliseconds }
+    public let nameserverNotice: String?
 
     /// Opens the first lookup thread's resolver state now, so a resolver that cannot work fails here, before any
     /// address is checked.
     public init(settings: ResolverSettings, threads: Int = 16) throws(ResolverSetupError) {
-        pool = try BlockingLookupPool(options: try settings.cresolvOptions(), width: threads)
+        let (chosen, notice) = settings.choosingSystemNameservers()
+        nameserverNotice = notice
+        pool = try BlockingLookupPool(options: try chosen.cresolvOptions(), width: threads)
     }
 
     deinit {

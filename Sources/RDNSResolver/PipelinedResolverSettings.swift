@@ -18,10 +18,12 @@ extension PipelinedResolver {
     /// A resolver asking the settings' nameservers (or /etc/resolv.conf's), within `budget`; replies classified
     /// by `OutcomeClassification`, as `LibresolvResolver`'s are.
     public convenience init(settings: ResolverSettings, budget: DescriptorBudget) throws(ResolverSetupError) {
-        let nameservers = try settings.engineNameservers()
+        let (chosen, notice) = settings.choosingSystemNameservers()
+        let nameservers = try chosen.engineNameservers()
         do {
             try self.init(nameservers: nameservers, timeoutSeconds: settings.timeoutSeconds,
-                          attempts: settings.attempts, budget: budget, clock: monotonicSeconds)
+                          attempts: settings.attempts, budget: budget, clock: monotonicSeconds,
+                          nameserverNotice: notice)
         } catch {
             throw ResolverSetupError(description: error.description)
         }
@@ -29,6 +31,16 @@ extension PipelinedResolver {
 }
 
 extension ResolverSettings {
+    /// These settings with the nameservers `SystemNameservers` chooses when none are given, and its notice: both
+    /// engines ask the same servers, read once here.
+    func choosingSystemNameservers() -> (ResolverSettings, notice: String?) {
+        guard nameservers.isEmpty else { return (self, nil) }
+        let system = SystemNameservers.choose(systemFiles)
+        var chosen = self
+        chosen.nameservers = system.nameservers
+        return (chosen, system.notice)
+    }
+
     /// The shim's options: these settings, with /etc/resolv.conf's nameservers when none are given.
     func cresolvOptions() throws(ResolverSetupError) -> cresolv_options {
         var options = cresolv_options()

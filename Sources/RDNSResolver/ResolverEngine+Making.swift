@@ -26,6 +26,7 @@ extension ResolverEngine {
 private struct PooledLibresolv: DNSResolver {
     let resolver: LibresolvResolver
     let checksInFlight: Int
+    var nameserverNotice: String? { resolver.nameserverNotice }
 
     init(_ resolver: LibresolvResolver, threads: Int) {
         self.resolver = resolver

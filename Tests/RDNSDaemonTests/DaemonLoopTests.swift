@@ -145,6 +145,21 @@ struct DaemonLoopTests {
         #expect(await test.stop() == Daemon.exitStopped)
     }
 
+    @Test("which nameservers the resolver asks instead of resolved's stub is logged once at start and once per reload",
+          .timeLimit(.minutes(1)))
+    func nameserverNoticeAtStartAndReload() async throws {
+        let notice = "/etc/resolv.conf names only systemd-resolved's stub 127.0.0.53: asking 192.0.2.53 instead"
+        let test = try DaemonUnderTest(nameserverNotice: notice)
+        await test.resolvers[0].waitUntilAsked(1)
+        test.resolvers[0].answerAll()
+        await test.transcript.wait(for: Self.summary)
+        #expect(test.transcript.count("log: " + notice) == 1)
+        test.post(.reload)
+        await test.transcript.wait(for: "configuration reloaded")
+        #expect(test.transcript.count("log: " + notice) == 2)
+        #expect(await test.stop() == Daemon.exitStopped)
+    }
+
     @Test("two reloads during one run: the unused resolver stops at once, the run's when it ends, later runs go on")
     func twoReloadsMidRun() async throws {
         let test = try DaemonUnderTest()

@@ -124,11 +124,13 @@ final class HeldResolver: DNSResolver {
 
     let outcome: QueryOutcome
     let concurrencyReduction: String?
+    let nameserverNotice: String?
     private let state = Locked(State())
 
-    init(outcome: QueryOutcome, concurrencyReduction: String? = nil) {
+    init(outcome: QueryOutcome, concurrencyReduction: String? = nil, nameserverNotice: String? = nil) {
         self.outcome = outcome
         self.concurrencyReduction = concurrencyReduction
+        self.nameserverNotice = nameserverNotice
     }
 
     var asked: Int { state.withLock { $0.asked } }
@@ -182,9 +184,10 @@ final class DaemonUnderTest {
     private let loop: Task<Int32, Never>
 
     /// `configure` edits a configuration of one address (192.0.2.10) checked every 300 s; every resolver made
-    /// reports `concurrencyReduction`.
+    /// reports `concurrencyReduction` and `nameserverNotice`.
     init(watchdogMicroseconds: UInt64? = nil, outcome: QueryOutcome = .reply(rcode: 3, answers: []),
-         concurrencyReduction: String? = nil, configure: (inout Configuration) throws -> Void = { _ in }) throws {
+         concurrencyReduction: String? = nil, nameserverNotice: String? = nil,
+         configure: (inout Configuration) throws -> Void = { _ in }) throws {
         var initial = Configuration()
         initial.targets = CheckTargets(CheckTarget(IPAddress("192.0.2.10")!))
         try configure(&initial)
@@ -194,7 +197,8 @@ final class DaemonUnderTest {
         let transcript = self.transcript
         let parts = DaemonParts(
             makeResolver: { _ in
-                let resolver = HeldResolver(outcome: outcome, concurrencyReduction: concurrencyReduction)
+                let resolver = HeldResolver(outcome: outcome, concurrencyReduction: concurrencyReduction,
+                                            nameserverNotice: nameserverNotice)
                 made.withLock { $0.append(resolver) }
                 return resolver
             },

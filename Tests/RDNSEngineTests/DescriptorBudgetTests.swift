@@ -69,7 +69,7 @@ struct TCPBoundTests {
         #expect(server.queryCount(for: TCPBoundTests.held) == 2)
         let answered = await resolver.query(DNSName(TCPBoundTests.answered)!, type: .a)
         for outcome in [await held, answered] {
-            guard case .reply(0, let answers) = outcome else {
+            guard case .reply(0, let answers, _) = outcome else {
                 Issue.record("\(outcome)")
                 continue
             }
@@ -118,7 +118,7 @@ struct TCPBoundTests {
         }
         #expect(outcomes.count == 6)
         for outcome in outcomes {
-            guard case .reply(let rcode, let answers) = outcome else {
+            guard case .reply(let rcode, let answers, _) = outcome else {
                 Issue.record("\(outcome)")
                 continue
             }

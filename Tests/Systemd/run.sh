@@ -2,8 +2,10 @@
 # rdnscheck under a real systemd: boots a minimal Debian bookworm tree with systemd 252 as PID 1 of a
 # systemd-nspawn container (private network: loopback only), installs the release binary and the shipped
 # units with `make install DESTDIR=<tree>`, starts NSD inside on 127.0.0.1:5353 with Tests/Zones, and
-# checks the daemon through systemctl and journalctl. Each check prints PASS or FAIL; the script exits 0
-# when all pass, 1 when any fails, 2 when the harness itself could not run (no root, no tree, no boot).
+# checks the daemon through systemctl and journalctl. systemd-resolved runs in it as on Ubuntu (/etc/resolv.conf
+# names its stub; its upstream is NSD on 127.0.0.1:53), for SPEC's "No synthesized answers". Each check prints
+# PASS or FAIL; the script exits 0 when all pass, 1 when any fails, 2 when the harness itself could not run (no
+# root, no tree, no boot).
 #
 #   Tests/Systemd/run.sh [--keep] [--fake-daemon] [--binary=PATH] [--rebuild-tree] [--clear-cache]
 #
@@ -20,8 +22,10 @@
 #
 # Cache: the debootstrapped tree (about 165 MB) is kept in $RDNSCHECK_SYSTEMD_TEST_CACHE (default
 # /var/cache/rdnscheck-systemd-test), in a folder named after a hash of the suite, architecture and package
-# list; a changed list builds a new tree and removes the old ones. Each run boots an overlayfs on top of the
-# cached tree (a copy where overlayfs is missing), so runs never change the cache. Clear it with
+# list; a changed list builds a new tree and removes the old ones. The packages installed on top in each run
+# (ON_TOP: systemd-resolved, in the tree's systemd version) are fetched once with the host's apt into
+# $CACHE/debs. Each run boots an overlayfs on top of the cached tree (a copy where overlayfs is missing), so runs
+# never change the cache. Clear it with
 # `Tests/Systemd/run.sh --clear-cache` or `rm -rf /var/cache/rdnscheck-systemd-test`.
 #
 # Logs of the last run (boot console, debootstrap, journal, unit status snapshots) are in
@@ -39,9 +43,14 @@ SUITE=${SUITE:-bookworm}
 MAKE=${MAKE:-make}
 # procps: /bin/kill for ExecReload; dbus: systemctl works as usual; nsd: the DNS server under test.
 PACKAGES=systemd,systemd-sysv,dbus,procps,nsd
+# Installed on top of the tree in each run, from a .deb kept in the cache (see "Debian tree"): the stub resolver whose
+# made-up answers rdnscheck must not take (SPEC "No synthesized answers").
+ON_TOP=systemd-resolved
 TREE_FORMAT=1    # bump when the tree preparation below changes
 MACHINE=rdnscheck-test-$$
 NSD_PORT=5353
+OWN_ADDRESS=203.0.113.77                 # the container's own (dummy0 or lo), without a PTR upstream
+OWN_REVERSE_ZONE=113.0.203.in-addr.arpa
 BLACKHOLE_PORT=5399
 TEST_WATCHDOG_SEC=3
 
@@ -230,6 +239,22 @@ else
     mv "$tmp" "$BASE"
     echo "   built $BASE ($(du -sh "$BASE" | cut -f1))"
 fi
+# The packages installed on top, in the version of the tree's systemd (they require it exactly), fetched once with
+# the host's apt (which may reach a mirror that debootstrap cannot) into the cache.
+SYSTEMD_VERSION=$(chroot "$BASE" dpkg-query -W -f '${Version}' systemd)
+DEBS=()
+mkdir -p "$CACHE/debs"
+for package in $ON_TOP; do
+    deb=$(find "$CACHE/debs" -maxdepth 1 -name "${package}_${SYSTEMD_VERSION//:/%3a}_*.deb" | head -n 1)
+    if [[ -z $deb ]]; then
+        (cd "$CACHE/debs" && apt-get download -q "$package=$SYSTEMD_VERSION" >"$OUT/apt-download.log" 2>&1) ||
+            { cat "$OUT/apt-download.log" >&2; harness_error "apt-get download $package=$SYSTEMD_VERSION failed"; }
+        deb=$(find "$CACHE/debs" -maxdepth 1 -name "${package}_${SYSTEMD_VERSION//:/%3a}_*.deb" | head -n 1)
+        [[ -n $deb ]] || harness_error "apt-get download $package=$SYSTEMD_VERSION left no .deb"
+    fi
+    DEBS+=("$deb")
+    echo "   on top: $(basename "$deb")"
+done
 flock -u "$lockfd"
 
 # ------------------------------------------------------------------------------------------ per-run tree
@@ -319,6 +344,24 @@ cp "$REPO"/Tests/Zones/*.zone "$MERGED/etc/nsd/zones/"
     done
 } >"$MERGED/etc/nsd/nsd.conf"
 ln -sf /lib/systemd/system/nsd.service "$MERGED/etc/systemd/system/multi-user.target.wants/nsd.service"
+
+for deb in "${DEBS[@]}"; do
+    cp "$deb" "$MERGED/tmp/"
+    chroot "$MERGED" dpkg -i "/tmp/$(basename "$deb")" >"$OUT/dpkg-on-top.log" 2>&1 ||
+        { cat "$OUT/dpkg-on-top.log" >&2; harness_error "dpkg -i $(basename "$deb") in the tree failed"; }
+    rm -f "$MERGED/tmp/$(basename "$deb")"
+done
+# systemd-resolved as on Ubuntu: /etc/resolv.conf names its stub, its upstream is NSD on 127.0.0.1 port 53 (the only
+# port resolved writes into /run/systemd/resolve/resolv.conf), which serves a reverse zone without a PTR for
+# $OWN_ADDRESS, an address the container holds: resolved makes one up from the hostname.
+printf '$ORIGIN %s.\n$TTL 300\n@ SOA ns.example.test. hostmaster.example.test. 1 3600 600 86400 300\n%s\n' \
+    "$OWN_REVERSE_ZONE" '@ NS ns.example.test.' >"$MERGED/etc/nsd/zones/$OWN_REVERSE_ZONE.zone"
+printf 'server:\n    ip-address: 127.0.0.1@53\nzone:\n    name: "%s"\n    zonefile: "%s.zone"\n' \
+    "$OWN_REVERSE_ZONE" "$OWN_REVERSE_ZONE" >>"$MERGED/etc/nsd/nsd.conf"
+mkdir -p "$MERGED/etc/systemd/resolved.conf.d"
+printf '[Resolve]\nDNS=127.0.0.1\nDomains=~.\nLLMNR=no\nMulticastDNS=no\nDNSSEC=no\nCache=no\nDNSStubListener=yes\n' \
+    >"$MERGED/etc/systemd/resolved.conf.d/50-rdnscheck-test.conf"
+ln -sfn ../run/systemd/resolve/stub-resolv.conf "$MERGED/etc/resolv.conf"
 
 # node_exporter's textfile directory, set up as rdnscheck(8) and the unit's comment tell operators to: owned by a
 # prometheus group that may write it, and the documented drop-in (ReadWritePaths=, SupplementaryGroups=).
@@ -540,6 +583,87 @@ check_nsd() {
     C journalctl -q --no-pager -u nsd.service -n 20 -o cat | note
     WHY="nsd.service $(show nsd.service ActiveState)"
     return 1
+}
+check_resolved_setup() {
+    local own
+    # The container has no iproute2: the host's ip in the container's network namespace. A kernel without the dummy
+    # module gets the address on lo, which resolved counts as the host's too.
+    if nsenter -t "$LEADER" -n -- ip link add dummy0 type dummy 2>/dev/null; then
+        nsenter -t "$LEADER" -n -- ip link set dummy0 up
+        nsenter -t "$LEADER" -n -- ip addr add "$OWN_ADDRESS/24" dev dummy0
+    else
+        nsenter -t "$LEADER" -n -- ip addr add "$OWN_ADDRESS/32" dev lo
+    fi
+    own=$(nsenter -t "$LEADER" -n -- ip -brief addr | grep -F "$OWN_ADDRESS")
+    echo "   $own"
+    echo "   /etc/resolv.conf -> $(C readlink /etc/resolv.conf); resolved's upstream file:"
+    C grep -v '^#' /run/systemd/resolve/resolv.conf | note
+    is_active systemd-resolved.service ||
+        { WHY="systemd-resolved.service $(show systemd-resolved.service ActiveState)"; return 1; }
+    [[ -n $own ]] || { WHY="$OWN_ADDRESS is on no interface"; return 1; }
+    C grep -q '^nameserver 127\.0\.0\.1$' /run/systemd/resolve/resolv.conf && return 0
+    WHY="/run/systemd/resolve/resolv.conf does not list NSD (127.0.0.1)"
+    return 1
+}
+# rdnscheck_once ARGS...: rdnscheck --once in the container; prints its output, indented, and sets ONCE_RC and
+# ONCE_OUT.
+rdnscheck_once() {
+    ONCE_OUT=$(C /usr/local/bin/rdnscheck --once --timeout 2s "$@" 2>&1)
+    ONCE_RC=$?
+    echo "   rdnscheck --once --timeout 2s $* -> exit $ONCE_RC"
+    note <<<"$ONCE_OUT"
+}
+check_resolved_synthesizes() {
+    local stub engine ok=0
+    for stub in 127.0.0.53 127.0.0.54; do
+        for engine in libresolv pipelined; do
+            rdnscheck_once --engine "$engine" --nameserver "$stub" "$OWN_ADDRESS"
+            if [[ $ONCE_RC != 1 ]] ||
+                ! grep -q "^WARNING  $OWN_ADDRESS .*synthesized-answer: PTR .* was made up" <<<"$ONCE_OUT"; then
+                WHY="${WHY:+$WHY; }$engine via $stub: exit $ONCE_RC, not a WARNING synthesized-answer"
+                ok=1
+            fi
+        done
+    done
+    return $ok
+}
+check_resolved_upstream() {
+    local engine ok=0
+    for engine in libresolv pipelined; do
+        rdnscheck_once --engine "$engine" "$OWN_ADDRESS"
+        if [[ $ONCE_RC != 2 ]] || ! grep -q "^CRITICAL  $OWN_ADDRESS .*no-ptr" <<<"$ONCE_OUT"; then
+            WHY="${WHY:+$WHY; }$engine: exit $ONCE_RC, not a CRITICAL no-ptr"
+            ok=1
+        fi
+        if ! grep -q "upstream servers of /run/systemd/resolve/resolv.conf instead: 127\.0\.0\.1$" <<<"$ONCE_OUT"; then
+            WHY="${WHY:+$WHY; }$engine: no notice naming resolved's upstream"
+            ok=1
+        fi
+    done
+    return $ok
+}
+check_resolved_in_unit() {
+    local once=rdnscheck-once.service dropin=$MERGED/etc/systemd/system/rdnscheck-once.service.d c log status notices
+    mkdir -p "$dropin"
+    printf '[Service]\nExecStart=\nExecStart=/usr/local/bin/rdnscheck --once %s\n' "$OWN_ADDRESS" \
+        >"$dropin/60-resolved-test.conf"
+    daemon_reload
+    c=$(cursor)
+    C timeout 30 systemctl start "$once" 2>&1 | note    # fails: the run is CRITICAL (exit 2)
+    log=$(jsince "$c" _SYSTEMD_UNIT="$once" SYSLOG_IDENTIFIER="$IDENT" -o export | awk '
+        /^PRIORITY=/ { p = substr($0, 10) }
+        /^MESSAGE=/ { m = substr($0, 9) }
+        /^$/ { if (m != "") print "<" p "> " m; p = ""; m = "" }')
+    status=$(show "$once" ExecMainStatus)
+    rm -f "$dropin/60-resolved-test.conf"
+    daemon_reload
+    C systemctl reset-failed "$once" 2>/dev/null
+    echo "   $once with ExecStart=rdnscheck --once $OWN_ADDRESS: exit $status; its journal, with priorities:"
+    note <<<"$log"
+    notices=$(grep -c "^<5> .*upstream servers of /run/systemd/resolve/resolv.conf instead: 127\.0\.0\.1$" <<<"$log")
+    [[ $notices == 1 ]] || { WHY="$notices notice lines naming resolved's upstream, not 1"; return 1; }
+    grep -q "^<6> CRITICAL  $OWN_ADDRESS .*no-ptr" <<<"$log" || { WHY="no CRITICAL no-ptr line"; return 1; }
+    [[ $status == 2 ]] || { WHY="exit $status, not 2"; return 1; }
 }
 check_verify_inside() {
     local out rc
@@ -815,6 +939,11 @@ check_bad_config() {
 phase "container checks"
 check check_boot "container boots: systemd 252 as PID 1, system running, no failed units"
 check check_nsd "NSD serves Tests/Zones on 127.0.0.1:$NSD_PORT inside the container"
+phase "resolved: no synthesized answers"
+check check_resolved_setup "systemd-resolved runs, its upstream is NSD, $OWN_ADDRESS is the container's"
+check check_resolved_synthesizes "asked through resolved's stubs, $OWN_ADDRESS's made-up PTR is synthesized-answer"
+check check_resolved_upstream "without --nameserver, rdnscheck asks resolved's upstream: $OWN_ADDRESS is no-ptr"
+check check_resolved_in_unit "in the sandboxed rdnscheck-once.service too, with one notice line in the journal"
 check check_verify_inside "systemd-analyze verify of the installed units inside the container"
 phase "daemon: start, status, reload"
 check check_start_ready "systemctl start: active only after READY=1 (Type=notify)"

@@ -9,6 +9,7 @@ enum DNSWire {
     static let flagAA: UInt16 = 0x0400
     static let flagTC: UInt16 = 0x0200
     static let flagRD: UInt16 = 0x0100
+    static let flagAD: UInt16 = 0x0020
 
     static let typeA: UInt16 = 1
     static let typeCNAME: UInt16 = 5

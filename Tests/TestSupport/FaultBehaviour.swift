@@ -53,6 +53,10 @@ public indirect enum FaultBehaviour: Sendable, Hashable {
     /// query's name) with type `type` (nil: the query's type), and the records (owner nil = that name) follow.
     /// A resolver must not take it as the answer to the question it asked.
     case otherQuestion(name: FaultName?, type: UInt16?, [FaultRecord])
+    /// The inner behaviour's replies with AD set when the query set AD, as a validating resolver answers a client
+    /// that asks (RFC 6840 5.7), and as systemd-resolved marks the answers it makes up for the host's own addresses:
+    /// `.authenticData(.answer([.ptr("ip-192-0-2-40", ttl: 0)]))` is one of those (AA is always set).
+    case authenticData(FaultBehaviour)
 }
 
 /// Where a `.fromOtherSource` reply comes from. Both are on loopback, so the reply does reach the resolver's

@@ -69,8 +69,14 @@ enum FaultResponder {
                 action(query: query, question: question, behaviour: $0, transport: transport, index: index)
             })
         case .withWrongID(let inner):
-            return withWrongID(action(query: query, question: question, behaviour: inner, transport: transport,
-                                      index: index))
+            // Any ID but the query's.
+            return changingReplies(action(query: query, question: question, behaviour: inner, transport: transport,
+                                          index: index)) { $0[0] ^= 0xFF }
+        case .authenticData(let inner):
+            let action = action(query: query, question: question, behaviour: inner, transport: transport,
+                                index: index)
+            guard DNSWire.uint16(query, at: 2) & DNSWire.flagAD != 0 else { return action }
+            return changingReplies(action) { $0[3] |= UInt8(DNSWire.flagAD) }
         case .otherQuestion(let name, let type, let records):
             // Rebuild the query as if it had asked the other question, then answer that.
             var other = Array(query[0 ..< DNSWire.headerSize])
@@ -93,17 +99,17 @@ enum FaultResponder {
         }
     }
 
-    /// Changes the ID of every reply in `action` (as `.wrongID` does).
-    private static func withWrongID(_ action: FaultAction) -> FaultAction {
+    /// Applies `change` to every reply in `action` (another ID, a header bit).
+    private static func changingReplies(_ action: FaultAction, _ change: (inout [UInt8]) -> Void) -> FaultAction {
         switch action {
         case .reply(var bytes):
-            bytes[0] ^= 0xFF
+            change(&bytes)
             return .reply(bytes)
         case .replyFrom(let source, var bytes):
-            bytes[0] ^= 0xFF
+            change(&bytes)
             return .replyFrom(source, bytes)
-        case .later(let seconds, let inner): return .later(seconds, withWrongID(inner))
-        case .all(let actions): return .all(actions.map(withWrongID))
+        case .later(let seconds, let inner): return .later(seconds, changingReplies(inner, change))
+        case .all(let actions): return .all(actions.map { changingReplies($0, change) })
         case .silence, .reset: return action
         }
     }

@@ -49,6 +49,12 @@ public struct ForwardConfirmation: Sendable {
 
         var names: [DNSName] = []
         switch reverse.outcome {
+        case .records(let records) where reverse.isSynthesized:
+            // Not DNS data: the real PTR is missing or failed, and the name made up would forward-confirm.
+            let made = uniqueSorted(records.compactMap { if case .name(let name) = $0 { name } else { nil } })
+            let listed = AddressResult.listing(made.prefix(AddressResult.maximumPTRNames), of: made.count)
+            findings.add(.synthesizedAnswer, .warning,
+                         "PTR \(listed) for \(reverseName)\(viaCNAME) " + SynthesizedAnswer.explanation)
         case .records(let records):
             names = uniqueSorted(records.compactMap { if case .name(let name) = $0 { name } else { nil } })
             if names.isEmpty { findings.add(.noPTR, .critical, "no PTR record for \(reverseName)\(viaCNAME)") }
@@ -182,6 +188,12 @@ public struct ForwardConfirmation: Sendable {
             break
         }
         switch lookup.outcome {
+        case .records(let records) where lookup.isSynthesized:
+            let made = uniqueSorted(records.compactMap { if case .address(let a) = $0 { a } else { nil } })
+            let listed = AddressResult.listing(made.prefix(AddressResult.maximumPTRNames), of: made.count)
+            findings.add(.synthesizedAnswer, .warning,
+                         "\(type) \(listed) for PTR \(name) " + SynthesizedAnswer.explanation)
+            return .undecided
         case .records(let records):
             let found = uniqueSorted(records.compactMap { if case .address(let a) = $0 { a } else { nil } })
             // A forward answer can hold thousands of addresses; the answer keeps the checked one among them.

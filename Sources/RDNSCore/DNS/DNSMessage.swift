@@ -27,21 +27,39 @@ public enum RecordData: Hashable, Sendable {
     case other
 }
 
-/// One answer record: owner, type, class and decoded data.
+/// One answer record: owner, type, class, time to live and decoded data.
 public struct ResourceRecord: Hashable, Sendable {
     public let owner: DNSName
     public let type: UInt16
     public let recordClass: UInt16
+    /// Seconds a cache may keep the record; 0 on what systemd-resolved makes up (`SynthesizedAnswer`).
+    public let ttl: UInt32
     public let data: RecordData
 
     public static let classIN: UInt16 = 1
 
-    public init(owner: DNSName, type: UInt16, recordClass: UInt16 = ResourceRecord.classIN, data: RecordData) {
+    public init(owner: DNSName, type: UInt16, recordClass: UInt16 = ResourceRecord.classIN, ttl: UInt32 = 0,
+                data: RecordData) {
         self.owner = owner
         self.type = type
         self.recordClass = recordClass
+        self.ttl = ttl
         self.data = data
     }
+}
+
+/// The header bits of a reply that say where its answer comes from (RFC 1035 4.1.1, RFC 4035 3.2.3).
+public struct ReplyFlags: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt8
+
+    public init(rawValue: UInt8) {
+        self.rawValue = rawValue
+    }
+
+    /// AA: the server says it holds the zone.
+    public static let authoritative = ReplyFlags(rawValue: 1 << 0)
+    /// AD: the server says it validated the answer (or, systemd-resolved, made it up itself).
+    public static let authenticData = ReplyFlags(rawValue: 1 << 1)
 }
 
 /// The parts of a reply that the check needs: header fields, the question and the answer section.
@@ -50,6 +68,8 @@ public struct DNSMessage: Sendable {
     public let id: UInt16
     public let isResponse: Bool
     public let isTruncated: Bool
+    /// AA and AD.
+    public let flags: ReplyFlags
     public let rcode: UInt8
     public let question: (name: DNSName, type: UInt16, recordClass: UInt16)?
     public let answers: [ResourceRecord]
@@ -95,10 +115,12 @@ public struct DNSMessage: Sendable {
         var reader = WireReader(wire)
         guard reader.bytes.count >= 12 else { throw .truncated("header") }
         id = reader.uint16(at: 0)
-        let flags = reader.uint16(at: 2)
-        isResponse = flags & 0x8000 != 0
-        isTruncated = flags & 0x0200 != 0
-        rcode = UInt8(flags & 0x000f)
+        let bits = reader.uint16(at: 2)
+        isResponse = bits & 0x8000 != 0
+        isTruncated = bits & 0x0200 != 0
+        flags = ReplyFlags().union(bits & 0x0400 != 0 ? .authoritative : [])
+            .union(bits & 0x0020 != 0 ? .authenticData : [])
+        rcode = UInt8(bits & 0x000f)
         let questionCount = Int(reader.uint16(at: 4))
         let answerCount = Int(reader.uint16(at: 6))
         reader.offset = 12
@@ -236,6 +258,7 @@ struct WireReader {
         guard let fixed = take(10) else { throw .truncated("record header") }
         let type = WireReader.uint16(fixed, 0)
         let recordClass = WireReader.uint16(fixed, 2)
+        let ttl = UInt32(WireReader.uint16(fixed, 4)) << 16 | UInt32(WireReader.uint16(fixed, 6))
         let dataLength = Int(WireReader.uint16(fixed, 8))
         let dataStart = offset
         guard take(dataLength) != nil else { throw .truncated("record data") }
@@ -256,6 +279,6 @@ struct WireReader {
         case nil:
             data = .other
         }
-        return ResourceRecord(owner: owner, type: type, recordClass: recordClass, data: data)
+        return ResourceRecord(owner: owner, type: type, recordClass: recordClass, ttl: ttl, data: data)
     }
 }

@@ -3,6 +3,8 @@ public struct ChainedLookup: Sendable, Equatable {
     /// The CNAME targets passed through, in order (empty when the name held the records itself).
     public let chain: [DNSName]
     public let outcome: Outcome
+    /// The reply holding the records bears every mark of an answer systemd-resolved made up (`SynthesizedAnswer`).
+    public private(set) var isSynthesized = false
 
     public enum Outcome: Sendable, Equatable {
         /// Records of the asked type at the end of the chain (addresses for A/AAAA, names for PTR).
@@ -33,12 +35,14 @@ public struct ChainedLookup: Sendable, Equatable {
         while true {
             let answers: [ResourceRecord]
             let rcode: UInt8
+            let flags: ReplyFlags
             switch await resolver.query(current, type: type) {
             case .failure(let failure):
                 return ChainedLookup(chain: chain, outcome: .failure(failure))
-            case .reply(let replyCode, let replyAnswers):
+            case .reply(let replyCode, let replyAnswers, let replyFlags):
                 rcode = replyCode
                 answers = replyAnswers
+                flags = replyFlags
             }
             let hopsBefore = chain.count
             // Follow the chain inside this answer.
@@ -52,13 +56,16 @@ public struct ChainedLookup: Sendable, Equatable {
             }
             var records: [RecordData] = []
             records.reserveCapacity(answers.count)
+            var largestTTL: UInt32 = 0
             for answer in answers
             where answer.type == type.rawValue && answer.recordClass == ResourceRecord.classIN
                 && answer.owner == current {
                 records.append(answer.data)
+                largestTTL = max(largestTTL, answer.ttl)
             }
             if !records.isEmpty {
-                return ChainedLookup(chain: chain, outcome: .records(records))
+                return ChainedLookup(chain: chain, outcome: .records(records),
+                                     isSynthesized: SynthesizedAnswer.hasMarks(flags: flags, largestTTL: largestTTL))
             }
             if rcode == DNSMessage.rcodeNXDomain {
                 return ChainedLookup(chain: chain, outcome: .nxdomain)

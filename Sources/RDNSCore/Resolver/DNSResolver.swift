@@ -14,6 +14,10 @@ public protocol DNSResolver: Sendable {
     /// Why the resolver works with less concurrency than asked for (an open-files limit), for the log; nil if not.
     var concurrencyReduction: String? { get }
 
+    /// Which nameservers the resolver asks and why, when they are not what the configuration or /etc/resolv.conf
+    /// names (`SystemNameservers`), for the log at each start and reload; nil if nothing needs saying.
+    var nameserverNotice: String? { get }
+
     /// Runs `body`, the checks of a run, where the resolver wants them: an engine with its own thread runs them
     /// there, beside its sockets.
     func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T
@@ -25,14 +29,16 @@ public protocol DNSResolver: Sendable {
 extension DNSResolver {
     public var checksInFlight: Int { 32 }
     public var concurrencyReduction: String? { nil }
+    public var nameserverNotice: String? { nil }
     public func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T { await body() }
     public func shutdown() {}
 }
 
 /// What one question got back.
 public enum QueryOutcome: Sendable, Equatable {
-    /// A reply with RCODE NOERROR or NXDOMAIN; its answer section, unfiltered (the core checks owners and types).
-    case reply(rcode: UInt8, answers: [ResourceRecord])
+    /// A reply with RCODE NOERROR or NXDOMAIN; its answer section, unfiltered (the core checks owners and types),
+    /// and its AA and AD bits (the core needs them to tell an answer systemd-resolved made up).
+    case reply(rcode: UInt8, answers: [ResourceRecord], flags: ReplyFlags = [])
     /// No usable reply: a temporary failure, never to be confused with "no record".
     case failure(LookupFailure)
 }

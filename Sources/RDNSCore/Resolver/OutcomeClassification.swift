@@ -62,6 +62,6 @@ public enum OutcomeClassification {
               question.recordClass == ResourceRecord.classIN else {
             return .failure(.malformed("the reply does not answer the question asked"))
         }
-        return .reply(rcode: message.rcode, answers: message.answers)
+        return .reply(rcode: message.rcode, answers: message.answers, flags: message.flags)
     }
 }

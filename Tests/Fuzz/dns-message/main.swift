@@ -71,7 +71,7 @@ func checkClassifierAndMatcher(_ message: DNSMessage, _ bytes: UnsafeBufferPoint
         RecordType(rawValue: question.type).map { (question.name, $0) }
     } ?? (DNSName("10.2.0.192.in-addr.arpa")!, RecordType.ptr)
     switch OutcomeClassification.parse(bytes, name: asked.0, type: asked.1) {
-    case .reply(let rcode, let answers):
+    case .reply(let rcode, let answers, _):
         require(rcode == DNSMessage.rcodeNoError || rcode == DNSMessage.rcodeNXDomain, "reply with an error RCODE")
         require(answers == message.answers, "classifier changed the answers")
         require(message.isResponse && !message.isTruncated, "classifier accepted a query or a truncated reply")
@@ -209,7 +209,7 @@ func outcome(of message: DNSMessage) -> QueryOutcome {
         return .failure(OutcomeClassification.failure(rcode: Int32(message.rcode), errorNumber: 0))
     }
     guard !message.isTruncated else { return .failure(.malformed("truncated reply")) }
-    return .reply(rcode: message.rcode, answers: message.answers)
+    return .reply(rcode: message.rcode, answers: message.answers, flags: message.flags)
 }
 
 struct ReplyResolver: DNSResolver {
