@@ -20,7 +20,7 @@
 # Run as root on a Debian 12 host (`make systemd-test` builds the release binary first). The host's PID 1
 # need not be systemd: nspawn runs with --register=no --keep-unit, and commands go in with nsenter.
 #
-# Cache: the debootstrapped tree (about 165 MB) is kept in $RDNSCHECK_SYSTEMD_TEST_CACHE (default
+# Cache: the debootstrapped tree (about 420 MB, awscli included) is kept in $RDNSCHECK_SYSTEMD_TEST_CACHE (default
 # /var/cache/rdnscheck-systemd-test), in a folder named after a hash of the suite, architecture and package
 # list; a changed list builds a new tree and removes the old ones. The packages installed on top in each run
 # (ON_TOP: systemd-resolved, in the tree's systemd version) are fetched once with the host's apt into
@@ -43,15 +43,22 @@ SUITE=${SUITE:-bookworm}
 MAKE=${MAKE:-make}
 # procps: /bin/kill for ExecReload; dbus: systemctl works as usual; nsd: the DNS server under test.
 PACKAGES=systemd,systemd-sysv,dbus,procps,nsd
+# Installed with the tree's own apt once debootstrap is done (debootstrap's --include cannot order python3's
+# packages): awscli, the `aws` command `aws-ptr on` runs; its python3 also runs the metadata-service and EC2 API
+# stand-ins.
+APT_PACKAGES=awscli
 # Installed on top of the tree in each run, from a .deb kept in the cache (see "Debian tree"): the stub resolver whose
 # made-up answers rdnscheck must not take (SPEC "No synthesized answers").
 ON_TOP=systemd-resolved
 TREE_FORMAT=1    # bump when the tree preparation below changes
 MACHINE=rdnscheck-test-$$
 NSD_PORT=5353
-OWN_ADDRESS=203.0.113.77                 # the container's own (dummy0 or lo), without a PTR upstream
+OWN_ADDRESS=203.0.113.77                 # the container's own (dummy0 or lo), without a PTR in Tests/Zones
 OWN_REVERSE_ZONE=113.0.203.in-addr.arpa
 BLACKHOLE_PORT=5399
+IMDS_PORT=8111        # the metadata-service stand-in (Tests/Stubs/imds-stub.py) in the container
+EC2_API_PORT=8112     # the EC2 API stand-in (Tests/Stubs/ec2-api-stub.py)
+STUBS=/usr/local/lib/rdnscheck-test
 TEST_WATCHDOG_SEC=3
 
 KEEP=0 FAKE=0 REBUILD=0 BINARY=''
@@ -201,7 +208,7 @@ mkdir -p "$OUT"
 # ------------------------------------------------------------------------------------------ cached tree
 phase "Debian tree (cache)"
 ARCH=$(dpkg --print-architecture)
-KEY=$(printf '%s %s %s %s' "$SUITE" "$ARCH" "$PACKAGES" "$TREE_FORMAT" | sha256sum | cut -c1-12)
+KEY=$(printf '%s %s %s %s %s' "$SUITE" "$ARCH" "$PACKAGES" "$APT_PACKAGES" "$TREE_FORMAT" | sha256sum | cut -c1-12)
 BASE=$CACHE/$SUITE-$ARCH-$KEY
 mkdir -p "$CACHE"
 exec {lockfd}>"$CACHE/.lock"
@@ -226,6 +233,15 @@ else
         tail -n 20 "$OUT/debootstrap.log" >&2
         rm -rf "$tmp"
         harness_error "debootstrap failed (log: $OUT/debootstrap.log)"
+    fi
+    echo "   apt-get install $APT_PACKAGES in the tree"
+    cp /etc/resolv.conf "$tmp/etc/resolv.conf"    # the host's, for apt; each run replaces it
+    if ! { chroot "$tmp" apt-get update -qq &&
+        DEBIAN_FRONTEND=noninteractive chroot "$tmp" apt-get install -y -qq --no-install-recommends $APT_PACKAGES; } \
+        >"$OUT/apt-in-tree.log" 2>&1; then
+        tail -n 20 "$OUT/apt-in-tree.log" >&2
+        rm -rf "$tmp"
+        harness_error "apt-get install $APT_PACKAGES in the tree failed (log: $OUT/apt-in-tree.log)"
     fi
     # Trim what the tests never use, and start every boot with an empty journal.
     rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/* "$tmp"/var/log/journal/*
@@ -277,6 +293,17 @@ echo "$MACHINE" >"$MERGED/etc/hostname"
 BIN=${BINARY:-$REPO/.build/release/rdnscheck}
 [[ -x $BIN ]] || harness_error "no binary at $BIN: run \`make release\` (make systemd-test does) or give --binary="
 echo "   binary under test: $(realpath "$BIN")"
+
+# The EC2 instance of `make demo` (Tests/Scripts/ec2-demo.sh): the stand-ins and their scenarios, the wrapper that
+# points the real `aws` at the EC2 API stand-in, and the configuration an EC2 relay would have.
+mkdir -p "$MERGED$STUBS"
+cp "$REPO/Tests/Stubs/imds-stub.py" "$REPO/Tests/Stubs/ec2-api-stub.py" "$REPO"/Tests/Stubs/scenarios/*.json \
+    "$MERGED$STUBS/"
+printf '#!/bin/sh\nexec /usr/bin/aws --endpoint-url http://127.0.0.1:%s "$@"\n' "$EC2_API_PORT" >"$MERGED$STUBS/aws"
+chmod 755 "$MERGED$STUBS/aws"
+mkdir -p "$MERGED/etc/rdnscheck"
+printf 'discover ec2\naws-ptr on\naws-command %s/aws\ntimeout 2s\nnameserver 127.0.0.1:%s\n' \
+    "$STUBS" "$NSD_PORT" >"$MERGED/etc/rdnscheck/ec2.conf"
 
 # An operator's configuration that `make install` must keep: the test configuration itself.
 mkdir -p "$MERGED/etc/rdnscheck"
@@ -351,13 +378,12 @@ for deb in "${DEBS[@]}"; do
         { cat "$OUT/dpkg-on-top.log" >&2; harness_error "dpkg -i $(basename "$deb") in the tree failed"; }
     rm -f "$MERGED/tmp/$(basename "$deb")"
 done
-# systemd-resolved as on Ubuntu: /etc/resolv.conf names its stub, its upstream is NSD on 127.0.0.1 port 53 (the only
-# port resolved writes into /run/systemd/resolve/resolv.conf), which serves a reverse zone without a PTR for
-# $OWN_ADDRESS, an address the container holds: resolved makes one up from the hostname.
-printf '$ORIGIN %s.\n$TTL 300\n@ SOA ns.example.test. hostmaster.example.test. 1 3600 600 86400 300\n%s\n' \
-    "$OWN_REVERSE_ZONE" '@ NS ns.example.test.' >"$MERGED/etc/nsd/zones/$OWN_REVERSE_ZONE.zone"
-printf 'server:\n    ip-address: 127.0.0.1@53\nzone:\n    name: "%s"\n    zonefile: "%s.zone"\n' \
-    "$OWN_REVERSE_ZONE" "$OWN_REVERSE_ZONE" >>"$MERGED/etc/nsd/nsd.conf"
+# systemd-resolved as on Ubuntu: /etc/resolv.conf names its stub, its upstream is NSD on 127.0.0.1 port 53 too (the
+# only port resolved writes into /run/systemd/resolve/resolv.conf), whose $OWN_REVERSE_ZONE (Tests/Zones) has no PTR
+# for $OWN_ADDRESS, an address the container holds: resolved makes one up from the hostname.
+grep -q "^\$ORIGIN $OWN_REVERSE_ZONE\.\$" "$REPO"/Tests/Zones/*.zone ||
+    harness_error "Tests/Zones has no zone $OWN_REVERSE_ZONE for $OWN_ADDRESS"
+printf 'server:\n    ip-address: 127.0.0.1@53\n' >>"$MERGED/etc/nsd/nsd.conf"
 mkdir -p "$MERGED/etc/systemd/resolved.conf.d"
 printf '[Resolve]\nDNS=127.0.0.1\nDomains=~.\nLLMNR=no\nMulticastDNS=no\nDNSSEC=no\nCache=no\nDNSStubListener=yes\n' \
     >"$MERGED/etc/systemd/resolved.conf.d/50-rdnscheck-test.conf"
@@ -665,6 +691,51 @@ check_resolved_in_unit() {
     grep -q "^<6> CRITICAL  $OWN_ADDRESS .*no-ptr" <<<"$log" || { WHY="no CRITICAL no-ptr line"; return 1; }
     [[ $status == 2 ]] || { WHY="exit $status, not 2"; return 1; }
 }
+# The shipped sandbox on EC2: the metadata service is reachable from it, and `aws` takes the instance role's
+# credentials from it (no ~/.aws: ProtectHome=yes, a dynamic user). rdnscheck-once.service (the daemon's sandbox,
+# line for line) runs the EC2 configuration once; the stand-ins run beside it as transient units.
+check_ec2_in_unit() {
+    local once=rdnscheck-once.service dropin=$MERGED/etc/systemd/system/rdnscheck-once.service.d c log status ok=0
+    C systemd-run --quiet --unit=imds-stub python3 "$STUBS/imds-stub.py" "$STUBS/instance.json" --port "$IMDS_PORT" \
+        --log /run/imds-requests.log
+    C systemd-run --quiet --unit=ec2-api-stub python3 "$STUBS/ec2-api-stub.py" "$STUBS/elastic-ips.json" \
+        --port "$EC2_API_PORT"
+    waitfor 10 C bash -c "exec 3<>/dev/tcp/127.0.0.1/$IMDS_PORT && exec 4<>/dev/tcp/127.0.0.1/$EC2_API_PORT" ||
+        { WHY="the stand-ins do not listen"; C systemctl stop imds-stub ec2-api-stub 2>/dev/null; return 1; }
+    mkdir -p "$dropin"
+    printf '[Service]\nEnvironment=AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:%s/\nExecStart=\n%s\n' \
+        "$IMDS_PORT" "ExecStart=/usr/local/bin/rdnscheck --once -c /etc/rdnscheck/ec2.conf" \
+        >"$dropin/60-ec2-test.conf"
+    daemon_reload
+    c=$(cursor)
+    C timeout 60 systemctl start "$once" 2>&1 | note    # fails: the run is CRITICAL (exit 2)
+    log=$(jsince "$c" _SYSTEMD_UNIT="$once" SYSLOG_IDENTIFIER="$IDENT" -o cat)
+    status=$(show "$once" ExecMainStatus)
+    rm -f "$dropin/60-ec2-test.conf"
+    daemon_reload
+    C systemctl reset-failed "$once" 2>/dev/null
+    echo "   $once with -c /etc/rdnscheck/ec2.conf: exit $status; its journal:"
+    note <<<"$log"
+    echo "   the metadata-service stand-in's requests:"
+    C cat /run/imds-requests.log | note
+    if ! grep -q "^WARNING   203\.0\.113\.25 .*ptr-update-pending: AWS has not yet made the PTR update" <<<"$log"; then
+        WHY="${WHY:+$WHY; }no WARNING ptr-update-pending for 203.0.113.25"; ok=1
+    fi
+    if ! grep -q "^  fix: .*aws ec2 modify-address-attribute --allocation-id eipalloc-0a1b2c3d4e5f60027 " <<<"$log"; then
+        WHY="${WHY:+$WHY; }no fix line with the aws command for 203.0.113.27"; ok=1
+    fi
+    if grep -q "aws-unavailable\|discovery-failed" <<<"$log"; then
+        WHY="${WHY:+$WHY; }aws-unavailable or discovery-failed"; ok=1
+    fi
+    # rdnscheck's own requests, then awscli's for the instance role's credentials.
+    if ! C grep -q "^GET /latest/meta-data/network/interfaces/macs/ 200 token=ok" /run/imds-requests.log ||
+        ! C grep -q "^GET /latest/meta-data/iam/security-credentials/mail-relay 200" /run/imds-requests.log; then
+        WHY="${WHY:+$WHY; }the metadata service did not serve both the addresses and the role's credentials"; ok=1
+    fi
+    [[ $status == 2 ]] || { WHY="${WHY:+$WHY; }exit $status, not 2"; ok=1; }
+    C systemctl stop imds-stub ec2-api-stub 2>/dev/null
+    return $ok
+}
 check_verify_inside() {
     local out rc
     out=$(C systemd-analyze verify --man=no rdnscheck.service rdnscheck-once.service rdnscheck.timer 2>&1)
@@ -945,6 +1016,9 @@ check check_resolved_synthesizes "asked through resolved's stubs, $OWN_ADDRESS's
 check check_resolved_upstream "without --nameserver, rdnscheck asks resolved's upstream: $OWN_ADDRESS is no-ptr"
 check check_resolved_in_unit "in the sandboxed rdnscheck-once.service too, with one notice line in the journal"
 check check_verify_inside "systemd-analyze verify of the installed units inside the container"
+phase "EC2: discovery and AWS's records in the sandbox"
+check check_ec2_in_unit "in the sandboxed unit, discover ec2 and aws-ptr on work with the instance role"
+
 phase "daemon: start, status, reload"
 check check_start_ready "systemctl start: active only after READY=1 (Type=notify)"
 check check_status_line "systemctl status shows the daemon's STATUS= line"
