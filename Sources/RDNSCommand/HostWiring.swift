@@ -1,5 +1,6 @@
 import RDNSCore
 import RDNSHost
+import RDNSPOSIX
 import RDNSRun
 
 #if canImport(Glibc)
@@ -22,18 +23,4 @@ func hostSources(for configuration: Configuration, environment: [String: String]
 /// clean PATH). `environment` is this process's: the command gets `HOME` and every `AWS_*` variable from it.
 func awsPTRSource(for configuration: Configuration, environment: [String: String]) -> (any AWSPTRSource)? {
     AWSCommand(program: configuration.awsCommand, inherited: environment)
-}
-
-/// This process's environment, `NAME=value` strings split at the first `=`.
-func processEnvironment() -> [String: String] {
-    var values: [String: String] = [:]
-    var entry = environ
-    while let pointer = entry.pointee {
-        let text = String(cString: pointer)
-        if let equals = text.firstIndex(of: "=") {
-            values[String(text[..<equals])] = String(text[text.index(after: equals)...])
-        }
-        entry += 1
-    }
-    return values
 }

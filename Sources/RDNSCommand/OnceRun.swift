@@ -31,7 +31,7 @@ enum OnceRun {
         if let notice = resolver.nameserverNotice { logger.notice(notice) }
         let run = CheckRun(configuration: configuration, logger: logger, keepsStateInMemory: false)
         let progress = ProgressDisplay.start(total: configuration.targets.count)
-        let host = hostSources(for: configuration, environment: processEnvironment())
+        let host = hostSources(for: configuration, environment: environmentVariables())
         let (recorded, stoppedBy) = await run.once(with: resolver, host: host, progress: progress?.counter,
                                                    stopSignals: [SIGTERM, SIGINT])
         progress?.finish()

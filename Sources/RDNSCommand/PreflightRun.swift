@@ -1,4 +1,5 @@
 import RDNSCore
+import RDNSPOSIX
 import RDNSResolver
 
 /// `rdnscheck --preflight ADDRESS=NAME …`: whether each NAME is ready to be asked for as ADDRESS's PTR; exit 0 when
@@ -21,7 +22,7 @@ enum PreflightRun {
         }
         defer { resolver.shutdown() }
 
-        let aws = configuration.awsPTR ? awsPTRSource(for: configuration, environment: processEnvironment()) : nil
+        let aws = configuration.awsPTR ? awsPTRSource(for: configuration, environment: environmentVariables()) : nil
         let report = await Preflight(resolver: resolver, policy: configuration.policy, aws: aws,
                                      region: configuration.awsRegion).run(requests)
         Output.write(options.format == .json ? PreflightOutput.json(report) : PreflightOutput.text(report))

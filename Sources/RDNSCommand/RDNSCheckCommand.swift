@@ -1,4 +1,5 @@
 import RDNSCore
+import RDNSPOSIX
 import RDNSDaemon
 import RDNSResolver
 import RDNSRun
@@ -35,7 +36,7 @@ public enum RDNSCheckCommand {
 
         guard options.once || options.checkConfig else {
             let concurrency = options.concurrency
-            let environment = processEnvironment()
+            let environment = environmentVariables()
             let parts = DaemonParts(makeResolver: { configuration in
                 try configuration.engine.makeResolver(settings: ResolverSettings(configuration),
                                                       concurrency: concurrency)

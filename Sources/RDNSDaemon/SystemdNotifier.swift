@@ -1,3 +1,4 @@
+import RDNSPOSIX
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -69,10 +70,6 @@ public final class SystemdNotifier: ServiceNotifier {
     }
 
     public static func processEnvironment() -> [String: String] {
-        var result: [String: String] = [:]
-        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] {
-            if let value = getenv(name) { result[name] = String(cString: value) }
-        }
-        return result
+        environmentVariables().filter { ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"].contains($0.key) }
     }
 }

@@ -40,7 +40,7 @@ public struct AWSCommand: AWSPTRSource {
                 inherited: [String: String]? = nil) {
         self.program = program ?? AWSCommand.defaultProgram
         self.timeLimitSeconds = timeLimitSeconds
-        let inherited = inherited ?? AWSCommand.processEnvironment()
+        let inherited = inherited ?? environmentVariables()
         var environment = OnChangeEnvironment.base(inherited: inherited)
         for (name, value) in inherited where name == "HOME" || name.hasPrefix("AWS_") {
             if value.utf8.count <= OnChangeEnvironment.valueLimit { environment[name] = value }
@@ -62,7 +62,7 @@ public struct AWSCommand: AWSPTRSource {
     }
 
     public func records(region: String?) async throws(AWSUnavailable) -> [IPAddress: AWSAddressRecord] {
-        let result = await runningOnOwnThread { [self] in
+        let result = await onThreadOfItsOwn { [self] in
             Result { () throws(AWSUnavailable) in try records(fromRunIn: region) }
         }
         return try result.get()
@@ -128,19 +128,5 @@ public struct AWSCommand: AWSPTRSource {
         let line = String(found.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
         let shown = Escaping.oneLine(String(line.prefix(errorLineLimit)))
         return line.count > errorLineLimit ? shown + "…" : shown
-    }
-
-    /// This process's environment, `environ`'s `NAME=value` strings split at the first `=`.
-    static func processEnvironment() -> [String: String] {
-        var variables: [String: String] = [:]
-        var entry: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = environ
-        while let pointer = entry?.pointee {
-            let text = String(cString: pointer)
-            if let equals = text.firstIndex(of: "=") {
-                variables[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            entry = entry?.advanced(by: 1)
-        }
-        return variables
     }
 }

@@ -1,4 +1,5 @@
 import RDNSCore
+import RDNSPOSIX
 
 #if canImport(Glibc)
 import Glibc
@@ -36,11 +37,7 @@ enum OnChangeEnvironment {
 
     /// `LANG`, `LC_ALL` and `TZ` of this process, where set.
     static func inherited() -> [String: String] {
-        var values: [String: String] = [:]
-        for name in inheritedNames {
-            if let value = getenv(name) { values[name] = String(cString: value) }
-        }
-        return values
+        environmentVariables().filter { inheritedNames.contains($0.key) }
     }
 
     /// The `RDNSCHECK_*` variables, each value at most `limit` bytes. Lists are cut at a whole word and end with
