@@ -668,63 +668,60 @@ check_resolved_upstream() {
     done
     return $ok
 }
-check_resolved_in_unit() {
-    local once=rdnscheck-once.service dropin=$MERGED/etc/systemd/system/rdnscheck-once.service.d c log status notices
+# once_unit NAME DROPIN: runs rdnscheck-once.service once with the drop-in text DROPIN (its sandbox is the daemon's,
+# line for line), then removes it; sets UNIT_LOG (rdnscheck's journal lines of the run, `<PRIORITY> MESSAGE`) and
+# UNIT_STATUS (its exit status).
+once_unit() {
+    local once=rdnscheck-once.service dropin=$MERGED/etc/systemd/system/rdnscheck-once.service.d c
     mkdir -p "$dropin"
-    printf '[Service]\nExecStart=\nExecStart=/usr/local/bin/rdnscheck --once %s\n' "$OWN_ADDRESS" \
-        >"$dropin/60-resolved-test.conf"
+    printf '%s\n' "$2" >"$dropin/60-$1.conf"
     daemon_reload
     c=$(cursor)
-    C timeout 30 systemctl start "$once" 2>&1 | note    # fails: the run is CRITICAL (exit 2)
-    log=$(jsince "$c" _SYSTEMD_UNIT="$once" SYSLOG_IDENTIFIER="$IDENT" -o export | awk '
+    C timeout 60 systemctl start "$once" 2>&1 | note    # fails when the run is not OK
+    UNIT_LOG=$(jsince "$c" _SYSTEMD_UNIT="$once" SYSLOG_IDENTIFIER="$IDENT" -o export | awk '
         /^PRIORITY=/ { p = substr($0, 10) }
         /^MESSAGE=/ { m = substr($0, 9) }
         /^$/ { if (m != "") print "<" p "> " m; p = ""; m = "" }')
-    status=$(show "$once" ExecMainStatus)
-    rm -f "$dropin/60-resolved-test.conf"
+    UNIT_STATUS=$(show "$once" ExecMainStatus)
+    rm -f "$dropin/60-$1.conf"
     daemon_reload
     C systemctl reset-failed "$once" 2>/dev/null
-    echo "   $once with ExecStart=rdnscheck --once $OWN_ADDRESS: exit $status; its journal, with priorities:"
-    note <<<"$log"
-    notices=$(grep -c "^<5> .*upstream servers of /run/systemd/resolve/resolv.conf instead: 127\.0\.0\.1$" <<<"$log")
+    echo "   $once with $1: exit $UNIT_STATUS; its journal, with priorities:"
+    note <<<"$UNIT_LOG"
+}
+check_resolved_in_unit() {
+    local notices
+    once_unit resolved-test "$(printf '[Service]\nExecStart=\nExecStart=/usr/local/bin/rdnscheck --once %s' \
+        "$OWN_ADDRESS")"
+    notices=$(grep -c "^<5> .*upstream servers of /run/systemd/resolve/resolv.conf instead: 127\.0\.0\.1$" <<<"$UNIT_LOG")
     [[ $notices == 1 ]] || { WHY="$notices notice lines naming resolved's upstream, not 1"; return 1; }
-    grep -q "^<6> CRITICAL  $OWN_ADDRESS .*no-ptr" <<<"$log" || { WHY="no CRITICAL no-ptr line"; return 1; }
-    [[ $status == 2 ]] || { WHY="exit $status, not 2"; return 1; }
+    grep -q "^<6> CRITICAL  $OWN_ADDRESS .*no-ptr" <<<"$UNIT_LOG" || { WHY="no CRITICAL no-ptr line"; return 1; }
+    [[ $UNIT_STATUS == 2 ]] || { WHY="exit $UNIT_STATUS, not 2"; return 1; }
 }
 # The shipped sandbox on EC2: the metadata service is reachable from it, and `aws` takes the instance role's
 # credentials from it (no ~/.aws: ProtectHome=yes, a dynamic user). rdnscheck-once.service (the daemon's sandbox,
 # line for line) runs the EC2 configuration once; the stand-ins run beside it as transient units.
 check_ec2_in_unit() {
-    local once=rdnscheck-once.service dropin=$MERGED/etc/systemd/system/rdnscheck-once.service.d c log status ok=0
+    local ok=0
     C systemd-run --quiet --unit=imds-stub python3 "$STUBS/imds-stub.py" "$STUBS/instance.json" --port "$IMDS_PORT" \
         --log /run/imds-requests.log
     C systemd-run --quiet --unit=ec2-api-stub python3 "$STUBS/ec2-api-stub.py" "$STUBS/elastic-ips.json" \
         --port "$EC2_API_PORT"
     waitfor 10 C bash -c "exec 3<>/dev/tcp/127.0.0.1/$IMDS_PORT && exec 4<>/dev/tcp/127.0.0.1/$EC2_API_PORT" ||
         { WHY="the stand-ins do not listen"; C systemctl stop imds-stub ec2-api-stub 2>/dev/null; return 1; }
-    mkdir -p "$dropin"
-    printf '[Service]\nEnvironment=AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:%s/\nExecStart=\n%s\n' \
-        "$IMDS_PORT" "ExecStart=/usr/local/bin/rdnscheck --once -c /etc/rdnscheck/ec2.conf" \
-        >"$dropin/60-ec2-test.conf"
-    daemon_reload
-    c=$(cursor)
-    C timeout 60 systemctl start "$once" 2>&1 | note    # fails: the run is CRITICAL (exit 2)
-    log=$(jsince "$c" _SYSTEMD_UNIT="$once" SYSLOG_IDENTIFIER="$IDENT" -o cat)
-    status=$(show "$once" ExecMainStatus)
-    rm -f "$dropin/60-ec2-test.conf"
-    daemon_reload
-    C systemctl reset-failed "$once" 2>/dev/null
-    echo "   $once with -c /etc/rdnscheck/ec2.conf: exit $status; its journal:"
-    note <<<"$log"
+    once_unit ec2-test "$(printf '[Service]\nEnvironment=AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:%s/\n%s\n%s' \
+        "$IMDS_PORT" "ExecStart=" "ExecStart=/usr/local/bin/rdnscheck --once -c /etc/rdnscheck/ec2.conf")"
     echo "   the metadata-service stand-in's requests:"
     C cat /run/imds-requests.log | note
-    if ! grep -q "^WARNING   203\.0\.113\.25 .*ptr-update-pending: AWS has not yet made the PTR update" <<<"$log"; then
+    if ! grep -q "^<6> WARNING   203\.0\.113\.25 .*ptr-update-pending: AWS has not yet made the PTR update" \
+        <<<"$UNIT_LOG"; then
         WHY="${WHY:+$WHY; }no WARNING ptr-update-pending for 203.0.113.25"; ok=1
     fi
-    if ! grep -q "^  fix: .*aws ec2 modify-address-attribute --allocation-id eipalloc-0a1b2c3d4e5f60027 " <<<"$log"; then
+    if ! grep -q "^<6>   fix: .*aws ec2 modify-address-attribute --allocation-id eipalloc-0a1b2c3d4e5f60027 " \
+        <<<"$UNIT_LOG"; then
         WHY="${WHY:+$WHY; }no fix line with the aws command for 203.0.113.27"; ok=1
     fi
-    if grep -q "aws-unavailable\|discovery-failed" <<<"$log"; then
+    if grep -q "aws-unavailable\|discovery-failed" <<<"$UNIT_LOG"; then
         WHY="${WHY:+$WHY; }aws-unavailable or discovery-failed"; ok=1
     fi
     # rdnscheck's own requests, then awscli's for the instance role's credentials.
@@ -732,7 +729,7 @@ check_ec2_in_unit() {
         ! C grep -q "^GET /latest/meta-data/iam/security-credentials/mail-relay 200" /run/imds-requests.log; then
         WHY="${WHY:+$WHY; }the metadata service did not serve both the addresses and the role's credentials"; ok=1
     fi
-    [[ $status == 2 ]] || { WHY="${WHY:+$WHY; }exit $status, not 2"; ok=1; }
+    [[ $UNIT_STATUS == 2 ]] || { WHY="${WHY:+$WHY; }exit $UNIT_STATUS, not 2"; ok=1; }
     C systemctl stop imds-stub ec2-api-stub 2>/dev/null
     return $ok
 }
