@@ -25,38 +25,21 @@ public struct HTTPEndpoint: Sendable, Equatable, CustomStringConvertible {
         guard !rest.contains(where: { "/?#@".contains($0) }) else {
             throw fail("it has a path, query or user part")
         }
-        let host: Substring
-        var portText: Substring?
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { throw fail("the '[' of the IPv6 address is not closed") }
-            host = rest[rest.index(after: rest.startIndex)..<close]
-            let after = rest[rest.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":") else { throw fail("unexpected text after the ']'") }
-                portText = after.dropFirst()
+        do {
+            let parsed = try HostAndPort(parsing: rest, bareIPv6: false)
+            address = parsed.address
+            port = parsed.port ?? 80
+        } catch {
+            let reason = switch error {
+            case .unclosedBracket: "the '[' of the IPv6 address is not closed"
+            case .textAfterBracket: "unexpected text after the ']'"
+            case .notIPv6(let host): "'\(host)' is not an IPv6 address"
+            case .unbracketedIPv6: "an IPv6 address must be in brackets"
+            case .notAnAddress(let host):
+                host.isEmpty ? "no address" : "'\(host)' is not an IPv4 address (no host names)"
+            case .badPort(let port): "'\(port)' is not a port number from 1 to 65535"
             }
-            guard host.contains(":"), let address = IPAddress(host) else {
-                throw fail("'\(host)' is not an IPv6 address")
-            }
-            self.address = address
-        } else {
-            let parts = rest.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count <= 2 else { throw fail("an IPv6 address must be in brackets") }
-            host = parts[0]
-            portText = parts.count == 2 ? parts[1] : nil
-            guard let address = IPAddress(host), address.isIPv4 else {
-                throw fail(host.isEmpty ? "no address" : "'\(host)' is not an IPv4 address (no host names)")
-            }
-            self.address = address
-        }
-        if let portText {
-            guard (1...5).contains(portText.count), portText.utf8.allSatisfy(isDecimalDigit),
-                  let port = UInt16(portText), port > 0 else {
-                throw fail("'\(portText)' is not a port number from 1 to 65535")
-            }
-            self.port = port
-        } else {
-            self.port = 80
+            throw fail(reason)
         }
     }
 

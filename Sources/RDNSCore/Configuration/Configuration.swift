@@ -25,30 +25,16 @@ public struct Nameserver: Hashable, Sendable, CustomStringConvertible {
     /// Parses `IP[:PORT]`; an IPv6 address with a port must be bracketed. The one check of a nameserver, for the
     /// command line and the configuration file: a unicast address and a port from 1 to 65535.
     public init(parsing text: String) throws(ParseError) {
-        var host = Substring(text)
-        var port: UInt16 = 53
-        if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { throw .malformed(text) }
-            let after = host[host.index(after: close)...]
-            host = host[host.index(after: host.startIndex)..<close]
-            if !after.isEmpty {
-                guard after.hasPrefix(":"), let parsed = Nameserver.port(after.dropFirst()) else {
-                    throw .malformed(text)
-                }
-                port = parsed
-            }
-            guard host.contains(":") else { throw .malformed(text) }
-        } else if host.filter({ $0 == ":" }).count == 1 {
-            let colon = host.firstIndex(of: ":")!
-            guard let parsed = Nameserver.port(host[host.index(after: colon)...]) else { throw .malformed(text) }
-            port = parsed
-            host = host[..<colon]
+        let parsed: HostAndPort
+        do {
+            parsed = try HostAndPort(parsing: Substring(text), bareIPv6: true)
+        } catch {
+            throw .malformed(text)
         }
-        guard let address = IPAddress(host) else { throw .malformed(text) }
-        if let reason = Nameserver.notUnicast(address) { throw .notADestination(text, reason: reason) }
+        if let reason = Nameserver.notUnicast(parsed.address) { throw .notADestination(text, reason: reason) }
         // Not `self.init(address:port:)`: a delegating initializer with typed throws crashes at run time (Swift 6.3.1).
-        self.address = address
-        self.port = port
+        address = parsed.address
+        port = parsed.port ?? 53
     }
 
     /// Why queries cannot be sent to `address`, or nil for a unicast address. The kernel would accept most of these:
@@ -69,11 +55,6 @@ public struct Nameserver: Hashable, Sendable, CustomStringConvertible {
             }
         }
         return nil
-    }
-
-    private static func port(_ text: Substring) -> UInt16? {
-        guard let value = plainNumber(String(text)), let port = UInt16(exactly: value), port > 0 else { return nil }
-        return port
     }
 
     public var description: String {
