@@ -104,7 +104,7 @@ public final class Daemon {
     /// next watchdog ping: the ping comes from the loop itself, so it goes on during long runs (the loop waits for
     /// events then) and stops when the loop or the process is stuck.
     func loop() async -> Int32 {
-        logger.info("rdnscheck started: \(Daemon.addresses(configuration.targets.count)) every "
+        logger.info("rdnscheck started: \(Daemon.addresses(configuration)) every "
                     + "\(configuration.intervalSeconds)s")
         notifier.send("READY=1\nSTATUS=first run in progress")
 
@@ -207,12 +207,16 @@ public final class Daemon {
             return false
         }
         checkRun.reconfigure(candidate)
-        logger.info("SIGHUP: configuration reloaded: \(Daemon.addresses(candidate.targets.count)) every "
+        logger.info("SIGHUP: configuration reloaded: \(Daemon.addresses(candidate)) every "
                     + "\(candidate.intervalSeconds)s")
         return true
     }
 
-    static func addresses(_ count: Int) -> String {
-        count == 1 ? "1 address" : "\(count) addresses"
+    /// `3 addresses`, and `and the addresses discover ec2 finds` when it is on.
+    static func addresses(_ configuration: Configuration) -> String {
+        let count = configuration.targets.count
+        let configured = count == 1 ? "1 address" : "\(count) addresses"
+        guard let discovery = configuration.discovery else { return configured }
+        return (count == 0 ? "" : configured + " and ") + "the addresses discover \(discovery.source.rawValue) finds"
     }
 }

@@ -1,4 +1,5 @@
 import RDNSCore
+import RDNSPOSIX
 import Testing
 
 @testable import RDNSDaemon
@@ -238,6 +239,21 @@ struct DaemonLoopTests {
         #expect(await test.stop() == Daemon.exitStopped)
     }
 
+    @Test("with discovery the start names it; a stop while the aws command runs stops that command")
+    func stopEndsTheAWSCommand() async throws {
+        let aws = HeldAWS()
+        let test = try DaemonUnderTest(hostSources: HostSources(discoverer: OneAddress(), aws: aws)) {
+            $0.discovery = Configuration.Discovery(source: .ec2)
+            $0.awsPTR = true
+        }
+        await test.transcript.wait(for: "log: rdnscheck started: 1 address and the addresses discover ec2 finds every "
+                                        + "300s")
+        await aws.waitUntilAsked()
+        #expect(!aws.stopped)
+        #expect(await test.stop() == Daemon.exitStopped)
+        #expect(aws.stopped)
+    }
+
     @Test("a stop in the middle of a run ends the loop at once, with STOPPING=1, the run not recorded")
     func stopMidRun() async throws {
         let test = try DaemonUnderTest()
@@ -259,5 +275,63 @@ struct DaemonLoopTests {
         resolver.answerAll()
         await test.transcript.wait(for: "notify: STATUS=0/1 addresses OK (1 critical)")
         #expect(await test.stop() == Daemon.exitStopped)
+    }
+}
+
+/// A discovery that finds one address.
+private struct OneAddress: AddressDiscoverer {
+    var source: DiscoverySource { .ec2 }
+
+    func discover() async throws(DiscoveryError) -> DiscoveredAddresses {
+        DiscoveredAddresses(source: .ec2, addresses: [IPAddress("192.0.2.20")!])
+    }
+}
+
+/// An `aws` command that answers only when stopped (then it fails, as a killed command does).
+private final class HeldAWS: AWSPTRSource {
+    private struct State {
+        var held: CheckedContinuation<Void, Never>?
+        var asked: CheckedContinuation<Void, Never>?
+        var wasAsked = false
+        var stopped = false
+    }
+
+    private let state = Locked(State())
+
+    var stopped: Bool { state.withLock { $0.stopped } }
+
+    func records(region: String?) async throws(AWSUnavailable) -> [IPAddress: AWSAddressRecord] {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let (asked, alreadyStopped) = state.withLock { state in
+                state.wasAsked = true
+                let asked = state.asked
+                state.asked = nil
+                if !state.stopped { state.held = continuation }
+                return (asked, state.stopped)
+            }
+            asked?.resume()
+            if alreadyStopped { continuation.resume() }
+        }
+        throw AWSUnavailable("stopped")
+    }
+
+    /// Returns once `records` was called.
+    func waitUntilAsked() async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state in
+                if !state.wasAsked { state.asked = continuation }
+                return state.wasAsked
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    func stopAll() {
+        let held = state.withLock { state in
+            state.stopped = true
+            defer { state.held = nil }
+            return state.held
+        }
+        held?.resume()
     }
 }

@@ -186,7 +186,7 @@ final class DaemonUnderTest {
     /// `configure` edits a configuration of one address (192.0.2.10) checked every 300 s; every resolver made
     /// reports `concurrencyReduction` and `nameserverNotice`.
     init(watchdogMicroseconds: UInt64? = nil, outcome: QueryOutcome = .reply(rcode: 3, answers: []),
-         concurrencyReduction: String? = nil, nameserverNotice: String? = nil,
+         concurrencyReduction: String? = nil, nameserverNotice: String? = nil, hostSources: HostSources = HostSources(),
          configure: (inout Configuration) throws -> Void = { _ in }) throws {
         var initial = Configuration()
         initial.targets = CheckTargets(CheckTarget(IPAddress("192.0.2.10")!))
@@ -204,7 +204,7 @@ final class DaemonUnderTest {
             },
             logger: Logger(journal: false, write: { transcript.append("log: " + $0.dropLast()) }),
             notifier: RecordingNotifier(transcript: transcript, watchdogMicroseconds: watchdogMicroseconds),
-            clock: clock)
+            clock: clock, makeHostSources: { _ in hostSources })
         guard case .success(let daemon) = Daemon.start(loadConfiguration: { configuration.withLock { $0 } },
                                                        parts: parts) else {
             throw DaemonTestError()
