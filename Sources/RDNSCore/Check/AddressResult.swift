@@ -58,7 +58,12 @@ public struct AddressResult: Sendable, Equatable {
     /// Where the address came from: a `check` line, the command line, or a discovery.
     public var source: TargetSource = .config
     /// AWS's record of the address's PTR, when `aws-ptr on` read one for it.
-    public var aws: AWSAddressRecord? = nil
+    public var aws: AWSAddressRecord? {
+        get { awsRecord?.record }
+        set { awsRecord = newValue.map(AWSRecordBox.init) }
+    }
+    /// Boxed: a record is a hundred bytes or more, and a range of 65,536 addresses has none (8 bytes each instead).
+    private var awsRecord: AWSRecordBox? = nil
 
     public var address: IPAddress { target.address }
 
@@ -119,4 +124,15 @@ extension AddressResult {
     public static func andMore(_ count: Int) -> String {
         count > 0 ? " … and \(PlainFormat.grouped(count)) more" : ""
     }
+}
+
+/// AWS's record of one address's PTR, behind a reference (see `AddressResult.aws`).
+private final class AWSRecordBox: Sendable, Equatable {
+    let record: AWSAddressRecord
+
+    init(_ record: AWSAddressRecord) {
+        self.record = record
+    }
+
+    static func == (lhs: AWSRecordBox, rhs: AWSRecordBox) -> Bool { lhs.record == rhs.record }
 }
