@@ -19,6 +19,14 @@ func hostSources(for configuration: Configuration, environment: [String: String]
                        aws: configuration.awsPTR ? awsPTRSource(for: configuration, environment: environment) : nil)
 }
 
+/// The region to ask AWS in, as the runs choose it: `aws-region`, else with `discover ec2` the instance's (from the
+/// metadata service; nil when it cannot be asked, and the `aws` command then uses its own).
+func awsRegion(for configuration: Configuration, environment: [String: String]) async -> String? {
+    if let region = configuration.awsRegion { return region }
+    guard configuration.discovery?.source == .ec2 else { return nil }
+    return try? await EC2MetadataDiscoverer(environment: environment).discover().region
+}
+
 /// AWS's record of the account's Elastic IPs' PTRs, through the `aws` command (`aws-command`, else `aws` from the
 /// clean PATH). `environment` is this process's: the command gets `HOME` and every `AWS_*` variable from it.
 func awsPTRSource(for configuration: Configuration, environment: [String: String]) -> (any AWSPTRSource)? {

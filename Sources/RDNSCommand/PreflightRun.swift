@@ -22,9 +22,11 @@ enum PreflightRun {
         }
         defer { resolver.shutdown() }
 
-        let aws = configuration.awsPTR ? awsPTRSource(for: configuration, environment: environmentVariables()) : nil
+        let environment = environmentVariables()
+        let aws = configuration.awsPTR ? awsPTRSource(for: configuration, environment: environment) : nil
+        let region = aws == nil ? nil : await awsRegion(for: configuration, environment: environment)
         let report = await Preflight(resolver: resolver, policy: configuration.policy, aws: aws,
-                                     region: configuration.awsRegion).run(requests)
+                                     region: region).run(requests)
         Output.write(options.format == .json ? PreflightOutput.json(report) : PreflightOutput.text(report))
         return report.exitCode
     }

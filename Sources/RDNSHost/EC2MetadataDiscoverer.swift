@@ -69,10 +69,14 @@ struct MetadataSession: Sendable {
         }
         let regionPath = "/latest/meta-data/placement/region"
         let region = try lines(of: get(regionPath, token: token, notFound: nil), path: regionPath)
-        guard region.count == 1, Self.isRegionName(region[0]) else {
+        guard region.count == 1, (try? SettingValues.awsRegion(region[0])) != nil else {
             throw failure("GET \(regionPath): \(Self.quoted(region.joined(separator: " "))) is not a region name")
         }
-        return DiscoveredAddresses(source: .ec2, addresses: addresses, region: region[0])
+        do {
+            return try DiscoveredAddresses.checked(source: .ec2, addresses: addresses, region: region[0])
+        } catch {
+            throw failure(error.message)
+        }
     }
 
     private func token() throws(DiscoveryError) -> String {
@@ -158,9 +162,4 @@ struct MetadataSession: Sendable {
         "'\(HTTPResponseParser.printable(text.utf8.prefix(60)))'"
     }
 
-    /// `eu-west-1`, `us-gov-west-1`: lower-case letters, digits and hyphens.
-    static func isRegionName(_ text: String) -> Bool {
-        (1...32).contains(text.utf8.count)
-            && text.utf8.allSatisfy { isDecimalDigit($0) || ($0 >= 97 && $0 <= 122) || $0 == 45 }
-    }
 }

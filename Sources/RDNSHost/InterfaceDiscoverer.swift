@@ -28,6 +28,6 @@ public struct InterfaceDiscoverer: AddressDiscoverer {
                   let address = IPAddress(socketAddress: socketAddress), address.isGlobalUnicast else { continue }
             addresses.append(address)
         }
-        return DiscoveredAddresses(source: .interfaces, addresses: addresses)
+        return try DiscoveredAddresses.checked(source: .interfaces, addresses: addresses)
     }
 }

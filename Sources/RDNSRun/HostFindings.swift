@@ -34,6 +34,12 @@ public struct HostFindings: Sendable {
                                        "discover \(discoverer.source.rawValue) failed: \(error.message); \(fallback)"))
         }
         discovered = found
+        if let found, found.addresses.isEmpty, configuration.targets.isEmpty {
+            let what = discoverer.source == .ec2 ? "no public IPv4 or IPv6 address on this instance's interfaces"
+                : "no global unicast address on this host's interfaces"
+            problems.append(RunProblem(.nothingToCheck, .unknown,
+                                       "discover \(discoverer.source.rawValue) found \(what), and there is no check line"))
+        }
         let used = found ?? last
         region = used?.region
         discovery = DiscoveryOutcome(source: discoverer.source, addresses: used?.addresses ?? [], ok: found != nil)

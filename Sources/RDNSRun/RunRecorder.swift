@@ -133,8 +133,12 @@ public final class RunRecorder {
             // An address configured by a `check` line as well is checked on whether or not it is attached.
             let attached = appeared.contains(result.address) ? true
                 : disappeared.contains(result.address) ? false : nil
-            let drift = Drift(address: result.address, previous: previous, next: next)
-                ?? attached.map { Drift(address: result.address, attached: $0, status: result.status) }
+            let records = Drift(address: result.address, previous: previous, next: next)
+            let drift = attached.map { attached in
+                records?.attaching(attached)
+                    ?? Drift(address: result.address, attached: attached, status: result.status,
+                             stillChecked: !attached)
+            } ?? records
             if let drift {
                 drifts[result.address] = drift
                 log(drift)
@@ -184,11 +188,16 @@ public final class RunRecorder {
 
     /// The discovered addresses that appeared and disappeared since the last discovery by the same source, and the
     /// new baseline kept. A first discovery (or one by another source) sets the baseline: nothing appears. A failed
-    /// discovery changes nothing.
+    /// discovery changes nothing, and neither does one a reload has since turned off or changed.
     private func attachmentChanges(_ host: HostFindings) -> (appeared: Set<IPAddress>, disappeared: Set<IPAddress>) {
-        guard let found = host.discovered else { return ([], []) }
-        defer { lastDiscovered = found }
-        guard let last = lastDiscovered, last.source == found.source else { return ([], []) }
+        guard let found = host.discovered, found.source == configuration.discovery?.source else { return ([], []) }
+        let last = lastDiscovered
+        lastDiscovered = found
+        guard let last, last.source == found.source else {
+            // Another source (a reload changed `discover`): the old one's addresses are forgotten, not detached.
+            if last != nil { states = states.filter { isChecked($0.key) } }
+            return ([], [])
+        }
         let now = Set(found.addresses)
         let before = Set(last.addresses)
         return (now.subtracting(before), before.subtracting(now))

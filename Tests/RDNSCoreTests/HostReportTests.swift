@@ -96,6 +96,17 @@ struct HostReportTests {
         #expect(lines[1] == "WARNING aws-unavailable: aws / broken")
     }
 
+    @Test("a run-level message quoting a server's control characters is escaped in text and nagios")
+    func hostileRunProblem() {
+        let report = okRun(problems: [RunProblem(.discoveryFailed, .warning, "answered 500 \u{9b}31m\u{1b}[2J\nline")])
+        let text = TextReport.render(report)
+        let nagios = NagiosReport.render(report)
+        for output in [text, nagios] {
+            #expect(!output.unicodeScalars.contains { $0 == "\u{9b}" || $0 == "\u{1b}" })
+            #expect(output.contains("answered 500 \\194\\15531m\\027[2J\\010line"))
+        }
+    }
+
     @Test("metrics: discovered addresses, discovery_ok and aws_ok have samples only when those are on")
     func metrics() {
         let on = MetricsTextfile.render(discoveredReport, finishedAt: 1, lastSuccessAt: nil)
@@ -135,6 +146,21 @@ struct AttachmentDriftTests {
         #expect(drift.description == "2001:db8::25: disappeared from this host; no longer checked")
     }
 
+    @Test("an address a check line lists too: a disappearance joins its records' drift and it stays checked")
+    func attachmentWithRecords() throws {
+        let address = IPAddress("203.0.113.25")!
+        let before = AddressState(status: .ok, ptrNames: ["mail.example.com"], forward: [:], temporaryFailures: 0,
+                                  since: 1, checkedAt: 1)
+        let after = AddressState(status: .critical, ptrNames: [], forward: [:], temporaryFailures: 0, since: 2,
+                                 checkedAt: 2)
+        let drift = try #require(Drift(address: address, previous: before, next: after)).attaching(false)
+        #expect(drift.changes.map(\.field) == [.ptrNames, .status, .attached])
+        #expect(drift.description == "203.0.113.25: disappeared from this host; status ok -> critical; "
+                    + "ptr_names [mail.example.com] -> []")
+        #expect(Drift(address: address, attached: false, status: .ok, stillChecked: true).description
+                    == "203.0.113.25: disappeared from this host")
+    }
+
     @Test("a delivery of an attachment round-trips through the state file")
     func deliveryRoundTrip() throws {
         let drift = Drift(address: IPAddress("198.51.100.7")!, attached: false, status: .ok)
@@ -163,12 +189,27 @@ struct DiscoveredStateTests {
         #expect(try StateFile.decodeContents(Array(none.utf8)).discovered == nil)
     }
 
+    @Test("whatever a discovery may hold is written and read back; more than a state file keeps is refused at once")
+    func discoveriesReadBack() throws {
+        let most = (0..<DiscoveredAddresses.maximumCount).map { IPAddress.v6(0x2001_0db8 << 96 | UInt128($0)) }
+        let discovered = try DiscoveredAddresses.checked(source: .interfaces, addresses: most)
+        let text = try StateFile.encode([:], discovered: discovered)
+        #expect(try StateFile.decodeContents(Array(text.utf8)).discovered == discovered)
+        #expect(throws: DiscoveryError("found 1025 addresses, more than the 1024 rdnscheck keeps from one discovery")) {
+            try DiscoveredAddresses.checked(source: .interfaces, addresses: most + [IPAddress("192.0.2.1")!])
+        }
+        #expect(throws: DiscoveryError(#"the region "us-east1" is not an AWS region's name"#)) {
+            try DiscoveredAddresses.checked(source: .ec2, addresses: [], region: "us-east1")
+        }
+    }
+
     @Test("a wrong discovered entry makes the file corrupt, naming what is wrong", arguments: [
         (#"{"source": "gce", "addresses": []}"#, #""discovered": "source" is not one of ec2, interfaces"#),
         (#"{"source": "ec2", "addresses": ["10.0.0.01"]}"#, #""discovered": "addresses" holds "10.0.0.01""#),
         (#"{"source": "ec2"}"#, #""discovered" has no "addresses""#),
         (#"{"source": "ec2", "addresses": [], "zone": "a"}"#, #""discovered" has an unknown key "zone""#),
-        (#"{"source": "ec2", "addresses": [], "region": "eu west"}"#, #""region" is not an AWS region name"#),
+        (#"{"source": "ec2", "addresses": [], "region": "eu west"}"#, #"the region "eu west" is not an AWS region's name"#),
+        (#"{"source": "ec2", "addresses": [], "region": "us-east1"}"#, #"the region "us-east1" is not an AWS region's name"#),
         (#"[]"#, #""discovered" is not a JSON object"#),
     ])
     func corrupt(value: String, message: String) {

@@ -121,4 +121,18 @@ struct SynthesizedAnswerTests {
         #expect(plain.flags == [])
         #expect(plain.answers.map(\.ttl) == [86_400])
     }
+
+    @Test("the name of a pending AWS update answered by a made-up A record is undecided, not confirmed")
+    func pendingUpdateNameMadeUp() async {
+        let resolver = FakeResolver([
+            ("mail.example.com", .a, reply(resolvedMarks, record("mail.example.com", .a,
+                                                                 .address(IPAddress(hostAddress)!), ttl: 0))),
+        ])
+        let target = CheckTarget(IPAddress(hostAddress)!)
+        let result = AddressResult(target: target, status: .critical, ptrNames: [], forward: [],
+                                   problems: [Problem(.noPTR, .critical, "no PTR record")], temporaryFailures: 0)
+        #expect(await AWSPTRAssessment.check(name("mail.example.com"), for: result, using: resolver)
+                    == .undecided("its A answer was made up by the local resolver (TTL 0, AA and AD)"))
+    }
+
 }

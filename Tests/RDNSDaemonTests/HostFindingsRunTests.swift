@@ -124,6 +124,39 @@ struct HostFindingsRunTests {
         #expect(saved.states.keys.map(\.description) == ["203.0.113.26"], "the one that left is forgotten")
     }
 
+    @Test("discovery by another source (discover changed) sets a new baseline: the old addresses are forgotten")
+    func anotherSource() async throws {
+        var configuration = try configuration()
+        let runner = InstantRunner { _ in .delivered }
+        _ = await run(configuration, HostSources(discoverer: ScriptedDiscoverer([.success(["203.0.113.25"])])),
+                      runner: runner)
+        configuration.discovery = Configuration.Discovery(source: .interfaces)
+        let other = ScriptedDiscoverer([.success(["198.51.100.7"])], source: .interfaces, region: nil)
+        let recorded = await run(configuration, HostSources(discoverer: other), runner: runner)
+        #expect(recorded.drifts.isEmpty && recorded.report.detached.isEmpty)
+        #expect(runner.delivered.isEmpty)
+        let saved = try StateFile.decodeContents(Array(try Data(contentsOf: URL(fileURLWithPath:
+                                                                                    configuration.statePath!))))
+        #expect(saved.discovered == DiscoveredAddresses(source: .interfaces, addresses: [IPAddress("198.51.100.7")!]))
+        #expect(saved.states.keys.map(\.description) == ["198.51.100.7"])
+    }
+
+    @Test("a run that began before a reload turned discover off leaves no discovered state behind")
+    func reloadTurnsDiscoveryOff() async throws {
+        var configuration = try configuration(checks: [("192.0.2.10", nil)])
+        let checkRun = CheckRun(configuration: configuration, logger: Logger(journal: false, write: { _ in }),
+                                keepsStateInMemory: true, deliveryRunner: InstantRunner { _ in .delivered })
+        let discoverer = ScriptedDiscoverer([.success(["203.0.113.25"])])
+        let checked = await checkRun.checks(with: NXDomainResolver(), host: HostSources(discoverer: discoverer))()
+        configuration.discovery = nil
+        checkRun.reconfigure(configuration)
+        _ = checkRun.record(checked)
+        let saved = try StateFile.decodeContents(Array(try Data(contentsOf: URL(fileURLWithPath:
+                                                                                    configuration.statePath!))))
+        #expect(saved.discovered == nil)
+        #expect(saved.states.keys.map(\.description) == ["192.0.2.10"])
+    }
+
     @Test("when discovery fails the run checks the addresses last discovered, says why, and is at least WARNING")
     func discoveryFails() async throws {
         let configuration = try configuration()
@@ -152,6 +185,16 @@ struct HostFindingsRunTests {
         #expect(recorded.report.results.isEmpty)
         #expect(recorded.report.status == .unknown)
         #expect(recorded.report.problems.first?.message.hasSuffix("no address was ever discovered") == true)
+    }
+
+    @Test("a discovery that finds nothing, without check lines, is UNKNOWN and says why")
+    func foundNothing() async throws {
+        let recorded = await run(try configuration(), HostSources(discoverer: ScriptedDiscoverer([.success([])])),
+                                 runner: InstantRunner { _ in .delivered })
+        #expect(recorded.report.status == .unknown)
+        #expect(recorded.report.problems == [RunProblem(
+            .nothingToCheck, .unknown,
+            "discover ec2 found no public IPv4 or IPv6 address on this instance's interfaces, and there is no check line")])
     }
 
     @Test("AWS's record is given to its address; the region is aws-region's, else the discovered one")

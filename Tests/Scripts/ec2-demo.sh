@@ -52,6 +52,7 @@ CONF
 
 echo "\$ AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:$imds_port/ rdnscheck --once -c $dir/rdnscheck.conf $*" >&2
 status=0
-env AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$imds_port/" HOME="$dir" \
+# A clean environment: the caller's AWS_PROFILE, AWS_REGION or keys must not steer the demo (or reach the stand-in).
+env -i PATH="$PATH" LANG="${LANG:-C.UTF-8}" HOME="$dir" AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$imds_port/" \
     "$rdnscheck" --once -c "$dir/rdnscheck.conf" --nameserver "127.0.0.1:$nsd_port" "$@" || status=$?
 exit "$status"

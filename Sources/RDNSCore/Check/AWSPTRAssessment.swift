@@ -66,6 +66,9 @@ public enum AWSPTRAssessment {
         let type = RecordType.forward(for: address)
         let lookup = await ChainedLookup.resolve(name, type: type, using: resolver)
         switch lookup.outcome {
+        case .records where lookup.isSynthesized:
+            // Made up by the local resolver (systemd-resolved): it says nothing about the name's real records.
+            return .undecided("its \(type) answer was made up by the local resolver (TTL 0, AA and AD)")
         case .records(let records):
             let found = Array(Set(records.compactMap { if case .address(let a) = $0 { a } else { nil } })).sorted()
             let answer = ForwardAnswer(name: name, addresses: found, checked: address)
@@ -109,8 +112,9 @@ public enum AWSPTRAssessment {
         }
     }
 
-    /// What replacing the live PTR with `name`, a name that forward-confirms, cures.
-    private static func curedCodes(by name: DNSName, for result: AddressResult) -> Set<ProblemCode> {
+    /// What replacing the live PTR with `name`, a name that forward-confirms, cures: the one list, for the verdict
+    /// and for the fix lines (`FixAdvice`).
+    static func curedCodes(by name: DNSName, for result: AddressResult) -> Set<ProblemCode> {
         var cured: Set<ProblemCode> = [.noPTR, .forwardMismatch, .forwardNoAddress]
         if GenericNameDetector.reason(name, for: result.address) == nil { cured.insert(.genericPTR) }
         if result.target.expectedName == name { cured.insert(.expectedNameMismatch) }

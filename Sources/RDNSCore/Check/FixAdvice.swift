@@ -53,12 +53,7 @@ private struct Advisor {
             id.hasPrefix("eipalloc-") && id.count > 9 && id.count <= 64
                 && id.dropFirst(9).utf8.allSatisfy { hexDigitValue($0) != nil } ? id : nil
         }
-        self.region = region.flatMap { region in
-            let lowercase = UInt8(ascii: "a")...UInt8(ascii: "z")
-            return !region.isEmpty && region.count <= 32 && region.utf8.allSatisfy { byte in
-                lowercase.contains(byte) || isDecimalDigit(byte) || byte == UInt8(ascii: "-")
-            } ? region : nil
-        }
+        self.region = region.flatMap { (try? SettingValues.awsRegion($0)) != nil ? $0 : nil }
         confirming = result.forward.filter { $0.addresses.contains(result.address) }.map(\.name)
     }
 
@@ -127,12 +122,13 @@ private struct Advisor {
         }
     }
 
-    /// While AWS applies an update to a name that forward-confirms (`ptr-update-pending` at WARNING), the problems
-    /// the update will cure, lowered to WARNING meanwhile, need nothing but time.
+    /// The problems a pending PTR update will cure (`AWSPTRAssessment`'s list) get no fix of their own: while its name
+    /// forward-confirms they need nothing but time, and when it does not, the update's own fix (the A record it
+    /// needs) is the cure. Another fix would ask for a second, different update.
     private func curedByPendingUpdate(_ problem: Problem) -> Bool {
-        let cured: [ProblemCode] = [.noPTR, .genericPTR, .expectedNameMismatch, .forwardMismatch]
-        return cured.contains(problem.code) && problem.severity < .critical
-            && result.problems.contains { $0.code == .ptrUpdatePending && $0.severity < .critical }
+        guard problem.code != .ptrUpdatePending, let update = result.aws?.update, update.isPending,
+              let name = update.value else { return false }
+        return AWSPTRAssessment.curedCodes(by: name, for: result).contains(problem.code)
     }
 
     /// The PTR name a problem of one name is about. The check's details for one name say `PTR NAME ` (with NAME as

@@ -105,6 +105,8 @@ public struct RunProblem: Hashable, Sendable {
         case discoveryFailed = "discovery-failed"
         /// `aws-ptr on` could not read AWS's records: the verdicts stand on DNS alone.
         case awsUnavailable = "aws-unavailable"
+        /// Discovery found no address and there is no `check` line: nothing was checked (UNKNOWN).
+        case nothingToCheck = "nothing-to-check"
     }
 
     public let code: Code

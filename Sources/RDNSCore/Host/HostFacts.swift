@@ -43,6 +43,22 @@ public struct DiscoveredAddresses: Sendable, Equatable {
         self.addresses = Array(Set(addresses)).sorted()
         self.region = region
     }
+
+    /// What a discoverer found, held to what a state file keeps and reads back: at most `maximumCount` addresses, and
+    /// a region that is an AWS region's name (`SettingValues.awsRegion`). The one check, for every discoverer and
+    /// the state file's reader alike, so that a discovery written is always read back.
+    public static func checked(source: DiscoverySource, addresses: [IPAddress], region: String? = nil)
+        throws(DiscoveryError) -> DiscoveredAddresses {
+        let discovered = DiscoveredAddresses(source: source, addresses: addresses, region: region)
+        guard discovered.addresses.count <= maximumCount else {
+            throw DiscoveryError("found \(discovered.addresses.count) addresses, more than the \(maximumCount) rdnscheck "
+                                 + "keeps from one discovery")
+        }
+        if let region, (try? SettingValues.awsRegion(region)) == nil {
+            throw DiscoveryError("the region \(Escaping.jsonExcerpt(region)) is not an AWS region's name")
+        }
+        return discovered
+    }
 }
 
 /// Why a discovery found nothing usable: one line for the log and the `discovery-failed` problem

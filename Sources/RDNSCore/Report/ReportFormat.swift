@@ -86,7 +86,8 @@ public enum TextReport {
         }
         for drift in report.detached { output.append("changed: \(drift.description)\n") }
         for problem in report.problems {
-            output.append("\(problem.severity): \(problem.code.rawValue): \(problem.message)\n")
+            // Escaped: the message quotes what a metadata service or the aws command said.
+            output.append("\(problem.severity): \(problem.code.rawValue): \(Escaping.oneLine(problem.message))\n")
         }
         let seconds = PlainFormat.decimal(report.durationSeconds, places: 3)
         output.append("\(report.status): \(report.summary) in \(seconds)s\n")
@@ -130,9 +131,11 @@ public enum NagiosReport {
         let perfdata = Status.allCases.map { "\($0.word)=\(report.count($0));;;0;\(total)" }.joined(separator: " ")
             + " time=\(PlainFormat.decimal(report.durationSeconds, places: 3))s;;;0"
         let runProblems = report.problems.map { "; \($0.code.rawValue)" }.joined()
-        var output = Escaping.withoutPipes("RDNS \(report.status) - \(report.summary)\(runProblems)") + " | \(perfdata)\n"
+        var output = Escaping.withoutPipes("RDNS \(report.status) - \(report.summary)\(runProblems)")
+            + " | \(perfdata)\n"
         for problem in report.problems {
-            output += Escaping.withoutPipes("\(problem.severity) \(problem.code.rawValue): \(problem.message)") + "\n"
+            output += Escaping.withoutPipes("\(problem.severity) \(problem.code.rawValue): "
+                                            + Escaping.oneLine(problem.message)) + "\n"
         }
         for result in report.results where result.status != .ok {
             let problems = result.problems.map { "\($0.code.rawValue): \($0.detail)" }.joined(separator: "; ")

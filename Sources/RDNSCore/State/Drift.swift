@@ -50,7 +50,7 @@ public struct Drift: Equatable, Sendable, CustomStringConvertible {
     public let oldStatus: Status
     public let newStatus: Status
     /// Never empty; in the order ptr_names, forward, status, attached.
-    public let changes: [Change]
+    public private(set) var changes: [Change]
 
     /// The drift from `previous` to `next`; nil when there is no previous state or nothing drifted.
     public init?(address: IPAddress, previous: AddressState?, next: AddressState) {
@@ -64,14 +64,28 @@ public struct Drift: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// A discovered address that appeared on the host (`attached` true: it is checked from now on, and `status` is
-    /// its first result's) or disappeared (false: no longer checked; `status` is its last). Its records are not
-    /// compared: an address that appears has no baseline, and one that disappears has no new result.
-    public init(address: IPAddress, attached: Bool, status: Status) {
+    /// its first result's) or disappeared (false: no longer checked unless a `check` line lists it, `stillChecked`;
+    /// `status` is its last). Its records are not compared: an address that appears has no baseline, and one that
+    /// disappears has no new result.
+    public init(address: IPAddress, attached: Bool, status: Status, stillChecked: Bool = false) {
         self.address = address
         oldStatus = status
         newStatus = status
         changes = [Change(field: .attached, old: .bool(!attached), new: .bool(attached))]
+        self.stillChecked = stillChecked
     }
+
+    /// This drift of records, for an address that also appeared on the host or disappeared from it in the same run
+    /// (one a `check` line lists too, so it has a baseline and a result).
+    public func attaching(_ attached: Bool) -> Drift {
+        var drift = self
+        drift.changes.append(Change(field: .attached, old: .bool(!attached), new: .bool(attached)))
+        drift.stillChecked = true
+        return drift
+    }
+
+    /// An address that disappeared from the host and is still checked: a `check` line lists it.
+    public private(set) var stillChecked = false
 
     /// Whether this drift is an address appearing (true) or disappearing (false); nil for a change of records.
     public var attachment: Bool? {
@@ -114,11 +128,12 @@ public struct Drift: Equatable, Sendable, CustomStringConvertible {
     /// Forward answers print as `{mx.example.com: [198.51.100.9]}`.
     /// An attachment reads `192.0.2.10: appeared on this host (status warning)` or `… disappeared from this host`.
     public var description: String {
-        if let attached = attachment {
-            return "\(address): " + (attached ? "appeared on this host (status \(newStatus.word))"
-                                              : "disappeared from this host; no longer checked")
-        }
         var parts: [String] = []
+        switch attachment {
+        case true?: parts.append("appeared on this host" + (changes.count == 1 ? " (status \(newStatus.word))" : ""))
+        case false?: parts.append("disappeared from this host" + (stillChecked ? "" : "; no longer checked"))
+        case nil: break
+        }
         for field in [Change.Field.status, .ptrNames, .forward] {
             guard let change = changes.first(where: { $0.field == field }) else { continue }
             parts.append("\(field.rawValue) \(Drift.logText(change.old)) -> \(Drift.logText(change.new))")

@@ -235,17 +235,17 @@ public enum StateFile {
             throw StateFileError("\(place): \"source\" is not one of ec2, interfaces")
         }
         let addresses = try self.addresses(fields[Key.addresses]!, "\(place): \"addresses\"")
-        guard addresses.count <= DiscoveredAddresses.maximumCount else {
-            throw StateFileError("\(place): more than \(DiscoveredAddresses.maximumCount) addresses")
-        }
         var region: String? = nil
         if let value = fields[Key.region] {
-            guard case .string(let text) = value, (try? SettingValues.awsRegion(text)) != nil else {
-                throw StateFileError("\(place): \"region\" is not an AWS region name")
-            }
+            guard case .string(let text) = value else { throw StateFileError("\(place): \"region\" is not a string") }
             region = text
         }
-        return DiscoveredAddresses(source: source, addresses: addresses.compactMap { IPAddress($0) }, region: region)
+        do {
+            return try DiscoveredAddresses.checked(source: source, addresses: addresses.compactMap { IPAddress($0) },
+                                                   region: region)
+        } catch {
+            throw StateFileError("\(place): \(error.message)")
+        }
     }
 
     private static func decodeUndelivered(_ value: JSONValue) throws(StateFileError) -> [IPAddress: Delivery] {
