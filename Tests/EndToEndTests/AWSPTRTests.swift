@@ -87,4 +87,32 @@ struct AWSPTRTests {
         #expect(problems.first?["message"]?.contains("exited with status 253: Unable to locate credentials") == true)
         #expect((json["results"] as? [[String: Any]])?.first?["status"] as? String == "ok")
     }
+
+    @Test("--preflight with aws-ptr on: the instance's region, an Elastic IP's command, an address that is not one")
+    func preflight() async throws {
+        let port = try await NSDServer.standard().port
+        let scenarios = repositoryRoot + "/Tests/Stubs/scenarios/"
+        let metadata = try MetadataStub(scenario: try String(contentsOfFile: scenarios + "instance.json",
+                                                             encoding: .utf8))
+        let ec2 = try EC2APIStub.start(scenario: try String(contentsOfFile: scenarios + "elastic-ips.json",
+                                                            encoding: .utf8))
+        defer { ec2.stop() }
+        let directory = NSTemporaryDirectory() + "rdnscheck-preflight-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try writeShellScript("exec \(awsCLI) --endpoint-url \(ec2.endpoint) \"$@\"\n", to: directory + "/aws")
+        let config = try temporaryFile("discover ec2\naws-ptr on\naws-command \(directory)/aws\n")
+        let environment = ["PATH": "/usr/bin:/bin", "HOME": directory,
+                           "AWS_EC2_METADATA_SERVICE_ENDPOINT": metadata.endpoint + "/"]
+        let result = try await rdnscheck(["--preflight", "-c", config, "--nameserver", "127.0.0.1:\(port)",
+                                          "203.0.113.28=mail28.example.test", "198.51.100.32=r32.example.test"],
+                                         environment: environment)
+        #expect(result.exitStatus == 2, "\(result.stdoutText)\(result.stderrText)")
+        let lines = result.stdoutText.lines
+        #expect(lines.contains("  run: aws ec2 modify-address-attribute --allocation-id eipalloc-0a1b2c3d4e5f60028 "
+                               + "--domain-name mail28.example.test --region us-east-1"))
+        #expect(lines.contains { $0.hasPrefix("NOT READY  198.51.100.32=r32.example.test") && $0.contains(
+            "not-elastic-ip: 198.51.100.32: not an Elastic IP of this AWS account in us-east-1") })
+        #expect(metadata.requests.contains { $0.hasPrefix("GET /latest/meta-data/placement/region 200") })
+    }
+
 }

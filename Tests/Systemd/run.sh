@@ -304,6 +304,7 @@ chmod 755 "$MERGED$STUBS/aws"
 mkdir -p "$MERGED/etc/rdnscheck"
 printf 'discover ec2\naws-ptr on\naws-command %s/aws\ntimeout 2s\nnameserver 127.0.0.1:%s\n' \
     "$STUBS" "$NSD_PORT" >"$MERGED/etc/rdnscheck/ec2.conf"
+printf 'discover interfaces\ntimeout 2s\nnameserver 127.0.0.1:%s\n' "$NSD_PORT" >"$MERGED/etc/rdnscheck/interfaces.conf"
 
 # An operator's configuration that `make install` must keep: the test configuration itself.
 mkdir -p "$MERGED/etc/rdnscheck"
@@ -733,6 +734,15 @@ check_ec2_in_unit() {
     C systemctl stop imds-stub ec2-api-stub 2>/dev/null
     return $ok
 }
+# discover interfaces in the sandbox: getifaddrs needs AF_NETLINK, which the units allow. The container's one global
+# address is $OWN_ADDRESS (check_resolved_setup put it there), without a PTR.
+check_interfaces_in_unit() {
+    once_unit interfaces-test "$(printf '[Service]\n%s\n%s' "ExecStart=" \
+        "ExecStart=/usr/local/bin/rdnscheck --once -c /etc/rdnscheck/interfaces.conf")"
+    grep -q "discovery-failed" <<<"$UNIT_LOG" && { WHY="discovery-failed"; return 1; }
+    grep -q "^<6> CRITICAL  $OWN_ADDRESS .*no-ptr" <<<"$UNIT_LOG" || { WHY="$OWN_ADDRESS not checked"; return 1; }
+    [[ $UNIT_STATUS == 2 ]] || { WHY="exit $UNIT_STATUS, not 2"; return 1; }
+}
 check_verify_inside() {
     local out rc
     out=$(C systemd-analyze verify --man=no rdnscheck.service rdnscheck-once.service rdnscheck.timer 2>&1)
@@ -1015,6 +1025,7 @@ check check_resolved_in_unit "in the sandboxed rdnscheck-once.service too, with 
 check check_verify_inside "systemd-analyze verify of the installed units inside the container"
 phase "EC2: discovery and AWS's records in the sandbox"
 check check_ec2_in_unit "in the sandboxed unit, discover ec2 and aws-ptr on work with the instance role"
+check check_interfaces_in_unit "in the sandboxed unit, discover interfaces finds the container's global address"
 
 phase "daemon: start, status, reload"
 check check_start_ready "systemctl start: active only after READY=1 (Type=notify)"
