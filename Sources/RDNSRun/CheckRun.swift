@@ -1,6 +1,10 @@
 import RDNSPOSIX
 import RDNSCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The checks of one run, done: the results in target order, when the run began and how long it took, and what
 /// the run learnt about the host.
 public struct CheckedRun: Sendable {
@@ -85,17 +89,28 @@ public final class CheckRun {
     ///
     /// Once the checks are done, `stopSignals` (SIGTERM, SIGINT) stop the on-change programs instead of the
     /// process: their process groups are killed, what they did not deliver is saved in the state file as owed (by
-    /// this thread, the state file's only writer), and the signal is returned. During the checks the signals keep
-    /// their default action: nothing has been written yet, and nothing is lost.
+    /// this thread, the state file's only writer), and the signal is returned. During the checks the signals end
+    /// the process as by default (nothing has been written yet, and nothing is lost), once the `aws` command, which
+    /// runs in a process group of its own and would outlive it, is stopped.
     public func once(with resolver: any DNSResolver, host: HostSources = HostSources(), progress: CheckProgress? = nil,
                      stopSignals: [Int32] = []) async -> (recorded: RunRecorder.Recorded, stoppedBy: Int32?) {
-        let checked = await checks(with: resolver, host: host, progress: progress)()
         let received = ReceivedSignal()
+        let checksDone = Locked(false)
         let stopDeliveries = recorder.stopDeliveries
+        let aws = host.aws
         let sources = stopSignals.isEmpty ? nil : SignalSources(stopSignals) { signalNumber in
+            guard checksDone.withLock({ $0 }) else {
+                aws?.stopAll()
+                signal(signalNumber, SIG_DFL)
+                // To the process: this thread (libdispatch's) blocks signals.
+                kill(getpid(), signalNumber)
+                return
+            }
             received.note(signalNumber)
             stopDeliveries()
         }
+        let checked = await checks(with: resolver, host: host, progress: progress)()
+        checksDone.withLock { $0 = true }
         var recorded = record(checked)
         if !recorder.finishPendingWork() { recorded.writeFailed = true }
         withExtendedLifetime(sources) {}

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 import TestSupport
 
@@ -113,6 +114,34 @@ struct AWSPTRTests {
         #expect(lines.contains { $0.hasPrefix("NOT READY  198.51.100.32=r32.example.test") && $0.contains(
             "not-elastic-ip: 198.51.100.32: not an Elastic IP of this AWS account in us-east-1") })
         #expect(metadata.requests.contains { $0.hasPrefix("GET /latest/meta-data/placement/region 200") })
+    }
+
+
+    @Test("SIGTERM during the checks ends --once at once, and the aws command it started with it",
+          .timeLimit(.minutes(1)))
+    func signalDuringTheChecks() async throws {
+        let directory = NSTemporaryDirectory() + "rdnscheck-awsterm-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let started = directory + "/started"
+        // An aws command that never answers (as awscli against a silent endpoint, for 3 minutes).
+        try writeShellScript("echo $$ > \(started)\nexec sleep 60\n", to: directory + "/aws")
+        let config = try temporaryFile("aws-ptr on\naws-command \(directory)/aws\ncheck 192.0.2.10\n")
+        let port = try await NSDServer.standard().port
+        let once = try DaemonProcess(["--once", "-c", config, "--nameserver", "127.0.0.1:\(port)"])
+        let deadline = Date().addingTimeInterval(20)
+        while (try? String(contentsOfFile: started, encoding: .utf8)) == nil && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let line = try String(contentsOfFile: started, encoding: .utf8)
+        let command = try #require(pid_t(line.trimmingCharacters(in: .whitespacesAndNewlines)))
+        once.signal(SIGTERM)
+        _ = await once.waitForExit(timeout: 10)
+        #expect(!once.process.isRunning)
+        #expect(once.process.terminationReason == .uncaughtSignal && once.process.terminationStatus == SIGTERM,
+                "killed by the signal, as by default: \(once.log)")
+        let gone = Date().addingTimeInterval(10)
+        while kill(command, 0) == 0 && Date() < gone { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(kill(command, 0) == -1 && errno == ESRCH, "the aws command \(command) is gone")
     }
 
 }
