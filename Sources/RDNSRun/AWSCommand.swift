@@ -126,7 +126,6 @@ public struct AWSCommand: AWSPTRSource {
             return "it printed nothing on standard error"
         }
         let line = String(found.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-        let shown = Escaping.oneLine(String(line.prefix(errorLineLimit)))
-        return line.count > errorLineLimit ? shown + "…" : shown
+        return Escaping.excerpt(line, limit: errorLineLimit)
     }
 }
