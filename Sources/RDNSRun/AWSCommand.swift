@@ -103,7 +103,8 @@ public struct AWSCommand: AWSPTRSource {
         case .signalled(let number):
             throw AWSUnavailable("\(subject) was killed by signal \(number)")
         case .timedOut:
-            throw AWSUnavailable("\(subject) was stopped after \(child.timeLimitText), its time limit")
+            let limit = PlainFormat.seconds(child.timeLimitSeconds)
+            throw AWSUnavailable("\(subject) was stopped after \(limit), its time limit")
         case .outputRefused:
             throw AWSUnavailable("\(subject) printed more than \(AWSCommand.outputLimit >> 20) MiB")
         case .unknown(let reason):
