@@ -157,9 +157,9 @@ struct MetadataSession: Sendable {
         return String(mac)
     }
 
-    /// A line of the service's answer in quotes for a message, at most 60 bytes of it, unprintable bytes as `\xNN`.
+    /// A line of the service's answer in quotes for a message: at most 60 characters of it, escaped to one line.
     private static func quoted(_ text: String) -> String {
-        "'\(HTTPResponseParser.printable(text.utf8.prefix(60)))'"
+        "'" + Escaping.excerpt(text, limit: 60) + "'"
     }
 
 }

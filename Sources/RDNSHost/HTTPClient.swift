@@ -113,7 +113,9 @@ public struct HTTPClient: Sendable {
                       doing activity: String) throws(HTTPError) {
         while true {
             let left = deadline - monotonicSeconds()
-            guard left > 0 else { throw HTTPError(.timeout, "no answer within \(secondsText(timeout)) (\(activity))") }
+            guard left > 0 else {
+                throw HTTPError(.timeout, "no answer within \(PlainFormat.seconds(timeout)) (\(activity))")
+            }
             var poller = pollfd(fd: socket, events: events, revents: 0)
             let ready = poll(&poller, 1, Int32((left * 1000).rounded(.up)))
             if ready > 0 { return }
@@ -122,9 +124,4 @@ public struct HTTPClient: Sendable {
             }
         }
     }
-}
-
-/// `1s`, `1.5s`: a timeout as the messages give it.
-func secondsText(_ value: Double) -> String {
-    value == value.rounded() ? "\(Int(value))s" : "\(value)s"
 }

@@ -33,8 +33,11 @@ public struct HTTPResponse: Sendable, Equatable {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 
-    /// `200 OK`, for messages.
-    public var statusText: String { reason.isEmpty ? String(status) : "\(status) \(reason)" }
+    /// `200 OK`, for messages: the reason phrase is the server's text (obs-text, a C1 control, is allowed in it),
+    /// so it is shown as every server text is.
+    public var statusText: String {
+        reason.isEmpty ? String(status) : "\(status) \(HTTPResponseParser.shown(reason.utf8, limit: 80))"
+    }
 }
 
 /// The most a response may hold; beyond it the response is an error, not truncated.

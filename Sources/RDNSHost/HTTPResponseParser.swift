@@ -42,7 +42,7 @@ enum HTTPResponseParser {
     private static func checkStart(_ bytes: [UInt8]) throws(HTTPError) {
         let prefix = Array("HTTP/1.".utf8)
         guard bytes.prefix(prefix.count).elementsEqual(prefix.prefix(bytes.count)) else {
-            throw malformed("it does not start with 'HTTP/1.' but with '\(printable(bytes.prefix(24)))'")
+            throw malformed("it does not start with 'HTTP/1.' but with '\(shown(bytes, limit: 24))'")
         }
         guard let lineFeed = bytes.firstIndex(of: 10) else { return }
         guard lineFeed > 0, bytes[lineFeed - 1] == 13 else { throw malformed("a line ends in LF without CR") }
@@ -51,7 +51,7 @@ enum HTTPResponseParser {
 
     private static func statusLine(_ line: ArraySlice<UInt8>) throws(HTTPError) -> (Int, String) {
         let text = Array(line)
-        func bad() -> HTTPError { malformed("bad status line '\(printable(line.prefix(80)))'") }
+        func bad() -> HTTPError { malformed("bad status line '\(shown(line, limit: 80))'") }
         guard text.count >= 13, text.starts(with: Array("HTTP/1.".utf8)), text[7] == 48 || text[7] == 49,
               text[8] == 32, text[9...11].allSatisfy(isDecimalDigit), text[12] == 32 else { throw bad() }
         let status = text[9...11].reduce(0) { $0 * 10 + Int($1 - 48) }
@@ -84,15 +84,15 @@ enum HTTPResponseParser {
 
     private static func header(_ line: ArraySlice<UInt8>) throws(HTTPError) -> HTTPHeader {
         guard let first = line.first, first != 32 && first != 9 else {
-            throw malformed("a folded header line '\(printable(line.prefix(80)))'")
+            throw malformed("a folded header line '\(shown(line, limit: 80))'")
         }
         guard let colon = line.firstIndex(of: 58), colon > line.startIndex,
               line[..<colon].allSatisfy(isTokenByte) else {
-            throw malformed("bad header line '\(printable(line.prefix(80)))'")
+            throw malformed("bad header line '\(shown(line, limit: 80))'")
         }
         let value = line[(colon + 1)...].drop { $0 == 32 || $0 == 9 }.reversed().drop { $0 == 32 || $0 == 9 }
         guard value.allSatisfy(isFieldByte) else {
-            throw malformed("a control character in header '\(printable(line[..<colon]))'")
+            throw malformed("a control character in header '\(shown(line[..<colon], limit: 80))'")
         }
         return HTTPHeader(String(decoding: line[..<colon], as: UTF8.self),
                           String(decoding: value.reversed(), as: UTF8.self))
@@ -112,14 +112,14 @@ enum HTTPResponseParser {
             throw malformed("neither Content-Length nor chunked encoding: the end of the body is unknown")
         case (0, 1):
             guard encodings[0].lowercased() == "chunked" else {
-                throw malformed("Transfer-Encoding '\(encodings[0])' (only chunked is accepted)")
+                throw malformed("Transfer-Encoding '\(shown(encodings[0].utf8, limit: 80))' (only chunked is accepted)")
             }
             return try ChunkedBody.decode(body, limits: limits, atEnd: atEnd)
         case (1, 0):
             let text = lengths[0]
             guard (1...18).contains(text.utf8.count), text.utf8.allSatisfy(isDecimalDigit),
                   let length = Int(text) else {
-                throw malformed("Content-Length '\(text)' is not a number")
+                throw malformed("Content-Length '\(shown(text.utf8, limit: 80))' is not a number")
             }
             guard length <= limits.body else {
                 throw malformed("a body of \(length) bytes, more than the limit of \(limits.body)")
@@ -148,14 +148,10 @@ enum HTTPResponseParser {
         return nil
     }
 
-    /// Text of a server's bytes fit for a one-line message: printable ASCII kept, anything else as `\xNN`.
-    static func printable(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { $0 >= 32 && $0 < 127 ? String(UnicodeScalar($0)) : "\\x" + hex($0) }.joined()
-    }
-
-    private static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789abcdef")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
+    /// A server's bytes for a one-line message: at most `limit` characters of them, escaped as every error line
+    /// is (`Escaping.oneLine`; bytes that are not UTF-8 read as U+FFFD).
+    static func shown(_ bytes: some Sequence<UInt8>, limit: Int) -> String {
+        Escaping.excerpt(String(decoding: Array(bytes), as: UTF8.self), limit: limit)
     }
 
     /// tchar of RFC 9110 5.6.2.
@@ -227,7 +223,7 @@ enum ChunkedBody {
         let extensions = line[digits.endIndex...]
         guard (1...8).contains(digits.count), extensions.isEmpty || extensions.first == 59,
               extensions.allSatisfy(HTTPResponseParser.isFieldByte) else {
-            throw malformed("bad chunk-size line '\(HTTPResponseParser.printable(line.prefix(40)))'")
+            throw malformed("bad chunk-size line '\(HTTPResponseParser.shown(line, limit: 40))'")
         }
         return digits.reduce(0) { $0 * 16 + Int(hexDigitValue($1)!) }
     }

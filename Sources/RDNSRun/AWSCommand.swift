@@ -103,7 +103,8 @@ public struct AWSCommand: AWSPTRSource {
         case .signalled(let number):
             throw AWSUnavailable("\(subject) was killed by signal \(number)")
         case .timedOut:
-            throw AWSUnavailable("\(subject) was stopped after \(child.timeLimitText), its time limit")
+            let limit = PlainFormat.seconds(child.timeLimitSeconds)
+            throw AWSUnavailable("\(subject) was stopped after \(limit), its time limit")
         case .outputRefused:
             throw AWSUnavailable("\(subject) printed more than \(AWSCommand.outputLimit >> 20) MiB")
         case .unknown(let reason):
@@ -126,7 +127,6 @@ public struct AWSCommand: AWSPTRSource {
             return "it printed nothing on standard error"
         }
         let line = String(found.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-        let shown = Escaping.oneLine(String(line.prefix(errorLineLimit)))
-        return line.count > errorLineLimit ? shown + "…" : shown
+        return Escaping.excerpt(line, limit: errorLineLimit)
     }
 }

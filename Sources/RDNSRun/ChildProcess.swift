@@ -47,12 +47,6 @@ struct ChildProcess {
     let environment: [String]
     let timeLimitSeconds: Double
 
-    /// The time limit as the messages give it: `30s`, `1.5s`.
-    var timeLimitText: String {
-        let whole = timeLimitSeconds.rounded() == timeLimitSeconds
-        return PlainFormat.decimal(timeLimitSeconds, places: whole ? 0 : 1) + "s"
-    }
-
     /// Runs the program to its end. `stdout` receives its standard output, and its standard error too unless
     /// `stderr` is given. Each reader's `finish` is called once the output is over.
     func run(in groups: ChildProcessGroups, stdout: any ChildOutput, stderr: (any ChildOutput)? = nil)

@@ -53,7 +53,7 @@ public struct Logger: Sendable {
     /// `$JOURNAL_STREAM` is `DEVICE:INODE` of the journal's stream; it is only ours if stderr is that stream
     /// (a child of a service may inherit the variable with stderr redirected elsewhere).
     public static func stderrIsJournal(
-        _ environment: String? = getenv("JOURNAL_STREAM").map { String(cString: $0) }
+        _ environment: String? = environmentVariables()["JOURNAL_STREAM"]
     ) -> Bool {
         guard let environment else { return false }
         let parts = environment.split(separator: ":")

@@ -59,7 +59,7 @@ public final class OnChangeRunner: DeliveryRunner {
         case .unknown(let reason):
             return .notDelivered(reason)
         case .timedOut:
-            return .notDelivered("was stopped after \(child.timeLimitText), its time limit")
+            return .notDelivered("was stopped after \(PlainFormat.seconds(child.timeLimitSeconds)), its time limit")
         case .signalled where groups.isStopping:
             return .notDelivered("was stopped: rdnscheck is stopping")
         case .signalled(let number):

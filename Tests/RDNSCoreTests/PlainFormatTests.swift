@@ -50,6 +50,14 @@ struct PlainFormatTests {
         #expect(PlainFormat.decimal(value, places: places) == text)
     }
 
+    @Test("seconds print to the millisecond with no trailing zero, whatever the locale", arguments: [
+        (1.0, "1s"), (30.0, "30s"), (0.5, "0.5s"), (1.5, "1.5s"), (0.25, "0.25s"), (0.001, "0.001s"),
+        (10.0, "10s"), (0.0, "0s"), (120.125, "120.125s"),
+    ])
+    func seconds(value: Double, text: String) {
+        #expect(PlainFormat.seconds(value) == text)
+    }
+
     @Test("values that are not finite print as zero", arguments: [Double.nan, .infinity, -.infinity])
     func notFinite(value: Double) {
         #expect(PlainFormat.decimal(value, places: 3) == "0.000")

@@ -157,6 +157,30 @@ struct EC2MetadataDiscovererTests {
         #expect(stub.requests.filter { $0.contains("region") }.count == 1)
     }
 
+    @Test("a server's reason phrase or header value reaches the message escaped, C1 controls included", arguments: [
+        ("HTTP/1.1 500 \u{9B}31mRed\r\nContent-Length: 0\r\n\r\n", " answered 500 \\194\\15531mRed"),
+        ("HTTP/1.1 500 \u{1B}[2J\r\nContent-Length: 0\r\n\r\n",
+         ": malformed response: bad status line 'HTTP/1.1 500 \\027[2J'"),
+        ("HTTP/1.1 500 A\u{0}B\r\nContent-Length: 0\r\n\r\n",
+         ": malformed response: bad status line 'HTTP/1.1 500 A\\000B'"),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: \u{9B}6n\r\n\r\n",
+         ": malformed response: Transfer-Encoding '\\194\\1556n' (only chunked is accepted)"),
+        ("HTTP/1.1 200 OK\r\nContent-Length: 2\u{9B}\r\n\r\n",
+         ": malformed response: Content-Length '2\\194\\155' is not a number"),
+    ])
+    func hostileServerText(answer: String, shown: String) async throws {
+        let server = try ScriptedServer([.send(answer)])
+        let endpoint = "http://127.0.0.1:\(server.port)"
+        let discoverer = EC2MetadataDiscoverer(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": endpoint],
+                                               attempts: 1)
+        #expect(await failure(discoverer) == DiscoveryError(
+            "metadata service at \(endpoint): PUT /latest/api/token" + shown))
+    }
+
+    /// The stub's garbage is the bytes 0 to 255; the message shows the first 24 as `\000` to `\023`.
+    static let garbageStart = (0..<24).map { (byte: Int) -> String in "\\0" + (byte < 10 ? "0" : "") + String(byte) }
+        .joined()
+
     @Test("answers broken at the HTTP level fail with the reason, once", arguments: [
         ("oversized", "malformed response: a body of 1048576 bytes, more than the limit of 65536"),
         ("bad-status", "malformed response: bad status line 'HTTP/1.1 OK'"),
@@ -164,14 +188,13 @@ struct EC2MetadataDiscovererTests {
         ("no-length",
          "malformed response: neither Content-Length nor chunked encoding: the end of the body is unknown"),
         ("bad-chunked", "malformed response: bad chunk-size line 'zz'"),
-        ("garbage", "malformed response: it does not start with 'HTTP/1.' but with '"
-         + (0..<24).map { "\\x" + ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() + "'"),
+        ("garbage", "malformed response: it does not start with 'HTTP/1.' but with '\(garbageStart)…'"),
     ])
     func brokenHTTP(mode: String, reason: String) async throws {
         let path = "/latest/meta-data/network/interfaces/macs/"
         let stub = try MetadataStub(scenario: scenario(faults: #""\#(path)": {"mode": "\#(mode)"}"#))
-        #expect(await failure(discoverer(stub)) == DiscoveryError("metadata service at \(stub.endpoint): GET \(path): "
-                                                                  + reason))
+        let message = await failure(discoverer(stub))?.message
+        #expect(message == "metadata service at \(stub.endpoint): GET \(path): " + reason)
         #expect(stub.requests.filter { $0.contains(path) }.count == 1)
     }
 
@@ -204,6 +227,12 @@ struct EC2MetadataDiscovererTests {
         #expect(try await discoverer(stub).discover().addresses == [IPAddress("203.0.113.10")!])
     }
 
+    /// An answer line longer than a message shows (100 digits), and the reason, which shows 60 of them.
+    static let longLine = (
+        #"[{"mac": "0e:49:61:0f:c3:11", "public-ipv4s": ["\#(String(repeating: "9", count: 100))"]}]"#,
+        "GET /latest/meta-data/network/interfaces/macs/0e:49:61:0f:c3:11/public-ipv4s: '"
+            + String(repeating: "9", count: 60) + "…' is not an IPv4 address")
+
     @Test("answers that are not what the service gives are errors naming the line", arguments: [
         (#"[{"mac": "0e:49:61:0f:c3:11", "public-ipv4s": ["203.0.113.10", "2001:db8::1"]}]"#,
          "GET /latest/meta-data/network/interfaces/macs/0e:49:61:0f:c3:11/public-ipv4s: "
@@ -214,6 +243,7 @@ struct EC2MetadataDiscovererTests {
         (#"[{"mac": "../../iam/security-credentials"}]"#,
          "GET /latest/meta-data/network/interfaces/macs/: '../../iam/security-credentials/' is not an interface's "
          + "MAC followed by '/'"),
+        longLine,
         (#"[]"#, "GET /latest/meta-data/network/interfaces/macs/: no interfaces listed"),
         ("[" + (1...65).map { #"{"mac": "0e:00:00:00:00:\#(($0 < 16 ? "0" : "") + String($0, radix: 16))"}"# }
                 .joined(separator: ",") + "]",

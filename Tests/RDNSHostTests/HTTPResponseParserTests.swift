@@ -73,12 +73,12 @@ struct HTTPResponseParserTests {
     }
 
     @Test("what breaks HTTP/1.1 or the limits is a malformed response with its reason", arguments: [
-        ("SSH-2.0-OpenSSH_9.6\r\n", "it does not start with 'HTTP/1.' but with 'SSH-2.0-OpenSSH_9.6\\x0d\\x0a'"),
+        ("SSH-2.0-OpenSSH_9.6\r\n", "it does not start with 'HTTP/1.' but with 'SSH-2.0-OpenSSH_9.6\\013\\010'"),
         ("HTTP/1.1 OK\r\n\r\n", "bad status line 'HTTP/1.1 OK'"),
         ("HTTP/1.1 200\r\n\r\n", "bad status line 'HTTP/1.1 200'"),
         ("HTTP/1.2 200 OK\r\n\r\n", "bad status line 'HTTP/1.2 200 OK'"),
         ("HTTP/1.1 099 Low\r\n\r\n", "bad status line 'HTTP/1.1 099 Low'"),
-        ("HTTP/1.1 200 O\u{1}K\r\n\r\n", "bad status line 'HTTP/1.1 200 O\\x01K'"),
+        ("HTTP/1.1 200 O\u{1}K\r\n\r\n", "bad status line 'HTTP/1.1 200 O\\001K'"),
         ("HTTP/1.1 100 Continue\r\n\r\n", "an interim 100 response (none was asked for)"),
         ("HTTP/1.1 200 OK\nContent-Length: 0\n\n", "a line ends in LF without CR"),
         ("HTTP/1.1 200 OK\r\nA: b\nC: d\r\n\r\n", "a line ends in LF without CR"),

@@ -41,11 +41,25 @@ struct InterfaceDiscovererTests {
         #expect(result.stdoutText == "192.0.2.10\n198.51.100.7\n203.0.113.25\n2001:db8::10\n")
     }
 
-    @Test("on this host, whatever it has, every address found is global unicast")
+    /// What the filter keeps is the namespace test's; this one checks the walk of getifaddrs against what `ip`
+    /// reads over netlink, on whatever interfaces this host has.
+    @Test("on this host, the addresses found are the global unicast ones `ip -o addr show up` lists",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: ip), "needs ip"))
     func host() async throws {
+        let listing = try await offThePool {
+            try ProcessRunner.run(Self.ip, arguments: ["-o", "addr", "show", "up"], timeout: 30)
+        }
+        #expect(listing.exitStatus == 0)
+        // `4: eth0    inet 192.0.2.2/24 brd 192.0.2.255 scope global eth0\ ...`: the word after inet or inet6.
+        let listed = listing.stdoutText.split(separator: "\n").compactMap { line -> IPAddress? in
+            let words = line.split(separator: " ")
+            guard let family = words.firstIndex(where: { $0 == "inet" || $0 == "inet6" }),
+                  family + 1 < words.count else { return nil }
+            return IPAddress(String(words[family + 1].prefix { $0 != "/" }))
+        }
         let found = try await InterfaceDiscoverer().discover()
         #expect(found.source == .interfaces)
         #expect(found.region == nil)
-        #expect(found.addresses.filter { !$0.isGlobalUnicast } == [])
+        #expect(Set(found.addresses) == Set(listed.filter(\.isGlobalUnicast)))
     }
 }

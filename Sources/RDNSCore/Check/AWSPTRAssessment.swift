@@ -142,7 +142,6 @@ public enum AWSPTRAssessment {
 
     /// AWS's words (a status, a reason) for a one-line message: escaped, at most 200 characters.
     private static func text(_ words: String) -> String {
-        let line = Escaping.oneLine(words)
-        return line.count > 200 ? line.prefix(200) + "…" : line
+        Escaping.excerpt(words, limit: 200)
     }
 }

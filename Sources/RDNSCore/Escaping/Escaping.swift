@@ -110,20 +110,36 @@ public enum Escaping {
     }
 
     /// `text` as a JSON string literal for an error or log message: at most 64 characters, and every scalar
-    /// outside ASCII escaped as `\uXXXX`, so a hostile key can neither flood nor split a log line.
+    /// outside ASCII escaped as `\uXXXX`, so a hostile key can neither flood nor split a log line. All ASCII, its
+    /// cut marker too: a state file error is one line of printable ASCII.
     public static func jsonExcerpt(_ text: String) -> String {
-        let limit = 64
-        var out = "\""
-        for scalar in text.unicodeScalars.prefix(limit) {
-            if scalar.isASCII {
-                out += jsonString(String(scalar)).dropFirst().dropLast()
-            } else {
-                for unit in String(scalar).utf16 {
-                    out += "\\u" + String(String(Int(unit) + 0x10000, radix: 16).dropFirst())
+        excerpt(text, limit: 64, marker: "...") { part in
+            var out = "\""
+            for scalar in part.unicodeScalars {
+                if scalar.isASCII {
+                    out += jsonString(String(scalar)).dropFirst().dropLast()
+                } else {
+                    for unit in String(scalar).utf16 {
+                        out += "\\u" + String(String(Int(unit) + 0x10000, radix: 16).dropFirst())
+                    }
                 }
             }
+            return out + "\""
         }
-        return out + "\"" + (text.unicodeScalars.dropFirst(limit).isEmpty ? "" : "...")
+    }
+
+    // MARK: Excerpts
+
+    /// What a message shows of text that may be long or hostile (AWS's words, a command's error line, a server's
+    /// answer): its first `limit` Unicode scalars, escaped by `escape`, then `marker` when there was more. Cut
+    /// before escaping, so that no escape is split, and by scalars, so that one character with endless combining
+    /// marks cannot get past the limit.
+    public static func excerpt(_ text: String, limit: Int, marker: String = "…",
+                               escape: (String) -> String = oneLine) -> String {
+        let scalars = text.unicodeScalars
+        guard let end = scalars.index(scalars.startIndex, offsetBy: limit, limitedBy: scalars.endIndex),
+              end != scalars.endIndex else { return escape(text) }
+        return escape(String(scalars[..<end])) + marker
     }
 
     // MARK: Nagios

@@ -95,6 +95,15 @@ public enum PlainFormat {
         return (value < 0 && scaled != 0 ? "-" : "") + "\(whole)" + (places > 0 ? ".\(fractionText)" : "")
     }
 
+    /// `30s`, `1.5s`, `0.25s`: a time limit or a timeout as the messages give it, to the millisecond, with no
+    /// trailing zero.
+    public static func seconds(_ value: Double) -> String {
+        var text = decimal(value, places: 3)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text + "s"
+    }
+
     /// `1,818`: decimal digits in groups of three, separated by commas.
     public static func grouped(_ value: Int) -> String {
         let digits = String(value.magnitude)
