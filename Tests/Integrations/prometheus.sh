@@ -133,10 +133,18 @@ if alerts | grep -q "address=$good\$"; then die "an alert names the good address
 say "no alert for $good"
 
 say "3. every panel's query of $(basename "$dashboard") returns data"
-# The panels' title and expr, one tab-separated line each; the dashboard's variables match everything.
+# The panels' title and expr, one tab-separated line each; the dashboard's variables match everything. Grafana is
+# not in Debian: what an import needs is checked here (schema, the data source as an input, unique panel ids).
 python3 - "$dashboard" >"$work/queries" <<'EOF'
 import json, sys
 dashboard = json.load(open(sys.argv[1]))
+source = {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}
+assert dashboard["schemaVersion"] == 38, "schemaVersion"
+assert [i["name"] for i in dashboard["__inputs"]] == ["DS_PROMETHEUS"], "__inputs"
+assert len({panel["id"] for panel in dashboard["panels"]}) == len(dashboard["panels"]), "panel ids"
+for item in dashboard["panels"] + [t for p in dashboard["panels"] for t in p["targets"]] \
+        + dashboard["templating"]["list"]:
+    assert item["datasource"] == source, "data source of " + json.dumps(item)[:80]
 for panel in dashboard["panels"]:
     for target in panel.get("targets", []):
         expr = target["expr"].replace("$instance", ".+").replace("$address", ".+")
