@@ -4,12 +4,14 @@
 #   Tests/Integrations/prometheus.sh [RDNSCHECK_BINARY]     default .build/release/rdnscheck
 #
 # 1. promtool (Debian's prometheus package) checks contrib/prometheus/rdnscheck-rules.yml and runs its unit tests.
-# 2. NSD serves Tests/Zones (Tests/Scripts/nsd-demo.sh); `rdnscheck --once` writes its textfile for 192.0.2.10 (OK)
-#    and 192.0.2.11 (CRITICAL forward-mismatch); Debian's prometheus-node-exporter serves that directory with only
-#    the textfile collector; Debian's prometheus scrapes it every second with the rules loaded, evaluated every
-#    second. The rules are a copy with every `for:` set to 0s (the durations are the unit tests' business), so the
-#    test waits (at most 60 s) until RDNSCheckAddressCritical is firing for 192.0.2.11, then checks that no alert
-#    names 192.0.2.10.
+# 2. NSD serves Tests/Zones (Tests/Scripts/nsd-demo.sh); `rdnscheck --once` checks 192.0.2.10 (OK) and 192.0.2.11
+#    (CRITICAL forward-mismatch) twice with a state file, whose PTR name for 192.0.2.11 is changed in between, so
+#    the second run, which writes the textfile, sees a drift that leaves the status as it was (what changes() of
+#    rdnscheck_address_status would miss). Debian's prometheus-node-exporter serves that directory with only the
+#    textfile collector; Debian's prometheus scrapes it every second with the rules loaded, evaluated every second.
+#    The rules are a copy with every `for:` set to 0s (the durations are the unit tests' business), so the test
+#    waits (at most 60 s) until RDNSCheckAddressCritical and RDNSCheckDrift are firing for 192.0.2.11, then checks
+#    that these two are the only alerts: none for 192.0.2.10, and RDNSCheckStale not firing.
 # 3. Every panel's query of contrib/grafana/rdnscheck.json, its variables set to match all, must return data from
 #    that Prometheus; the receivers panel is skipped, with a message, until rdnscheck exports
 #    rdnscheck_receiver_accepts (issue #13).
@@ -72,14 +74,22 @@ free_port() { python3 "$root/Tests/Scripts/free-port.py"; }
 dns_port=$(free_port)
 "$root/Tests/Scripts/nsd-demo.sh" start "$work/nsd" "$dns_port"
 
-say "2. rdnscheck --once writes the textfile for $good (OK) and $broken (CRITICAL)"
+say "2. rdnscheck --once writes the textfile for $good (OK) and $broken (CRITICAL, its PTR changed)"
 mkdir -p "$work/textfile"
-status=0
-"$bin" --once --quiet --nameserver "127.0.0.1:$dns_port" --state "$work/state.json" \
-    --textfile "$work/textfile/rdnscheck.prom" "$good" "$broken" || status=$?
-((status == 2)) || die "rdnscheck --once exited $status, not 2 (CRITICAL)"
-grep -q "^rdnscheck_address_status{address=\"$broken\"} 2$" "$work/textfile/rdnscheck.prom" \
-    || die "the textfile has no CRITICAL status for $broken: $(cat "$work/textfile/rdnscheck.prom")"
+once() {
+    local status=0
+    "$bin" --once --quiet --nameserver "127.0.0.1:$dns_port" --state "$work/state.json" "$@" "$good" "$broken" \
+        || status=$?
+    ((status == 2)) || die "rdnscheck --once exited $status, not 2 (CRITICAL)"
+}
+once
+# The name the state remembers for the broken address (and its forward answer's key) was another one.
+sed -i 's/"mx\.example\.test"/"mx-old.example.test"/g' "$work/state.json"
+once --textfile "$work/textfile/rdnscheck.prom"
+for line in "rdnscheck_address_status{address=\"$broken\"} 2" "rdnscheck_drifted{address=\"$broken\"} 1"; do
+    grep -qxF "$line" "$work/textfile/rdnscheck.prom" \
+        || die "the textfile has no line $line: $(cat "$work/textfile/rdnscheck.prom")"
+done
 
 # Started after the textfile is written, so every scrape sees it; each on its own free port.
 node_port=$(free_port)
@@ -118,19 +128,20 @@ for alert in json.loads(sys.argv[1])["data"]["alerts"]:
 ' "$answer"
 }
 
+expected="RDNSCheckAddressCritical firing address=$broken
+RDNSCheckDrift firing address=$broken"
 started=$SECONDS
-until alerts | grep -qx "RDNSCheckAddressCritical firing address=$broken"; do
+until [[ $(alerts | grep -c -xF "$expected") == 2 ]]; do
     if ((SECONDS - started >= 60)); then
         echo "--- alerts:"; alerts; echo "--- prometheus log:"; tail -n 20 "$work/prometheus.log"
         echo "--- node_exporter log:"; tail -n 20 "$work/node-exporter.log"
-        die "RDNSCheckAddressCritical did not fire for $broken within 60 s"
+        die "RDNSCheckAddressCritical and RDNSCheckDrift did not both fire for $broken within 60 s"
     fi
     sleep 1
 done
-say "RDNSCheckAddressCritical firing for $broken after $((SECONDS - started)) s; the alerts:"
-alerts | sed 's/^/    /'
-if alerts | grep -q "address=$good\$"; then die "an alert names the good address $good"; fi
-say "no alert for $good"
+say "RDNSCheckAddressCritical and RDNSCheckDrift firing for $broken after $((SECONDS - started)) s"
+[[ $(alerts | sort) == "$expected" ]] || die "other alerts than those two: $(alerts)"
+say "no other alert: none for $good, RDNSCheckStale not firing"
 
 say "3. every panel's query of $(basename "$dashboard") returns data"
 # The panels' title and expr, one tab-separated line each; the dashboard's variables match everything. Grafana is
