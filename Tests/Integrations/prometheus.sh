@@ -69,6 +69,9 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+# A stopped `make test` (timeout or Ctrl-C) runs the cleanup too: nsd is a daemon outside the step's process group.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 free_port() { python3 "$root/Tests/Scripts/free-port.py"; }
 dns_port=$(free_port)
