@@ -248,7 +248,9 @@ public final class RunRecorder {
 
     private func writeMetrics(_ report: RunReport, finishedAt: Int) -> Bool {
         guard let path = configuration.textfilePath else { return true }
-        let text = MetricsTextfile.render(report, finishedAt: Double(finishedAt), lastSuccessAt: lastSuccessAt)
+        // Only the daemon (the one that keeps states in memory) runs every `interval`.
+        let text = MetricsTextfile.render(report, finishedAt: Double(finishedAt), lastSuccessAt: lastSuccessAt,
+                                          intervalSeconds: keepsStateInMemory ? configuration.intervalSeconds : nil)
         return write(text, to: path, mode: 0o644, what: "metrics textfile", failures: &metricsFailures,
                      consequence: "the textfile is left as it was")
     }

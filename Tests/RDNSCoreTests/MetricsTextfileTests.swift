@@ -128,9 +128,10 @@ private let sampleReport = RunReport(results: [
 ], checkedAt: StateSamples.start, durationSeconds: 0.042)
 
 private let specMetrics = [
-    "rdnscheck_address_status", "rdnscheck_fcrdns_ok", "rdnscheck_temporary_failures", "rdnscheck_addresses",
-    "rdnscheck_last_run_timestamp_seconds", "rdnscheck_last_success_timestamp_seconds",
-    "rdnscheck_run_duration_seconds", "rdnscheck_discovered_addresses", "rdnscheck_discovery_ok", "rdnscheck_aws_ok",
+    "rdnscheck_address_status", "rdnscheck_fcrdns_ok", "rdnscheck_temporary_failures", "rdnscheck_drifted",
+    "rdnscheck_addresses", "rdnscheck_last_run_timestamp_seconds", "rdnscheck_last_success_timestamp_seconds",
+    "rdnscheck_run_duration_seconds", "rdnscheck_interval_seconds", "rdnscheck_discovered_addresses",
+    "rdnscheck_discovery_ok", "rdnscheck_aws_ok",
 ]
 
 @Suite("MetricsTextfile: SPEC.md's metrics in Prometheus text format")
@@ -155,6 +156,13 @@ struct MetricsTextfileTests {
             rdnscheck_temporary_failures{address="192.0.2.10"} 0
             rdnscheck_temporary_failures{address="203.0.113.26"} 0
             rdnscheck_temporary_failures{address="2001:db8::25"} 2
+            # HELP rdnscheck_drifted 1 when the last run found a drift of the address (its PTR names, forward \
+            answers, status, or whether it is on the host changed since the run before), else 0 (also with no state \
+            to compare with).
+            # TYPE rdnscheck_drifted gauge
+            rdnscheck_drifted{address="192.0.2.10"} 0
+            rdnscheck_drifted{address="203.0.113.26"} 0
+            rdnscheck_drifted{address="2001:db8::25"} 0
             # HELP rdnscheck_addresses Addresses checked in the last run, by status.
             # TYPE rdnscheck_addresses gauge
             rdnscheck_addresses{status="ok"} 1
@@ -171,6 +179,8 @@ struct MetricsTextfileTests {
             # HELP rdnscheck_run_duration_seconds Duration of the last completed run, in seconds.
             # TYPE rdnscheck_run_duration_seconds gauge
             rdnscheck_run_duration_seconds 0.042
+            # HELP rdnscheck_interval_seconds The daemon's interval between runs, in seconds (no sample for --once).
+            # TYPE rdnscheck_interval_seconds gauge
             # HELP rdnscheck_discovered_addresses Addresses the last run checked from discovery (the last ones found \
             when it failed).
             # TYPE rdnscheck_discovered_addresses gauge
@@ -212,6 +222,27 @@ struct MetricsTextfileTests {
         #expect(Status.allCases.map { exposition.value("rdnscheck_addresses", ["status": $0.word]) } == [1, 1, 1, 0])
         #expect(exposition.value("rdnscheck_last_run_timestamp_seconds") == 10)
         #expect(exposition.value("rdnscheck_run_duration_seconds") == 0.042)
+    }
+
+    @Test("the daemon's interval is exported for stale-textfile alerts, and --once, which has none, leaves it out",
+          arguments: [(300 as Int?, [300.0]), (nil, [])])
+    func interval(seconds: Int?, samples: [Double]) throws {
+        let exposition = try Exposition(MetricsTextfile.render(sampleReport, finishedAt: 10, lastSuccessAt: nil,
+                                                               intervalSeconds: seconds))
+        #expect(exposition.families["rdnscheck_interval_seconds"]?.samples.map(\.value) == samples)
+    }
+
+    @Test("an address that drifted in the run reads 1, the others 0")
+    func drifted() throws {
+        let previous = StateSamples.state()
+        let moved = StateSamples.confirmed("192.0.2.10", "mx.example.com")
+        let next = AddressState(result: moved, previous: previous, now: StateSamples.start + 60)
+        let drift = try #require(Drift(address: moved.address, previous: previous, next: next))
+        let report = RunReport(results: [moved, mismatch], checkedAt: 0, durationSeconds: 0,
+                               drifts: [moved.address: drift])
+        let exposition = try Exposition(MetricsTextfile.render(report, finishedAt: 0, lastSuccessAt: nil))
+        #expect(exposition.value("rdnscheck_drifted", ["address": "192.0.2.10"]) == 1)
+        #expect(exposition.value("rdnscheck_drifted", ["address": "203.0.113.26"]) == 0)
     }
 
     @Test("every status maps to its exit code", arguments: Status.allCases)

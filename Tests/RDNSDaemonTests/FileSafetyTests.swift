@@ -107,14 +107,15 @@ struct RunRecorderFileTests {
         var all: [String] { stored.withLock { $0 } }
     }
 
-    private func recorder(state: String?, textfile: String?) -> (RunRecorder, Lines) {
+    private func recorder(state: String?, textfile: String?, daemon: Bool = true) -> (RunRecorder, Lines) {
         let lines = Lines()
         var configuration = Configuration()
         configuration.statePath = state
         configuration.textfilePath = textfile
         configuration.targets = CheckTargets(CheckTarget(address))
+        configuration.intervalSeconds = 120
         let logger = Logger(journal: true, write: { lines.append($0) })
-        return (RunRecorder(configuration: configuration, logger: logger, keepsStateInMemory: true), lines)
+        return (RunRecorder(configuration: configuration, logger: logger, keepsStateInMemory: daemon), lines)
     }
 
     /// A state file with the address WARNING after two temporary failures.
@@ -174,6 +175,16 @@ struct RunRecorderFileTests {
         #expect(!recorder.record([], startedAt: 0, durationSeconds: 0, nextRunInSeconds: nil).writeFailed)
         var status = stat()
         #expect(lstat(state, &status) == 0 && status.st_uid == 0)
+    }
+
+    @Test("the daemon's textfile carries its interval; --once's, whose period is cron's or a timer's, does not",
+          arguments: [(true, true), (false, false)])
+    func intervalInTextfile(daemon: Bool, exported: Bool) throws {
+        let textfile = try directory() + "/rdnscheck.prom"
+        let (recorder, _) = recorder(state: nil, textfile: textfile, daemon: daemon)
+        #expect(!recorder.record([], startedAt: 0, durationSeconds: 0, nextRunInSeconds: nil).writeFailed)
+        let text = String(decoding: try #require(try AtomicFile.read(textfile)), as: UTF8.self)
+        #expect(text.contains("\nrdnscheck_interval_seconds 120\n") == exported)
     }
 
     @Test("root's own state file in a world-writable directory is read")

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Prints a port free for UDP and TCP on 127.0.0.1 (and on ::1 with --ipv6), released again: a server of the
-soak and valgrind scripts binds it next. Used by Tests/Soak/soak.sh and Tests/Sanitizers/valgrind.sh."""
+soak and valgrind scripts binds it next. Used by Tests/Soak/soak.sh, Tests/Sanitizers/valgrind.sh and
+Tests/Integrations/prometheus.sh."""
 import socket
 import sys
 

@@ -17,6 +17,8 @@
 #   units-check, systemd-test  the shipped units (systemd-analyze) and the daemon under a real systemd
 #                              (Tests/Systemd/units-check.sh, Tests/Systemd/run.sh)
 #   soak                       the release daemon for TEST_SOAK_RUNS runs (default 200; Tests/Soak/soak.sh)
+#   prometheus                 contrib/'s alert rules and dashboard on Debian's prometheus and node_exporter
+#                              (Tests/Integrations/prometheus.sh)
 #   fuzz-build, fuzz           every libFuzzer target for FUZZ_SECONDS (default 60) after its regression inputs,
 #                              FUZZ_JOBS (default 2) at a time (Tests/Fuzz/run.sh)
 #
@@ -67,6 +69,7 @@ summary() {
     units-check) echo "$(grep -c '^PASS' "$log") checks passed, $(grep -c '^FAIL' "$log") failed" ;;
     systemd-test) grep -a -E 'checks failed|total before container stop' "$log" | sed 's/^ *//' ;;
     soak) grep -a -E '^soak: ([0-9]+ runs|RSS|open descriptors|OK|FAIL)' "$log" ;;
+    prometheus) grep -a -E '^prometheus.sh: (RDNSCheckAddressCritical|no other|OK)' "$log" ;;
     fuzz-build)
         grep -a -E 'regression inputs' "$log" \
             | awk '{ n += $2; t += 1 } END { printf "%d targets built, %d regression inputs pass\n", t, n }'
@@ -136,10 +139,11 @@ test_lane() {
     run systemd-test release 0 Tests/Systemd/run.sh
     run soak release 0 Tests/Soak/soak.sh "$soak_runs" "$release_bin"
     run valgrind-binary release 0 Tests/Sanitizers/valgrind.sh --binary "$release_bin"
+    run prometheus release 0 Tests/Integrations/prometheus.sh "$release_bin"
 }
 
 steps=(build swift-test tsan-build tsan-test asan-build asan-test valgrind release units-check systemd-test soak
-    valgrind-binary fuzz-build fuzz)
+    valgrind-binary prometheus fuzz-build fuzz)
 echo "make test: ${#steps[@]} steps in two lanes; logs in ${logs#"$root"/}/"
 build_lane &
 build_pid=$!

@@ -12,7 +12,10 @@ public enum MetricsTextfile {
     ///     there has been none since the daemon started; the sample is then left out rather than given a made-up
     ///     value such as 0, which would read as "failing since 1970". HELP and TYPE stay; Prometheus parsers drop
     ///     a family without samples.
-    public static func render(_ report: RunReport, finishedAt: Double, lastSuccessAt: Double?) -> String {
+    ///   - intervalSeconds: the daemon's `interval`, so an alert rule can tell a stale textfile from a slow one;
+    ///     nil for `--once`, whose period is cron's or the timer's, which rdnscheck does not know.
+    public static func render(_ report: RunReport, finishedAt: Double, lastSuccessAt: Double?,
+                              intervalSeconds: Int? = nil) -> String {
         let results = oneResultPerAddress(report.results)
         var out = ""
         func family(_ name: String, _ help: String, _ samples: [(labels: String, value: String)]) {
@@ -30,6 +33,12 @@ public enum MetricsTextfile {
                byAddress { $0.isForwardConfirmed ? 1 : 0 })
         family("rdnscheck_temporary_failures", "Consecutive runs with a temporary DNS failure for the address.",
                byAddress(\.temporaryFailures))
+        // A gauge, not a counter: `--once` starts from nothing every run, and a drift holds until the next run,
+        // long enough for any scrape; alert rules and dashboards read it with max_over_time or changes.
+        family("rdnscheck_drifted", "1 when the last run found a drift of the address (its PTR names, forward "
+               + "answers, status, or whether it is on the host changed since the run before), else 0 (also with "
+               + "no state to compare with).",
+               byAddress { report.drifts[$0.address] == nil ? 0 : 1 })
         family("rdnscheck_addresses", "Addresses checked in the last run, by status.", Status.allCases.map { status in
             (labels: "{status=\"\(status.word)\"}", value: String(results.count { $0.status == status }))
         })
@@ -40,6 +49,8 @@ public enum MetricsTextfile {
                lastSuccessAt.map { [(labels: "", value: seconds($0))] } ?? [])
         family("rdnscheck_run_duration_seconds", "Duration of the last completed run, in seconds.",
                [(labels: "", value: seconds(report.durationSeconds))])
+        family("rdnscheck_interval_seconds", "The daemon's interval between runs, in seconds (no sample for --once).",
+               intervalSeconds.map { [(labels: "", value: String($0))] } ?? [])
         // Without `discover` or `aws-ptr on` these have no sample: 0 would read as "failing".
         family("rdnscheck_discovered_addresses",
                "Addresses the last run checked from discovery (the last ones found when it failed).",
