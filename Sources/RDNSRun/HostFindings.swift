@@ -38,7 +38,8 @@ public struct HostFindings: Sendable {
             let what = discoverer.source == .ec2 ? "no public IPv4 or IPv6 address on this instance's interfaces"
                 : "no global unicast address on this host's interfaces"
             problems.append(RunProblem(.nothingToCheck, .unknown,
-                                       "discover \(discoverer.source.rawValue) found \(what), and there is no check line"))
+                                       "discover \(discoverer.source.rawValue) found \(what), and there is no check "
+                                           + "line"))
         }
         let used = found ?? last
         region = used?.region

@@ -155,7 +155,8 @@ public final class RunRecorder {
             owed.append(Delivery(drift, lastState: last))
         }
         let report = RunReport(results: results, checkedAt: startedAt, durationSeconds: durationSeconds,
-                               drifts: drifts, detached: detached, problems: host.problems, discovery: host.discovery, aws: host.aws)
+                               drifts: drifts, detached: detached, problems: host.problems, discovery: host.discovery,
+                               aws: host.aws)
         lastSuccessAt = MetricsTextfile.lastSuccess(after: report, finishedAt: Double(finishedAt),
                                                     previous: lastSuccessAt)
         // Saved as owed before any program starts, so a crash or kill cannot lose a drift's delivery.

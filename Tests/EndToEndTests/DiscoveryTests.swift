@@ -69,7 +69,8 @@ struct DiscoveryTests {
         try stub.setScenario(instanceLater)
         let second = try await onceWithMetadata(["-c", config], endpoint: stub.endpoint)
         #expect(second.stdoutText.lines.contains("changed: 203.0.113.26: appeared on this host (status critical)"))
-        #expect(second.stdoutText.lines.contains("changed: 203.0.113.28: disappeared from this host; no longer checked"))
+        #expect(second.stdoutText.lines.contains(
+            "changed: 203.0.113.28: disappeared from this host; no longer checked"))
         #expect(!second.stdoutText.contains("OK        203.0.113.28"), "a detached address is no longer checked")
         #expect(second.stderrText.contains("203.0.113.26: appeared on this host (status critical)"))
         let appeared = try String(contentsOfFile: directory + "/hook.203.0.113.26", encoding: .utf8)

@@ -208,8 +208,10 @@ struct DiscoveredStateTests {
         (#"{"source": "ec2", "addresses": ["10.0.0.01"]}"#, #""discovered": "addresses" holds "10.0.0.01""#),
         (#"{"source": "ec2"}"#, #""discovered" has no "addresses""#),
         (#"{"source": "ec2", "addresses": [], "zone": "a"}"#, #""discovered" has an unknown key "zone""#),
-        (#"{"source": "ec2", "addresses": [], "region": "eu west"}"#, #"the region "eu west" is not an AWS region's name"#),
-        (#"{"source": "ec2", "addresses": [], "region": "us-east1"}"#, #"the region "us-east1" is not an AWS region's name"#),
+        (#"{"source": "ec2", "addresses": [], "region": "eu west"}"#,
+         #"the region "eu west" is not an AWS region's name"#),
+        (#"{"source": "ec2", "addresses": [], "region": "us-east1"}"#,
+         #"the region "us-east1" is not an AWS region's name"#),
         (#"[]"#, #""discovered" is not a JSON object"#),
     ])
     func corrupt(value: String, message: String) {

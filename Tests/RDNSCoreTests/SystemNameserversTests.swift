@@ -47,7 +47,8 @@ struct SystemNameserversTests {
         let (chosen, _) = try choose(resolvConf: "nameserver 127.0.0.54\nnameserver\t127.0.0.53\n",
                                      upstreams: upstreamFile(["fd00:ec2::253", "2001:db8::53", "192.0.2.53"]))
         #expect(chosen.nameservers == nameservers(["fd00:ec2::253", "2001:db8::53", "192.0.2.53"]))
-        #expect(chosen.notice?.contains("stubs 127.0.0.53 and 127.0.0.54, which make up") == true, "\(chosen.notice ?? "")")
+        #expect(chosen.notice?.contains("stubs 127.0.0.53 and 127.0.0.54, which make up") == true,
+                "\(chosen.notice ?? "")")
         #expect(chosen.notice?.hasSuffix("instead: fd00:ec2::253, 2001:db8::53, 192.0.2.53") == true)
     }
 

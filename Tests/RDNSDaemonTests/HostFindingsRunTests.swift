@@ -194,7 +194,8 @@ struct HostFindingsRunTests {
         #expect(recorded.report.status == .unknown)
         #expect(recorded.report.problems == [RunProblem(
             .nothingToCheck, .unknown,
-            "discover ec2 found no public IPv4 or IPv6 address on this instance's interfaces, and there is no check line")])
+            "discover ec2 found no public IPv4 or IPv6 address on this instance's interfaces, and there is no check "
+                + "line")])
     }
 
     @Test("AWS's record is given to its address; the region is aws-region's, else the discovered one")

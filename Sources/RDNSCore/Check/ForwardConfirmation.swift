@@ -301,7 +301,8 @@ private struct Findings: Sendable {
                 problems.append(Problem(.temporaryFailure, lasting ? .critical : .warning, detail + suffix))
             }
         }
-        return AddressResult(target: target, status: AddressResult.status(of: problems), ptrNames: names, forward: forward,
+        return AddressResult(target: target, status: AddressResult.status(of: problems), ptrNames: names,
+                             forward: forward,
                              problems: problems, temporaryFailures: failures)
     }
 }

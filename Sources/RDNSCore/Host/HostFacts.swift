@@ -51,8 +51,8 @@ public struct DiscoveredAddresses: Sendable, Equatable {
         throws(DiscoveryError) -> DiscoveredAddresses {
         let discovered = DiscoveredAddresses(source: source, addresses: addresses, region: region)
         guard discovered.addresses.count <= maximumCount else {
-            throw DiscoveryError("found \(discovered.addresses.count) addresses, more than the \(maximumCount) rdnscheck "
-                                 + "keeps from one discovery")
+            throw DiscoveryError("found \(discovered.addresses.count) addresses, more than the \(maximumCount) "
+                                 + "rdnscheck keeps from one discovery")
         }
         if let region, (try? SettingValues.awsRegion(region)) == nil {
             throw DiscoveryError("the region \(Escaping.jsonExcerpt(region)) is not an AWS region's name")

@@ -17,7 +17,8 @@ public struct RunReport: Sendable {
     public let aws: AWSOutcome?
 
     public init(results: [AddressResult], checkedAt: Int, durationSeconds: Double,
-                drifts: [IPAddress: Drift] = [:], detached: [Drift] = [], problems: [RunProblem] = [], discovery: DiscoveryOutcome? = nil,
+                drifts: [IPAddress: Drift] = [:], detached: [Drift] = [], problems: [RunProblem] = [],
+                discovery: DiscoveryOutcome? = nil,
                 aws: AWSOutcome? = nil) {
         self.results = results
         self.checkedAt = checkedAt
