@@ -45,7 +45,7 @@ install -m 0644 "$here/copyright" "$doc/copyright"
 install -D -m 0644 "$here/lintian-overrides" "$tree/usr/share/lintian/overrides/rdnscheck"
 {
     printf 'rdnscheck (%s) unstable; urgency=medium\n\n' "$version-$revision"
-    printf '  * Built from the rdnscheck tree with make deb (its git history has the changes).\n\n'
+    printf '  * Built from the rdnscheck tree with make deb; its git log has the changes.\n\n'
     printf ' -- rdnscheck maintainers <maintainers@users.noreply.r-seed-06f7e048.example>  %s\n' \
         "$(LC_ALL=C date -u -R -d "@$SOURCE_DATE_EPOCH")"
 } | gzip -9n >"$doc/changelog.Debian.gz"
