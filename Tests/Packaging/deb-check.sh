@@ -10,6 +10,7 @@
 set -uo pipefail
 
 [[ $# == 3 ]] || { echo "usage: $0 DEB_DIR REVISION BINARY" >&2; exit 2; }
+# shellcheck disable=SC2012  # the newest of the names build.sh writes (no odd characters)
 deb=$(ls -t "$1"/rdnscheck_*-"$2"_*.deb 2>/dev/null | head -n 1)
 [[ -n $deb ]] || { echo "deb-check: no rdnscheck_*-$2_*.deb in $1" >&2; exit 2; }
 binary=$3
@@ -25,7 +26,8 @@ echo "deb-check: $deb, $(du -k "$deb" | cut -f1) KiB"
 
 # lintian refuses nothing as root but says so; --pedantic shows every tag, --fail-on decides.
 lintian_clean() {
-    lintian --display-info --pedantic --fail-on error,warning "$deb" 2>&1 | grep -v '^running with root privileges' | sed 's/^/   /'
+    lintian --display-info --pedantic --fail-on error,warning "$deb" 2>&1 |
+        grep -v '^running with root privileges' | sed 's/^/   /'
     return "${PIPESTATUS[0]}"
 }
 check "lintian: no error or warning (info and pedantic tags above)" lintian_clean
@@ -67,7 +69,8 @@ check "the packaged (stripped) binary runs and is the package's version" package
 # Completion: what bash offers for the words given, one per line, sorted.
 complete_words() {
     bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _rdnscheck
-        printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$work/tree/usr/share/bash-completion/completions/rdnscheck" "$@"
+        printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$work/tree/usr/share/bash-completion/completions/rdnscheck" \
+        "$@"
 }
 every_option_completes() {
     local expected offered
