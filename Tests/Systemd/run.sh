@@ -3,7 +3,9 @@
 # systemd-nspawn container (private network: loopback only), installs the release binary and the shipped
 # units with `make install DESTDIR=<tree>`, starts NSD inside on 127.0.0.1:5353 with Tests/Zones, and
 # checks the daemon through systemctl and journalctl. systemd-resolved runs in it as on Ubuntu (/etc/resolv.conf
-# names its stub; its upstream is NSD on 127.0.0.1:53), for SPEC's "No synthesized answers". Each check prints
+# names its stub; its upstream is NSD on 127.0.0.1:53), for SPEC's "No synthesized answers". Last, it replaces that
+# install with the Debian package (packaging/deb/build.sh, built beside the boot): apt-get install, an upgrade while
+# the service runs, apt-get purge (not with --fake-daemon). Each check prints
 # PASS or FAIL; the script exits 0 when all pass, 1 when any fails, 2 when the harness itself could not run (no
 # root, no tree, no boot).
 #
