@@ -36,8 +36,8 @@ dpkg-deb -x "$deb" "$work/tree"
 dpkg-deb -e "$deb" "$work/control"
 files_present() {
     local f ok=0
-    for f in usr/bin/rdnscheck lib/systemd/system/rdnscheck.service lib/systemd/system/rdnscheck-once.service \
-        lib/systemd/system/rdnscheck.timer usr/share/man/man8/rdnscheck.8.gz etc/rdnscheck/rdnscheck.conf \
+    for f in usr/bin/rdnscheck usr/lib/systemd/system/rdnscheck.service usr/lib/systemd/system/rdnscheck-once.service \
+        usr/lib/systemd/system/rdnscheck.timer usr/share/man/man8/rdnscheck.8.gz etc/rdnscheck/rdnscheck.conf \
         usr/share/bash-completion/completions/rdnscheck usr/share/doc/rdnscheck/copyright \
         usr/share/doc/rdnscheck/changelog.Debian.gz; do
         [[ -f $work/tree/$f ]] || { echo "   missing /$f"; ok=1; }
@@ -47,8 +47,8 @@ files_present() {
 check "the binary, units, man page, configuration, completion, copyright and changelog are in the package" \
     files_present
 units_run_packaged_binary() {
-    grep -h '^ExecStart=' "$work"/tree/lib/systemd/system/*.service | sed 's/^/   /'
-    ! grep -h '^ExecStart=' "$work"/tree/lib/systemd/system/*.service | grep -qv '^ExecStart=/usr/bin/rdnscheck '
+    grep -h '^ExecStart=' "$work"/tree/usr/lib/systemd/system/*.service | sed 's/^/   /'
+    ! grep -h '^ExecStart=' "$work"/tree/usr/lib/systemd/system/*.service | grep -qv '^ExecStart=/usr/bin/rdnscheck '
 }
 check "every ExecStart= runs /usr/bin/rdnscheck" units_run_packaged_binary
 check "the configuration is a conffile" grep -qx /etc/rdnscheck/rdnscheck.conf "$work/control/conffiles"

@@ -1061,7 +1061,7 @@ phase "bad configuration"
 check check_bad_config "invalid configuration at start: exit 6, Result=exit-code, no restart loop"
 
 # The Debian package (make deb) on this machine, after `make uninstall` of the /usr/local install above (its units
-# in /usr/local/lib/systemd/system would hide the package's in /lib/systemd/system). The configuration the operator
+# in /usr/local/lib/systemd/system would hide the package's in /usr/lib/systemd/system). The configuration the operator
 # writes is the test's; the files the operator made earlier (the other configurations in /etc/rdnscheck, the drop-ins,
 # the on-change program, the textfile) must outlive the purge.
 DEB_DIR=/var/cache/rdnscheck-test
@@ -1093,9 +1093,10 @@ deb_setup() {
     DEB_UPGRADE=$DEB_DIR/$(basename "$RUN"/debs/rdnscheck_*-2_*.deb)
     daemon_reload
 }
-DEB_PACKAGE_FILES="/usr/bin/rdnscheck /lib/systemd/system/rdnscheck.service /lib/systemd/system/rdnscheck-once.service
-    /lib/systemd/system/rdnscheck.timer /usr/share/man/man8/rdnscheck.8.gz /etc/rdnscheck/rdnscheck.conf
-    /usr/share/bash-completion/completions/rdnscheck /usr/share/doc/rdnscheck/copyright"
+DEB_PACKAGE_FILES="/usr/bin/rdnscheck /usr/lib/systemd/system/rdnscheck.service
+    /usr/lib/systemd/system/rdnscheck-once.service /usr/lib/systemd/system/rdnscheck.timer
+    /usr/share/man/man8/rdnscheck.8.gz /etc/rdnscheck/rdnscheck.conf /usr/share/bash-completion/completions/rdnscheck
+    /usr/share/doc/rdnscheck/copyright"
 check_deb_install() {
     local f ok=0
     apt_get install --no-install-recommends "$DEB_FIRST" || { WHY="apt-get install failed"; return 1; }

@@ -36,7 +36,11 @@ trap 'rm -rf "$work"' EXIT
 tree=$work/src/debian/rdnscheck
 mkdir -p "$tree/DEBIAN"
 printf 'Source: rdnscheck\n\nPackage: rdnscheck\nArchitecture: any\n' >"$work/src/debian/control"
-make -C "$root" --no-print-directory -s install DESTDIR="$tree" PREFIX=/usr RDNSCHECK_BIN="$binary" >/dev/null
+# Units in /usr/lib/systemd/system, not bookworm debhelper's /lib/systemd/system: the same directory on a merged-/usr
+# system (every bookworm), where systemd and deb-systemd-helper look too, and where trixie's debhelper puts them; a
+# later move between the two aliased paths could make dpkg delete the files it just unpacked (DEP-17).
+make -C "$root" --no-print-directory -s install DESTDIR="$tree" PREFIX=/usr SYSTEMD_UNIT_DIR=/usr/lib/systemd/system \
+    RDNSCHECK_BIN="$binary" >/dev/null
 
 strip --remove-section=.comment --remove-section=.note --strip-unneeded "$tree/usr/bin/rdnscheck"
 gzip -9n "$tree/usr/share/man/man8/rdnscheck.8"
