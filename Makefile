@@ -116,7 +116,8 @@ clean:
 # ---------------------------------------------------------------------------------------------------------------
 # Installation, systemd units, and the test under a real systemd.
 #
-#   make install [PREFIX=/usr/local] [DESTDIR=] [RDNSCHECK_BIN=]   release binary, units, man page, example config
+#   make install [PREFIX=/usr/local] [DESTDIR=] [RDNSCHECK_BIN=]   release binary, units, man page, example config,
+#                                                  bash completion
 #   make uninstall                                 removes what install put there; keeps /etc/rdnscheck and the state
 #   make units-check                               systemd-analyze verify + security (exposure at most 1.5)
 #   make systemd-test                              Tests/Systemd/run.sh (root): systemd 252 in systemd-nspawn
@@ -131,6 +132,7 @@ DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/rdnscheck
+BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
 SYSTEMD_UNIT_DIR ?= $(if $(filter /usr /usr/,$(PREFIX)),/lib/systemd/system,/usr/local/lib/systemd/system)
 CONFDIR = /etc/rdnscheck
 UNITS = rdnscheck.service rdnscheck-once.service rdnscheck.timer
@@ -140,12 +142,12 @@ RDNSCHECK_BIN ?=
 # systemctl is only called for a live install on a host booted with systemd.
 LIVE_SYSTEMD = [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]
 
-.PHONY: install uninstall units-check systemd-test
+.PHONY: install uninstall units-check systemd-test deb deb-check deb-tools
 
 install: $(if $(RDNSCHECK_BIN),,release)
 	@set -e; bin="$(RDNSCHECK_BIN)"; [ -n "$$bin" ] || bin="$(RELEASE_BIN)"; \
 	    install -d -m 0755 "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(SYSTEMD_UNIT_DIR)" "$(DESTDIR)$(MANDIR)/man8" \
-	        "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(CONFDIR)"; \
+	        "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(CONFDIR)" "$(DESTDIR)$(BASH_COMPLETION_DIR)"; \
 	    install -m 0755 "$$bin" "$(DESTDIR)$(BINDIR)/rdnscheck"; \
 	    echo "installed $(DESTDIR)$(BINDIR)/rdnscheck"; \
 	    for unit in $(UNITS); do \
@@ -160,6 +162,7 @@ install: $(if $(RDNSCHECK_BIN),,release)
 	    chmod 0644 "$(DESTDIR)$(MANDIR)/man8/rdnscheck.8"; \
 	    echo "installed $(DESTDIR)$(MANDIR)/man8/rdnscheck.8"; \
 	    install -m 0644 config/rdnscheck.conf "$(DESTDIR)$(DOCDIR)/rdnscheck.conf.example"; \
+	    install -m 0644 contrib/bash-completion/rdnscheck "$(DESTDIR)$(BASH_COMPLETION_DIR)/rdnscheck"; \
 	    if [ -e "$(DESTDIR)$(CONFDIR)/rdnscheck.conf" ]; then \
 	        echo "kept the existing $(DESTDIR)$(CONFDIR)/rdnscheck.conf (the example is $(DOCDIR)/rdnscheck.conf.example)"; \
 	    else \
@@ -175,7 +178,7 @@ install: $(if $(RDNSCHECK_BIN),,release)
 uninstall:
 	@if $(LIVE_SYSTEMD); then systemctl disable --now rdnscheck.service rdnscheck.timer 2>/dev/null || true; fi
 	rm -f "$(DESTDIR)$(BINDIR)/rdnscheck" "$(DESTDIR)$(MANDIR)/man8/rdnscheck.8" \
-	    "$(DESTDIR)$(DOCDIR)/rdnscheck.conf.example" \
+	    "$(DESTDIR)$(DOCDIR)/rdnscheck.conf.example" "$(DESTDIR)$(BASH_COMPLETION_DIR)/rdnscheck" \
 	    $(addprefix "$(DESTDIR)$(SYSTEMD_UNIT_DIR)/,$(addsuffix ",$(UNITS)))
 	@rmdir "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true
 	@if $(LIVE_SYSTEMD); then systemctl daemon-reload; fi
@@ -192,3 +195,27 @@ units-check: release
 # the Debian tree is cached in /var/cache/rdnscheck-systemd-test). SYSTEMD_TEST_FLAGS=--keep leaves it running.
 systemd-test: release
 	@Tests/Systemd/run.sh $(SYSTEMD_TEST_FLAGS)
+
+# ---------------------------------------------------------------------------------------------------------------
+# The Debian package (packaging/deb/build.sh says what is in it, and why dpkg-deb rather than dpkg-buildpackage).
+#
+#   make deb [DEB_REVISION=1]    .build/deb/rdnscheck_X.Y.Z-REVISION_ARCH.deb from the release binary
+#   make deb-check               make deb, then lintian and the package's contents (Tests/Packaging/deb-check.sh)
+DEB_REVISION ?= 1
+DEB_DIR = $(CURDIR)/.build/deb
+
+deb: release deb-tools
+	@packaging/deb/build.sh "$(RELEASE_BIN)" "$(DEB_DIR)" "$(DEB_REVISION)"
+
+deb-check: deb
+	@Tests/Packaging/deb-check.sh "$(DEB_DIR)" "$(DEB_REVISION)" "$(RELEASE_BIN)"
+
+# dpkg-deb comes with dpkg; dpkg-shlibdeps with dpkg-dev, strip with binutils, lintian with lintian.
+deb-tools:
+	@missing=""; \
+	    command -v dpkg-shlibdeps >/dev/null || missing="$$missing dpkg-dev"; \
+	    command -v strip >/dev/null || missing="$$missing binutils"; \
+	    command -v lintian >/dev/null || missing="$$missing lintian"; \
+	    [ -z "$$missing" ] || { \
+	    echo "installing$$missing (Debian packages)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }

@@ -14,6 +14,7 @@
 #   valgrind                   memcheck of the C shim (Tests/Sanitizers/valgrind.sh)
 #   valgrind-binary            memcheck of the release binary against NSD and the fault server (valgrind.sh --binary)
 #   release                    the release build, for the three steps after it
+#   deb                        the Debian package (make deb-check: lintian, its files, the bash completion)
 #   units-check, systemd-test  the shipped units (systemd-analyze) and the daemon under a real systemd
 #                              (Tests/Systemd/units-check.sh, Tests/Systemd/run.sh)
 #   soak                       the release daemon for TEST_SOAK_RUNS runs (default 200; Tests/Soak/soak.sh)
@@ -24,7 +25,7 @@
 #
 # They run in two lanes at once. The build lane compiles, one build after the other, then fuzzes: build,
 # tsan-build, asan-build, release, fuzz-build, fuzz. The test lane runs each step as soon as what it needs is built:
-# valgrind, swift-test, tsan-test, asan-test, units-check, systemd-test, soak, valgrind-binary. The test steps mostly wait (for
+# valgrind, swift-test, tsan-test, asan-test, units-check, deb, systemd-test, soak, valgrind-binary. The test steps mostly wait (for
 # timeouts, deadlines, processes), so the builds and the fuzzers get the CPU they leave. The build lane runs under
 # `nice -n 10`, which holds for the fuzzers (they yield to the test steps beside them) but not for the compilers
 # SwiftPM starts (seen with ps: swift-build at 10, its swift-frontend processes at 0); the suites run in two lanes
@@ -66,6 +67,7 @@ summary() {
     tsan-build | asan-build) grep -a -E '^sanitize.sh' "$log" | tail -1 ;;
     tsan-test | asan-test) grep -a -E '^lane [0-9]: [✔✘]|^sanitize.sh [a-z]+: build' "$log" ;;
     valgrind | valgrind-binary) grep -a -E '^valgrind.sh: (OK|FAILED)' "$log" ;;
+    deb) grep -a -E '^deb-check: (OK|FAILED)' "$log" ;;
     units-check) echo "$(grep -c '^PASS' "$log") checks passed, $(grep -c '^FAIL' "$log") failed" ;;
     systemd-test) grep -a -E 'checks failed|total before container stop' "$log" | sed 's/^ *//' ;;
     soak) grep -a -E '^soak: ([0-9]+ runs|RSS|open descriptors|OK|FAIL)' "$log" ;;
@@ -136,13 +138,14 @@ test_lane() {
     run asan-test asan-build 0 Tests/Sanitizers/sanitize.sh address --skip-build
     # Through make: it installs systemd-analyze when it is missing (its release build is done by then).
     run units-check release 0 "$make" --no-print-directory units-check
+    run deb release 0 "$make" --no-print-directory deb-check
     run systemd-test release 0 Tests/Systemd/run.sh
     run soak release 0 Tests/Soak/soak.sh "$soak_runs" "$release_bin"
     run valgrind-binary release 0 Tests/Sanitizers/valgrind.sh --binary "$release_bin"
     run prometheus release 0 Tests/Integrations/prometheus.sh "$release_bin"
 }
 
-steps=(build swift-test tsan-build tsan-test asan-build asan-test valgrind release units-check systemd-test soak
+steps=(build swift-test tsan-build tsan-test asan-build asan-test valgrind release units-check deb systemd-test soak
     valgrind-binary prometheus fuzz-build fuzz)
 echo "make test: ${#steps[@]} steps in two lanes; logs in ${logs#"$root"/}/"
 build_lane &

@@ -3,7 +3,9 @@
 # systemd-nspawn container (private network: loopback only), installs the release binary and the shipped
 # units with `make install DESTDIR=<tree>`, starts NSD inside on 127.0.0.1:5353 with Tests/Zones, and
 # checks the daemon through systemctl and journalctl. systemd-resolved runs in it as on Ubuntu (/etc/resolv.conf
-# names its stub; its upstream is NSD on 127.0.0.1:53), for SPEC's "No synthesized answers". Each check prints
+# names its stub; its upstream is NSD on 127.0.0.1:53), for SPEC's "No synthesized answers". Last, it replaces that
+# install with the Debian package (packaging/deb/build.sh, built beside the boot): apt-get install, an upgrade while
+# the service runs, apt-get purge (not with --fake-daemon). Each check prints
 # PASS or FAIL; the script exits 0 when all pass, 1 when any fails, 2 when the harness itself could not run (no
 # root, no tree, no boot).
 #
@@ -293,6 +295,15 @@ echo "$MACHINE" >"$MERGED/etc/hostname"
 BIN=${BINARY:-$REPO/.build/release/rdnscheck}
 [[ -x $BIN ]] || harness_error "no binary at $BIN: run \`make release\` (make systemd-test does) or give --binary="
 echo "   binary under test: $(realpath "$BIN")"
+# The Debian packages of the "Debian package" phase, built while the container boots and the other phases run: the
+# binary under test as version X.Y.Z-1, and the same contents as X.Y.Z-2, the upgrade.
+DEB_BUILDS=()
+if ((FAKE == 0)); then
+    for revision in 1 2; do
+        "$REPO/packaging/deb/build.sh" "$BIN" "$RUN/debs" "$revision" >"$OUT/deb-build-$revision.log" 2>&1 &
+        DEB_BUILDS+=($!)
+    done
+fi
 
 # The EC2 instance of `make demo` (Tests/Scripts/ec2-demo.sh): the stand-ins and their scenarios, the wrapper that
 # points the real `aws` at the EC2 API stand-in, and the configuration an EC2 relay would have.
@@ -1048,6 +1059,124 @@ check check_watchdog_sigstop "a stopped process (SIGSTOP) trips the watchdog"
 watchdog_teardown
 phase "bad configuration"
 check check_bad_config "invalid configuration at start: exit 6, Result=exit-code, no restart loop"
+
+# The Debian package (make deb) on this machine, after `make uninstall` of the /usr/local install above (its units
+# in /usr/local/lib/systemd/system would hide the package's in /usr/lib/systemd/system). The configuration the operator
+# writes is the test's; the files the operator made earlier (the other configurations in /etc/rdnscheck, the drop-ins,
+# the on-change program, the textfile) must outlive the purge.
+DEB_DIR=/var/cache/rdnscheck-test
+DEB_MAIN_PID='' DEB_FIRST='' DEB_UPGRADE=''
+# shellcheck disable=SC2016  # dpkg-query's format, not the shell's
+deb_status() { C dpkg-query -W -f '${Status} ${Version}' rdnscheck 2>/dev/null; }
+# apt_get ARGS...: apt-get in the container, as an operator would run it, without a terminal; its output, indented.
+apt_get() {
+    local out rc
+    out=$(C env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Use-Pty=0 "$@" 2>&1)
+    rc=$?
+    echo "   apt-get $* -> exit $rc"
+    grep -v -e '^Reading ' -e '^Building ' -e '^ *$' <<<"$out" | tail -n 12 | note
+    return $rc
+}
+deb_setup() {
+    local pid ok=0
+    for pid in "${DEB_BUILDS[@]}"; do wait "$pid" || ok=1; done
+    cat "$OUT"/deb-build-*.log | note
+    ((ok == 0)) || harness_error "packaging/deb/build.sh failed (logs: $OUT/deb-build-*.log)"
+    C systemctl stop "$U" rdnscheck.timer 2>/dev/null
+    mv "$MERGED/etc/rdnscheck/rdnscheck.conf" "$RUN/config.operator"
+    # A machine that never ran rdnscheck: the packaged daemon's first run writes the state that purge removes.
+    C rm -rf /var/lib/private/rdnscheck /var/lib/rdnscheck
+    "$MAKE" -C "$REPO" --no-print-directory -s uninstall DESTDIR="$MERGED" PREFIX=/usr/local 2>&1 | note
+    mkdir -p "$MERGED$DEB_DIR"
+    cp "$RUN"/debs/*.deb "$MERGED$DEB_DIR/"
+    DEB_FIRST=$DEB_DIR/$(basename "$RUN"/debs/rdnscheck_*-1_*.deb)
+    DEB_UPGRADE=$DEB_DIR/$(basename "$RUN"/debs/rdnscheck_*-2_*.deb)
+    daemon_reload
+}
+DEB_PACKAGE_FILES="/usr/bin/rdnscheck /usr/lib/systemd/system/rdnscheck.service
+    /usr/lib/systemd/system/rdnscheck-once.service /usr/lib/systemd/system/rdnscheck.timer
+    /usr/share/man/man8/rdnscheck.8.gz /etc/rdnscheck/rdnscheck.conf /usr/share/bash-completion/completions/rdnscheck
+    /usr/share/doc/rdnscheck/copyright"
+check_deb_install() {
+    local f ok=0
+    apt_get install --no-install-recommends "$DEB_FIRST" || { WHY="apt-get install failed"; return 1; }
+    echo "   dpkg: $(deb_status)"
+    [[ $(deb_status) == "install ok installed "*-1 ]] || { WHY="not installed: $(deb_status)"; ok=1; }
+    for f in $DEB_PACKAGE_FILES; do
+        C test -f "$f" || { WHY="${WHY:+$WHY; }no $f"; ok=1; }
+    done
+    C systemctl cat "$U" | grep -a -e '^# /' -e '^ExecStart=' | note
+    C systemctl cat "$U" | grep -aq '^ExecStart=/usr/bin/rdnscheck ' ||
+        { WHY="${WHY:+$WHY; }$U runs no /usr/bin/rdnscheck"; ok=1; }
+    return $ok
+}
+check_deb_not_started() {
+    local unit state ok=0
+    for unit in "$U" rdnscheck.timer rdnscheck-once.service; do
+        state="$(C systemctl is-enabled "$unit" 2>&1)/$(show "$unit" ActiveState)"
+        echo "   $unit: $state"
+        [[ $state == disabled/inactive || $state == static/inactive ]] || { WHY="${WHY:+$WHY; }$unit $state"; ok=1; }
+    done
+    return $ok
+}
+check_deb_start() {
+    cp "$RUN/config.operator" "$MERGED/etc/rdnscheck/rdnscheck.conf"
+    C systemctl enable --now "$U" 2>&1 | note
+    require_active || return 1
+    DEB_MAIN_PID=$(show "$U" MainPID)
+    echo "   $U: $(show "$U" ActiveState)/$(show "$U" SubState), MainPID $DEB_MAIN_PID," \
+        "$(show "$U" ExecMainStartTimestamp)"
+    has_state() { C test -s /var/lib/private/rdnscheck/state.json; }
+    waitfor 10 has_state || { WHY="no state file after the first run"; return 1; }
+    C ls -l /var/lib/private/rdnscheck/state.json | note
+}
+check_deb_upgrade() {
+    [[ -n $DEB_MAIN_PID ]] || { WHY="the service did not start"; return 1; }
+    local pid ok=0
+    apt_get install --no-install-recommends "$DEB_UPGRADE" || { WHY="apt-get install failed"; return 1; }
+    running() { is_active && [[ $(show "$U" SubState) == running ]]; }
+    waitfor 10 running
+    pid=$(show "$U" MainPID)
+    echo "   dpkg: $(deb_status); $U: $(show "$U" ActiveState)/$(show "$U" SubState), MainPID $DEB_MAIN_PID -> $pid;" \
+        "$(C systemctl is-enabled "$U")"
+    C ls /etc/rdnscheck | note
+    [[ $(deb_status) == "install ok installed "*-2 ]] || { WHY="not upgraded: $(deb_status)"; ok=1; }
+    cmp -s "$RUN/config.operator" "$MERGED/etc/rdnscheck/rdnscheck.conf" ||
+        { WHY="${WHY:+$WHY; }the operator's rdnscheck.conf was replaced"; ok=1; }
+    ! C ls /etc/rdnscheck | grep -q 'dpkg' || { WHY="${WHY:+$WHY; }dpkg left a .dpkg-* file"; ok=1; }
+    running || { WHY="${WHY:+$WHY; }not running after the upgrade"; ok=1; }
+    [[ -n $pid && $pid != 0 && $pid != "$DEB_MAIN_PID" ]] || { WHY="${WHY:+$WHY; }not restarted (MainPID $pid)"; ok=1; }
+    [[ $(C systemctl is-enabled "$U") == enabled ]] || { WHY="${WHY:+$WHY; }no longer enabled"; ok=1; }
+    return $ok
+}
+check_deb_purge() {
+    local f ok=0
+    apt_get purge rdnscheck || { WHY="apt-get purge failed"; return 1; }
+    echo "   dpkg: $(deb_status || true); $U: $(show "$U" ActiveState); rdnscheck processes: $(C pgrep -c -x rdnscheck)"
+    [[ -z $(deb_status) || $(deb_status) == "unknown ok not-installed "* ]] ||
+        { WHY="still known to dpkg: $(deb_status)"; ok=1; }
+    C pgrep -x rdnscheck >/dev/null && { WHY="${WHY:+$WHY; }an rdnscheck process still runs"; ok=1; }
+    for f in $DEB_PACKAGE_FILES /usr/share/doc/rdnscheck /var/lib/private/rdnscheck /var/lib/rdnscheck \
+        /etc/systemd/system/multi-user.target.wants/rdnscheck.service; do
+        C test -e "$f" -o -L "$f" && { WHY="${WHY:+$WHY; }$f is left"; ok=1; }
+    done
+    echo "   kept:"
+    for f in /etc/rdnscheck/ec2.conf /etc/rdnscheck/interfaces.conf /etc/rdnscheck/blackhole.conf \
+        /etc/systemd/system/rdnscheck.service.d/30-textfile.conf /usr/local/libexec/rdnscheck-test-on-change \
+        /var/lib/prometheus/node-exporter/rdnscheck.prom; do
+        if C test -f "$f"; then echo "     $f"; else WHY="${WHY:+$WHY; }$f (the operator's) is gone"; ok=1; fi
+    done
+    return $ok
+}
+if ((FAKE == 0)); then
+    phase "Debian package"
+    deb_setup
+    check check_deb_install "apt-get install ./rdnscheck_*-1.deb (no network): binary, units, man page, conffile"
+    check check_deb_not_started "the package neither enables nor starts a unit"
+    check check_deb_start "with the operator's configuration, systemctl enable --now runs the packaged daemon"
+    check check_deb_upgrade "apt-get install ./rdnscheck_*-2.deb while it runs: configuration kept, service restarted"
+    check check_deb_purge "apt-get purge: package files, conffile, state, enable link gone; the operator's kept"
+fi
 
 phase "collect logs"
 collect_logs
