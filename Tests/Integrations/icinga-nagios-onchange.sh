@@ -162,7 +162,8 @@ check "icinga2 daemon -C validates the CheckCommand and the apply Service (exit 
     grep -q 'Instantiated 1 Service' "$icinga/validate.log"
 ((status == 0)) || sed 's/^/  | /' "$icinga/validate.log"
 
-# The example's 15-minute interval would not run within the test: two services of the same command every 2 s.
+# The example's 15-minute interval would not run within the test: services of the same command every 2 s, on a
+# broken and a good address, and on the addresses of a configuration file.
 cat >>"$icinga/icinga2.conf" <<EOF
 object CheckerComponent "checker" { }
 object Service "rdnscheck-broken" {
@@ -177,20 +178,28 @@ object Service "rdnscheck-good" {
     vars.rdnscheck_addresses = [ "192.0.2.10" ]
     vars.rdnscheck_engine = "pipelined"
 }
+object Service "rdnscheck-config" {
+    host_name = "mail-relay"
+    check_command = "rdnscheck"
+    check_interval = 2s
+    vars.rdnscheck_addresses = [ ]
+    vars.rdnscheck_config = "$icinga/rdnscheck.conf"
+}
 EOF
+printf 'check 192.0.2.15\n' >"$icinga/rdnscheck.conf"
 icinga2 daemon -c "$icinga/icinga2.conf" "${icinga_defines[@]}" -x notice >"$icinga/daemon.log" 2>&1 &
 icinga_pid=$!
 for _ in $(seq 300); do
-    (($(grep -c "^.*notice/Process: PID [0-9]* ('$bin'.*terminated with exit code" "$icinga/daemon.log") >= 2)) &&
+    (($(grep -c "^.*notice/Process: PID [0-9]* ('$bin'.*terminated with exit code" "$icinga/daemon.log") >= 3)) &&
         break
     sleep 0.1
 done
 kill -TERM "$icinga_pid"
 wait "$icinga_pid"
 # Icinga writes its state file (each object's last check result) when it stops.
-python3 - "$icinga/var/icinga2.state" "$bin" "$good_port" >"$icinga/results.log" 2>&1 <<'EOF'
+python3 - "$icinga/var/icinga2.state" "$bin" "$good_port" "$icinga/rdnscheck.conf" >"$icinga/results.log" 2>&1 <<'EOF'
 import json, sys
-path, binary, port = sys.argv[1:4]
+path, binary, port, configuration = sys.argv[1:5]
 results = {}
 with open(path) as file:
     text = file.read()
@@ -211,6 +220,10 @@ wanted = {
     "mail-relay!rdnscheck-good": (common + ["--engine", "pipelined"] + server + ["--", "192.0.2.10"], 0,
         ["RDNS OK - 1 address: 1 ok, 0 warning, 0 critical, 0 unknown"],
         ["ok=1;;;0;1", "warning=0;;;0;1", "critical=0;;;0;1", "unknown=0;;;0;1"]),
+    "mail-relay!rdnscheck-config": (common + ["-c", configuration] + server, 1,
+        ["RDNS WARNING - 1 address: 0 ok, 1 warning, 0 critical, 0 unknown",
+         "WARNING 192.0.2.15: multiple-ptr: 2 PTR names (a15.example.test, b15.example.test); receivers use one"],
+        ["ok=0;;;0;1", "warning=1;;;0;1", "critical=0;;;0;1", "unknown=0;;;0;1"]),
 }
 bad = 0
 for name, (command, exit_status, lines, performance) in wanted.items():
@@ -226,7 +239,7 @@ for name, (command, exit_status, lines, performance) in wanted.items():
 sys.exit(bad)
 EOF
 status=$?
-check "icinga2 daemon runs the CheckCommand against NSD: the command line, exit 2/0 and rdnscheck's output" \
+check "icinga2 daemon runs the CheckCommand against NSD: the command lines, exit 2/0/1 and rdnscheck's output" \
     test "$status" = 0
 sed 's/^/  | /' "$icinga/results.log"
 
@@ -312,7 +325,7 @@ check "nagios4 -v validates contrib/nagios/rdnscheck.cfg (exit $status)" \
 
 # The same file with the binary under test and the options for this NSD as $ARG1$.
 sed -e "s|/usr/bin/rdnscheck|$bin|" \
-    -e "s|check_command           check_rdnscheck\$|check_command check_rdnscheck!--nameserver 127.0.0.1:$good_port --timeout 3s|" \
+    -e "s|\(check_command *check_rdnscheck\)\$|\1!--nameserver 127.0.0.1:$good_port --timeout 3s|" \
     "$root/contrib/nagios/rdnscheck.cfg" >"$nagios/rdnscheck.cfg"
 nagios_main "$nagios/rdnscheck.cfg" >"$nagios/nagios.cfg"
 nagios4 "$nagios/nagios.cfg" >"$nagios/daemon.log" 2>&1 &
@@ -327,7 +340,7 @@ service_status | grep -E '^\s+(current_state|plugin_output|long_plugin_output|pe
 kill -TERM "$nagios_pid"
 wait "$nagios_pid"
 if ! grep -q "command_line *$bin --once" "$nagios/rdnscheck.cfg" ||
-    ! grep -q "check_command check_rdnscheck!--nameserver" "$nagios/rdnscheck.cfg"; then
+    ! grep -q "check_command *check_rdnscheck!--nameserver" "$nagios/rdnscheck.cfg"; then
     fail "the sed of the Nagios command did not apply"
 fi
 check "nagios4 runs check_rdnscheck against NSD: state 2 and rdnscheck's output in status.dat" \
@@ -415,13 +428,14 @@ done
 # The recipes' own guard: raw values rdnscheck never sends (its names are escaped, its values at most 32 KiB),
 # set the way it sets them (env -i: PATH and RDNSCHECK_* only): CR/LF to add headers or end the SMTP DATA,
 # quotes to leave a JSON string, $(...) and backquotes, control and non-ASCII bytes, 32 KiB values.
+bytes=$'\xc3\xa9\xff\x01\x1b[31m'
 big=$(for i in $(seq 1 3000); do printf 'n%d.example.test\r\n.\r\nQUIT\r\n' "$i"; done | head -c 32768)
 hostile=(
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
     RDNSCHECK_ADDRESS=$'192.0.2.10\r\nBcc: victim@example.net'
     RDNSCHECK_OLD_STATUS=$'ok\nX-Injected: yes'
     RDNSCHECK_NEW_STATUS='critical"}, "injected": {"x": "'
-    RDNSCHECK_PROBLEMS="forward-mismatch \$(touch $tmp/pwned) \`touch $tmp/pwned\` ' \" \\ <!channel> &amp; caf"$'\xc3\xa9\xff\x01\x1b[31m'
+    RDNSCHECK_PROBLEMS="forward-mismatch \$(touch $tmp/pwned) \`touch $tmp/pwned\` ' \" \\ <!channel> &amp;$bytes"
     "RDNSCHECK_PTR_NAMES=$big"
     RDNSCHECK_CHANGES=$'[{"field": "status", "old": "ok", "new": "critical"}]\r\n.\r\nMAIL FROM:<x@evil.example>'
     RDNSCHECK_CHANGES_OMITTED=ptr_names

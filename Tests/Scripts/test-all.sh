@@ -16,6 +16,8 @@
 #   release                    the release build, for the three steps after it
 #   units-check, systemd-test  the shipped units (systemd-analyze) and the daemon under a real systemd
 #                              (Tests/Systemd/units-check.sh, Tests/Systemd/run.sh)
+#   icinga-nagios              contrib's Icinga 2, Nagios and on-change files with the real programs
+#                              (Tests/Integrations/icinga-nagios-onchange.sh; 7 s, plus about 40 s to install them)
 #   soak                       the release daemon for TEST_SOAK_RUNS runs (default 200; Tests/Soak/soak.sh)
 #   fuzz-build, fuzz           every libFuzzer target for FUZZ_SECONDS (default 60) after its regression inputs,
 #                              FUZZ_JOBS (default 2) at a time (Tests/Fuzz/run.sh)
@@ -66,6 +68,7 @@ summary() {
     valgrind | valgrind-binary) grep -a -E '^valgrind.sh: (OK|FAILED)' "$log" ;;
     units-check) echo "$(grep -c '^PASS' "$log") checks passed, $(grep -c '^FAIL' "$log") failed" ;;
     systemd-test) grep -a -E 'checks failed|total before container stop' "$log" | sed 's/^ *//' ;;
+    icinga-nagios) grep -a -E '^(FAIL|icinga-nagios-onchange: [0-9]+ passed)' "$log" ;;
     soak) grep -a -E '^soak: ([0-9]+ runs|RSS|open descriptors|OK|FAIL)' "$log" ;;
     fuzz-build)
         grep -a -E 'regression inputs' "$log" \
@@ -136,10 +139,11 @@ test_lane() {
     run systemd-test release 0 Tests/Systemd/run.sh
     run soak release 0 Tests/Soak/soak.sh "$soak_runs" "$release_bin"
     run valgrind-binary release 0 Tests/Sanitizers/valgrind.sh --binary "$release_bin"
+    run icinga-nagios release 0 Tests/Integrations/icinga-nagios-onchange.sh "$release_bin"
 }
 
 steps=(build swift-test tsan-build tsan-test asan-build asan-test valgrind release units-check systemd-test soak
-    valgrind-binary fuzz-build fuzz)
+    valgrind-binary icinga-nagios fuzz-build fuzz)
 echo "make test: ${#steps[@]} steps in two lanes; logs in ${logs#"$root"/}/"
 build_lane &
 build_pid=$!
