@@ -52,7 +52,13 @@ check() { # check DESCRIPTION COMMAND...
 need=()
 [[ -x /usr/sbin/icinga2 ]] || need+=(icinga2-bin icinga2-common)
 [[ -x /usr/sbin/nagios4 ]] || need+=(nagios4-core)
-[[ -x /usr/bin/msmtp && -e /usr/sbin/sendmail ]] || need+=(msmtp msmtp-mta)
+# msmtp-mta is the MTA nagios4-common's bsd-mailx asks for (else apt would bring exim4 and start it); a host that
+# has an MTA (its own sendmail) gets only msmtp, run by its own name below.
+if [[ ! -e /usr/sbin/sendmail ]]; then
+    need+=(msmtp msmtp-mta)
+elif [[ ! -x /usr/bin/msmtp ]]; then
+    need+=(msmtp)
+fi
 command -v shellcheck >/dev/null || need+=(shellcheck)
 command -v jq >/dev/null || need+=(jq)
 command -v curl >/dev/null || need+=(curl)
@@ -133,7 +139,7 @@ http_port=$(cat "$tmp/sink-http.port")
 
 # --- 1. shellcheck ----------------------------------------------------------------------------------------------
 check "shellcheck: contrib/on-change/rdnscheck-mail, rdnscheck-webhook and this script" \
-    shellcheck "$root/contrib/on-change/rdnscheck-mail" "$root/contrib/on-change/rdnscheck-webhook" "$0"
+    shellcheck "$root/contrib/on-change/rdnscheck-mail" "$root/contrib/on-change/rdnscheck-webhook" "${BASH_SOURCE[0]}"
 
 # --- 2. Icinga 2 ------------------------------------------------------------------------------------------------
 icinga=$tmp/icinga2
@@ -189,7 +195,7 @@ EOF
 printf 'check 192.0.2.15\n' >"$icinga/rdnscheck.conf"
 icinga2 daemon -c "$icinga/icinga2.conf" "${icinga_defines[@]}" -x notice >"$icinga/daemon.log" 2>&1 &
 icinga_pid=$!
-for _ in $(seq 300); do
+for _ in $(seq 600); do
     (($(grep -c "^.*notice/Process: PID [0-9]* ('$bin'.*terminated with exit code" "$icinga/daemon.log") >= 3)) &&
         break
     sleep 0.1
@@ -331,7 +337,7 @@ nagios_main "$nagios/rdnscheck.cfg" >"$nagios/nagios.cfg"
 nagios4 "$nagios/nagios.cfg" >"$nagios/daemon.log" 2>&1 &
 nagios_pid=$!
 service_status() { awk '/^servicestatus/,/^\t}/' "$nagios/status.dat" 2>/dev/null; }
-for _ in $(seq 300); do
+for _ in $(seq 600); do
     service_status | grep -q 'has_been_checked=1' && break
     sleep 0.1
 done
@@ -363,11 +369,14 @@ auth off
 tls off
 EOF
 chmod 600 "$onchange/msmtprc"
+# The real sendmail: Debian's msmtp-mta makes /usr/sbin/sendmail msmtp; beside another MTA, msmtp by its name.
+sendmail=/usr/sbin/sendmail
+[[ $(readlink -f /usr/sbin/sendmail) == */msmtp ]] || sendmail=/usr/bin/msmtp
 cat >"$onchange/mail.conf" <<EOF
 # rdnscheck-mail's settings for the test: msmtp as sendmail, to the SMTP sink.
 mail-to postmaster@example.test ops+dns@example.test
 mail-from rdnscheck@relay.example.test
-sendmail /usr/sbin/sendmail -C $onchange/msmtprc
+sendmail $sendmail -C $onchange/msmtprc
 EOF
 for style in slack teams; do
     printf 'webhook-url http://127.0.0.1:%s/hook\nwebhook-style %s\n' "$http_port" "$style" >"$onchange/$style.conf"
