@@ -5,13 +5,14 @@
 #                                host has IPv6 loopback), and return once it answers (at most 10 s)
 #   nsd-demo.sh stop DIR         stop the nsd started with DIR (SIGTERM, then SIGKILL after 5 s)
 #
+# NSD_ZONES_DIR serves the *.zone files of another directory instead (each named by its $ORIGIN line).
 # Everything nsd writes (pid file, log, state) stays in DIR. Needs only bash, nsd and nsd-checkconf:
 # readiness is probed with a raw DNS query over bash's /dev/udp, not with dig.
 set -euo pipefail
 
 NSD=${NSD:-/usr/sbin/nsd}
 NSD_CHECKCONF=${NSD_CHECKCONF:-/usr/sbin/nsd-checkconf}
-zones_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../Zones" && pwd)
+zones_dir=${NSD_ZONES_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../Zones" && pwd)}
 
 die() {
     echo "nsd-demo: $*" >&2
@@ -97,7 +98,7 @@ start() {
     "$NSD" -c "$dir/nsd.conf" || die "nsd failed to start; log: $(cat "$dir/nsd.log" 2>/dev/null)"
     for _ in $(seq 100); do
         if pid=$(running_pid "$dir") && answers "$port"; then
-            echo "nsd-demo: nsd (pid $pid) serves Tests/Zones on 127.0.0.1 port $port"
+            echo "nsd-demo: nsd (pid $pid) serves $zones_dir on 127.0.0.1 port $port"
             return 0
         fi
         sleep 0.1

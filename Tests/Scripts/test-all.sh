@@ -17,6 +17,8 @@
 #   deb                        the Debian package (make deb-check: lintian, its files, the bash completion)
 #   units-check, systemd-test  the shipped units (systemd-analyze) and the daemon under a real systemd
 #                              (Tests/Systemd/units-check.sh, Tests/Systemd/run.sh)
+#   icinga-nagios              contrib's Icinga 2, Nagios and on-change files with the real programs
+#                              (Tests/Integrations/icinga-nagios-onchange.sh; 7 s, plus about 40 s to install them)
 #   soak                       the release daemon for TEST_SOAK_RUNS runs (default 200; Tests/Soak/soak.sh)
 #   prometheus                 contrib/'s alert rules and dashboard on Debian's prometheus and node_exporter
 #                              (Tests/Integrations/prometheus.sh)
@@ -70,6 +72,7 @@ summary() {
     deb) grep -a -E '^deb-check: (OK|FAILED)' "$log" ;;
     units-check) echo "$(grep -c '^PASS' "$log") checks passed, $(grep -c '^FAIL' "$log") failed" ;;
     systemd-test) grep -a -E 'checks failed|total before container stop' "$log" | sed 's/^ *//' ;;
+    icinga-nagios) grep -a -E '^(FAIL|icinga-nagios-onchange: [0-9]+ passed)' "$log" ;;
     soak) grep -a -E '^soak: ([0-9]+ runs|RSS|open descriptors|OK|FAIL)' "$log" ;;
     prometheus) grep -a -E '^prometheus.sh: (RDNSCheckAddressCritical|no other|OK)' "$log" ;;
     fuzz-build)
@@ -143,10 +146,11 @@ test_lane() {
     run soak release 0 Tests/Soak/soak.sh "$soak_runs" "$release_bin"
     run valgrind-binary release 0 Tests/Sanitizers/valgrind.sh --binary "$release_bin"
     run prometheus release 0 Tests/Integrations/prometheus.sh "$release_bin"
+    run icinga-nagios release 0 Tests/Integrations/icinga-nagios-onchange.sh "$release_bin"
 }
 
 steps=(build swift-test tsan-build tsan-test asan-build asan-test valgrind release units-check deb systemd-test soak
-    valgrind-binary prometheus fuzz-build fuzz)
+    valgrind-binary prometheus icinga-nagios fuzz-build fuzz)
 echo "make test: ${#steps[@]} steps in two lanes; logs in ${logs#"$root"/}/"
 build_lane &
 build_pid=$!
