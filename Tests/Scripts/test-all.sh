@@ -13,7 +13,7 @@
 #   asan-build, asan-test      the whole suite under AddressSanitizer + LeakSanitizer (sanitize.sh address)
 #   valgrind                   memcheck of the C shim (Tests/Sanitizers/valgrind.sh)
 #   valgrind-binary            memcheck of the release binary against NSD and the fault server (valgrind.sh --binary)
-#   release                    the release build, for the three steps after it
+#   release                    the release build, for the steps after it
 #   deb                        the Debian package (make deb-check: lintian, its files, the bash completion)
 #   units-check, systemd-test  the shipped units (systemd-analyze) and the daemon under a real systemd
 #                              (Tests/Systemd/units-check.sh, Tests/Systemd/run.sh)
@@ -27,8 +27,9 @@
 #
 # They run in two lanes at once. The build lane compiles, one build after the other, then fuzzes: build,
 # tsan-build, asan-build, release, fuzz-build, fuzz. The test lane runs each step as soon as what it needs is built:
-# valgrind, swift-test, tsan-test, asan-test, units-check, deb, systemd-test, soak, valgrind-binary. The test steps mostly wait (for
-# timeouts, deadlines, processes), so the builds and the fuzzers get the CPU they leave. The build lane runs under
+# valgrind, swift-test, tsan-test, asan-test, units-check, deb, systemd-test, soak, valgrind-binary, prometheus,
+# icinga-nagios. The test steps mostly wait (for timeouts, deadlines, processes), so the builds and the fuzzers get
+# the CPU they leave. The build lane runs under
 # `nice -n 10`, which holds for the fuzzers (they yield to the test steps beside them) but not for the compilers
 # SwiftPM starts (seen with ps: swift-build at 10, its swift-frontend processes at 0); the suites run in two lanes
 # of one test at a time, which passes with builds beside them (swift-test-lanes.sh). The fuzzers run after the last
