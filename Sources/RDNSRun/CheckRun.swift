@@ -101,9 +101,14 @@ public final class CheckRun {
         let sources = stopSignals.isEmpty ? nil : SignalSources(stopSignals) { signalNumber in
             guard checksDone.withLock({ $0 }) else {
                 aws?.stopAll()
+                // The default action, from this thread: libdispatch keeps the signal blocked in every thread (it
+                // reads it from a signalfd), so it is unblocked here and raised to this thread alone.
                 signal(signalNumber, SIG_DFL)
-                // To the process: this thread (libdispatch's) blocks signals.
-                kill(getpid(), signalNumber)
+                var only = sigset_t()
+                sigemptyset(&only)
+                sigaddset(&only, signalNumber)
+                pthread_sigmask(SIG_UNBLOCK, &only, nil)
+                raise(signalNumber)
                 return
             }
             received.note(signalNumber)
