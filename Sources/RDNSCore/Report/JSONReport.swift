@@ -127,7 +127,9 @@ extension ChunkedSink {
             if let fix = problem.fix { append(Escaping.jsonString(fix)) } else { literal("null") }
             literal("}")
         }
-        literal("], \"changes\": ")
+        literal("],\n   \"receivers\": {")
+        receivers(result)
+        literal("}, \"changes\": ")
         if let changes = drifts.isEmpty ? nil : drifts[result.address]?.changes, !changes.isEmpty {
             append(Drift.json(changes))
         } else {
@@ -140,6 +142,26 @@ extension ChunkedSink {
             literal(", \"aws\": null")
         }
         literal("}")
+    }
+
+    /// `"gmail": {"verdict": …, "reason": …}, …`; SpamAssassin's with `"rules"`.
+    private mutating func receivers(_ result: AddressResult) {
+        for rule in ReceiverRule.allCases {
+            let outcome = ReceiverVerdicts.outcome(of: rule, for: result)
+            if rule != ReceiverRule.allCases.first { literal(", ") }
+            literal("\"")
+            append(rule.rawValue)
+            literal("\": {\"verdict\": \"")
+            append(outcome.verdict.rawValue)
+            literal("\", \"reason\": ")
+            append(Escaping.jsonString(outcome.reason))
+            if rule == .spamassassin {
+                literal(", \"rules\": [")
+                append(outcome.rules.map { "\"\($0)\"" }.joined(separator: ", "))
+                literal("]")
+            }
+            literal("}")
+        }
     }
 
     /// Fixed text, copied without going through String.
