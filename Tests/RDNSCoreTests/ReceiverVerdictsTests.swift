@@ -127,7 +127,7 @@ struct ReceiverVerdictsTests {
             "PTR mail.example.com does not forward-confirm",
             "PTR mail.example.com does not forward-confirm: unknown_client_reject_code (450 by default: the mail is "
                 + "deferred, then bounced when it expires; 550 at once where the site sets it)",
-            "PTR mail.example.com exists (this rule does not ask that it forward-confirm)",
+            "PTR mail.example.com exists",
             "PTR mail.example.com is not generic",
         ])
     }

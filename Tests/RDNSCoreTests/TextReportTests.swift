@@ -154,14 +154,14 @@ struct TextReportTests {
             OK        203.0.113.25  mail.example.com
               gmail: accept (PTR mail.example.com forward-confirms)
               postfix-client: accept (PTR mail.example.com forward-confirms)
-              postfix-reverse: accept (PTR mail.example.com exists (this rule does not ask that it forward-confirm))
+              postfix-reverse: accept (PTR mail.example.com exists)
               spamassassin: accept (PTR mail.example.com is not generic)
             CRITICAL  203.0.113.26  mx.example.com    forward-mismatch: PTR mx.example.com resolves to \
             198.51.100.9, not 203.0.113.26
               gmail: reject (PTR mx.example.com does not forward-confirm)
               postfix-client: reject (PTR mx.example.com does not forward-confirm: unknown_client_reject_code (450 by \
             default: the mail is deferred, then bounced when it expires; 550 at once where the site sets it))
-              postfix-reverse: accept (PTR mx.example.com exists (this rule does not ask that it forward-confirm))
+              postfix-reverse: accept (PTR mx.example.com exists)
               spamassassin: accept (PTR mx.example.com is not generic)
             CRITICAL: 2 addresses: 1 ok, 0 warning, 1 critical, 0 unknown in 0.042s
 

@@ -55,27 +55,37 @@ public struct ReceiverOutcome: Sendable, Equatable {
 public enum ReceiverVerdicts {
     /// Every rule's outcome, in `ReceiverRule.allCases` order.
     public static func all(for result: AddressResult) -> [ReceiverOutcome] {
-        ReceiverRule.allCases.map { outcome(of: $0, for: result) }
+        let named = Named(result)
+        return [gmail(named), postfixClient(named), postfixReverse(named), spamassassin(named)]
     }
 
-    public static func outcome(of rule: ReceiverRule, for result: AddressResult) -> ReceiverOutcome {
-        switch rule {
-        case .gmail: gmail(result)
-        case .postfixClient: postfixClient(result)
-        case .postfixReverse: postfixReverse(result)
-        case .spamassassin: spamassassin(result)
+    /// A result and its first PTR name as text, built once: most reasons name it, and a /16's JSON report has
+    /// four reasons for each of 65,536 addresses.
+    private struct Named {
+        let result: AddressResult
+        private let first: String?
+
+        init(_ result: AddressResult) {
+            self.result = result
+            first = result.ptrNames.first?.description
+        }
+
+        /// `PTR mail.example.com`.
+        func ptr(_ name: DNSName) -> String {
+            "PTR " + (name == result.ptrNames.first ? first! : name.description)
         }
     }
 
     private static let rejectCode = "unknown_client_reject_code (450 by default: the mail is deferred, then bounced "
         + "when it expires; 550 at once where the site sets it)"
 
-    private static func gmail(_ result: AddressResult) -> ReceiverOutcome {
+    private static func gmail(_ named: Named) -> ReceiverOutcome {
+        let result = named.result
         if let missing = MissingPTR(result) {
             return ReceiverOutcome(.gmail, missing.isTemporary ? .defer : .reject, missing.description)
         }
         if let name = result.ptrNames.first(where: { confirms($0, result) }) {
-            return ReceiverOutcome(.gmail, .accept, "PTR \(name) forward-confirms")
+            return ReceiverOutcome(.gmail, .accept, named.ptr(name) + " forward-confirms")
         }
         if !result.forwardFailures.isEmpty {
             return ReceiverOutcome(.gmail, .defer, "no PTR name forward-confirms yet: "
@@ -84,11 +94,19 @@ public enum ReceiverVerdicts {
         return ReceiverOutcome(.gmail, .reject, notConfirming(result.ptrNames) + notLookedUp(result))
     }
 
-    private static func postfixClient(_ result: AddressResult) -> ReceiverOutcome {
+    private static func postfixClient(_ named: Named) -> ReceiverOutcome {
+        let result = named.result
         if let missing = MissingPTR(result) {
             return missing.isTemporary
                 ? ReceiverOutcome(.postfixClient, .defer, "\(missing): 450")
                 : ReceiverOutcome(.postfixClient, .reject, "\(missing): \(rejectCode)")
+        }
+        if result.isForwardConfirmed {
+            // Every name is a valid hostname (so glibc keeps it) and confirms: most addresses of a range.
+            return ReceiverOutcome(.postfixClient, .accept, result.ptrCount == 1
+                                   ? named.ptr(result.ptrNames[0]) + " forward-confirms"
+                                   : "every PTR name glibc may pick forward-confirms "
+                                   + "(\(AddressResult.listing(result.ptrNames, of: result.ptrCount)))")
         }
         let seen = result.ptrNames.filter(HostnameRules.glibcKeeps)
         guard !seen.isEmpty else {
@@ -98,11 +116,11 @@ public enum ReceiverVerdicts {
         let failed = seen.filter { result.forwardFailures.contains($0) }
         let bad = seen.filter { !confirms($0, result) && !result.forwardFailures.contains($0) }
         if bad.isEmpty && failed.isEmpty {
+            // Every name glibc keeps confirms: accepted, unless names were left out.
             let names = AddressResult.listing(good, of: good.count)
             guard result.ptrCount > result.ptrNames.count else {
-                return ReceiverOutcome(.postfixClient, .accept, good.count == 1
-                                       ? "PTR \(names) forward-confirms"
-                                       : "every PTR name glibc may pick forward-confirms (\(names))")
+                return ReceiverOutcome(.postfixClient, .accept, "every PTR name glibc may pick forward-confirms "
+                                       + "(\(names)); glibc drops the others")
             }
             return ReceiverOutcome(.postfixClient, .atRisk, "the PTR names looked up forward-confirm (\(names)), "
                                    + "but glibc may pick one of the other "
@@ -130,7 +148,8 @@ public enum ReceiverVerdicts {
                                + "(\(rejectCode)); without one, 450")
     }
 
-    private static func postfixReverse(_ result: AddressResult) -> ReceiverOutcome {
+    private static func postfixReverse(_ named: Named) -> ReceiverOutcome {
+        let result = named.result
         if let missing = MissingPTR(result) {
             return missing.isTemporary
                 ? ReceiverOutcome(.postfixReverse, .defer, "\(missing): 450")
@@ -139,28 +158,28 @@ public enum ReceiverVerdicts {
         guard let name = result.ptrNames.first(where: HostnameRules.glibcKeeps) else {
             return ReceiverOutcome(.postfixReverse, .reject, dropped(result) + ": \(rejectCode)")
         }
-        return ReceiverOutcome(.postfixReverse, .accept, "PTR \(name) exists (this rule does not ask that it "
-                               + "forward-confirm)")
+        return ReceiverOutcome(.postfixReverse, .accept, named.ptr(name) + " exists")
     }
 
-    private static func spamassassin(_ result: AddressResult) -> ReceiverOutcome {
+    private static func spamassassin(_ named: Named) -> ReceiverOutcome {
+        let result = named.result
         if let missing = MissingPTR(result) {
             return ReceiverOutcome(.spamassassin, .penalise, "\(missing): the receiving MTA records no name",
                                    rules: ["RDNS_NONE"])
         }
-        let seen = result.ptrNames.filter(HostnameRules.glibcKeeps)
-        guard !seen.isEmpty else {
-            return ReceiverOutcome(.spamassassin, .penalise, dropped(result), rules: ["RDNS_NONE"])
-        }
-        for name in seen {
+        var seen = 0
+        for name in result.ptrNames where HostnameRules.glibcKeeps(name) {
             if let why = GenericNameDetector.reason(name, for: result.address) {
-                return ReceiverOutcome(.spamassassin, .penalise, "PTR \(name) looks dynamic: \(why)",
+                return ReceiverOutcome(.spamassassin, .penalise, named.ptr(name) + " looks dynamic: \(why)",
                                        rules: ["RDNS_DYNAMIC"])
             }
+            seen += 1
         }
-        return ReceiverOutcome(.spamassassin, .accept, seen.count == 1
-                               ? "PTR \(seen[0]) is not generic"
-                               : "no PTR name is generic (\(AddressResult.listing(seen, of: seen.count)))")
+        guard seen > 0 else {
+            return ReceiverOutcome(.spamassassin, .penalise, dropped(result), rules: ["RDNS_NONE"])
+        }
+        return ReceiverOutcome(.spamassassin, .accept, result.ptrNames.count == 1
+                               ? named.ptr(result.ptrNames[0]) + " is not generic" : "no PTR name is generic")
     }
 
     /// Whether `name`'s forward answer holds the address (a made-up answer is never kept in `forward`).

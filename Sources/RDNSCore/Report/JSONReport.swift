@@ -146,16 +146,15 @@ extension ChunkedSink {
 
     /// `"gmail": {"verdict": …, "reason": …}, …`; SpamAssassin's with `"rules"`.
     private mutating func receivers(_ result: AddressResult) {
-        for rule in ReceiverRule.allCases {
-            let outcome = ReceiverVerdicts.outcome(of: rule, for: result)
-            if rule != ReceiverRule.allCases.first { literal(", ") }
+        for (index, outcome) in ReceiverVerdicts.all(for: result).enumerated() {
+            if index > 0 { literal(", ") }
             literal("\"")
-            append(rule.rawValue)
+            append(outcome.rule.rawValue)
             literal("\": {\"verdict\": \"")
             append(outcome.verdict.rawValue)
             literal("\", \"reason\": ")
-            append(Escaping.jsonString(outcome.reason))
-            if rule == .spamassassin {
+            Escaping.appendJSONString(outcome.reason, to: &bytes)
+            if outcome.rule == .spamassassin {
                 literal(", \"rules\": [")
                 append(outcome.rules.map { "\"\($0)\"" }.joined(separator: ", "))
                 literal("]")
