@@ -28,16 +28,35 @@ public enum ReceiverVerdict: String, Sendable {
 public struct ReceiverOutcome: Sendable, Equatable {
     public let rule: ReceiverRule
     public let verdict: ReceiverVerdict
-    /// One line naming the records (`PTR mail.example.com resolves to 203.0.113.25`).
-    public let reason: String
     /// `RDNS_NONE`, `RDNS_DYNAMIC`; empty for the other rules.
     public let rules: [String]
+    /// The PTR name a reason such as `PTR mail.example.com forward-confirms` starts with, and the rest of it (the
+    /// whole reason when it starts otherwise): kept apart so the JSON report of a range writes the name as it is and
+    /// a constant rest, building no String for most addresses.
+    let subject: DNSName?
+    let predicate: String
 
     init(_ rule: ReceiverRule, _ verdict: ReceiverVerdict, _ reason: String, rules: [String] = []) {
         self.rule = rule
         self.verdict = verdict
-        self.reason = reason
         self.rules = rules
+        subject = nil
+        predicate = reason
+    }
+
+    /// The reason `PTR <name> <predicate>`.
+    init(_ rule: ReceiverRule, _ verdict: ReceiverVerdict, ptr name: DNSName, _ predicate: String,
+         rules: [String] = []) {
+        self.rule = rule
+        self.verdict = verdict
+        self.rules = rules
+        subject = name
+        self.predicate = predicate
+    }
+
+    /// One line naming the records (`PTR mail.example.com resolves to 203.0.113.25`).
+    public var reason: String {
+        subject.map { "PTR \($0) \(predicate)" } ?? predicate
     }
 
     /// Whether the receiver takes the mail without penalty (`rdnscheck_receiver_accepts`).
@@ -55,37 +74,18 @@ public struct ReceiverOutcome: Sendable, Equatable {
 public enum ReceiverVerdicts {
     /// Every rule's outcome, in `ReceiverRule.allCases` order.
     public static func all(for result: AddressResult) -> [ReceiverOutcome] {
-        let named = Named(result)
-        return [gmail(named), postfixClient(named), postfixReverse(named), spamassassin(named)]
-    }
-
-    /// A result and its first PTR name as text, built once: most reasons name it, and a /16's JSON report has
-    /// four reasons for each of 65,536 addresses.
-    private struct Named {
-        let result: AddressResult
-        private let first: String?
-
-        init(_ result: AddressResult) {
-            self.result = result
-            first = result.ptrNames.first?.description
-        }
-
-        /// `PTR mail.example.com`.
-        func ptr(_ name: DNSName) -> String {
-            "PTR " + (name == result.ptrNames.first ? first! : name.description)
-        }
+        [gmail(result), postfixClient(result), postfixReverse(result), spamassassin(result)]
     }
 
     private static let rejectCode = "unknown_client_reject_code (450 by default: the mail is deferred, then bounced "
         + "when it expires; 550 at once where the site sets it)"
 
-    private static func gmail(_ named: Named) -> ReceiverOutcome {
-        let result = named.result
+    private static func gmail(_ result: AddressResult) -> ReceiverOutcome {
         if let missing = MissingPTR(result) {
             return ReceiverOutcome(.gmail, missing.isTemporary ? .defer : .reject, missing.description)
         }
         if let name = result.ptrNames.first(where: { confirms($0, result) }) {
-            return ReceiverOutcome(.gmail, .accept, named.ptr(name) + " forward-confirms")
+            return ReceiverOutcome(.gmail, .accept, ptr: name, "forward-confirms")
         }
         if !result.forwardFailures.isEmpty {
             return ReceiverOutcome(.gmail, .defer, "no PTR name forward-confirms yet: "
@@ -94,8 +94,7 @@ public enum ReceiverVerdicts {
         return ReceiverOutcome(.gmail, .reject, notConfirming(result.ptrNames) + notLookedUp(result))
     }
 
-    private static func postfixClient(_ named: Named) -> ReceiverOutcome {
-        let result = named.result
+    private static func postfixClient(_ result: AddressResult) -> ReceiverOutcome {
         if let missing = MissingPTR(result) {
             return missing.isTemporary
                 ? ReceiverOutcome(.postfixClient, .defer, "\(missing): 450")
@@ -103,9 +102,10 @@ public enum ReceiverVerdicts {
         }
         if result.isForwardConfirmed {
             // Every name is a valid hostname (so glibc keeps it) and confirms: most addresses of a range.
-            return ReceiverOutcome(.postfixClient, .accept, result.ptrCount == 1
-                                   ? named.ptr(result.ptrNames[0]) + " forward-confirms"
-                                   : "every PTR name glibc may pick forward-confirms "
+            guard result.ptrCount > 1 else {
+                return ReceiverOutcome(.postfixClient, .accept, ptr: result.ptrNames[0], "forward-confirms")
+            }
+            return ReceiverOutcome(.postfixClient, .accept, "every PTR name glibc may pick forward-confirms "
                                    + "(\(AddressResult.listing(result.ptrNames, of: result.ptrCount)))")
         }
         let seen = result.ptrNames.filter(HostnameRules.glibcKeeps)
@@ -148,8 +148,7 @@ public enum ReceiverVerdicts {
                                + "(\(rejectCode)); without one, 450")
     }
 
-    private static func postfixReverse(_ named: Named) -> ReceiverOutcome {
-        let result = named.result
+    private static func postfixReverse(_ result: AddressResult) -> ReceiverOutcome {
         if let missing = MissingPTR(result) {
             return missing.isTemporary
                 ? ReceiverOutcome(.postfixReverse, .defer, "\(missing): 450")
@@ -158,11 +157,10 @@ public enum ReceiverVerdicts {
         guard let name = result.ptrNames.first(where: HostnameRules.glibcKeeps) else {
             return ReceiverOutcome(.postfixReverse, .reject, dropped(result) + ": \(rejectCode)")
         }
-        return ReceiverOutcome(.postfixReverse, .accept, named.ptr(name) + " exists")
+        return ReceiverOutcome(.postfixReverse, .accept, ptr: name, "exists")
     }
 
-    private static func spamassassin(_ named: Named) -> ReceiverOutcome {
-        let result = named.result
+    private static func spamassassin(_ result: AddressResult) -> ReceiverOutcome {
         if let missing = MissingPTR(result) {
             return ReceiverOutcome(.spamassassin, .penalise, "\(missing): the receiving MTA records no name",
                                    rules: ["RDNS_NONE"])
@@ -170,7 +168,7 @@ public enum ReceiverVerdicts {
         var seen = 0
         for name in result.ptrNames where HostnameRules.glibcKeeps(name) {
             if let why = GenericNameDetector.reason(name, for: result.address) {
-                return ReceiverOutcome(.spamassassin, .penalise, named.ptr(name) + " looks dynamic: \(why)",
+                return ReceiverOutcome(.spamassassin, .penalise, ptr: name, "looks dynamic: \(why)",
                                        rules: ["RDNS_DYNAMIC"])
             }
             seen += 1
@@ -178,8 +176,9 @@ public enum ReceiverVerdicts {
         guard seen > 0 else {
             return ReceiverOutcome(.spamassassin, .penalise, dropped(result), rules: ["RDNS_NONE"])
         }
-        return ReceiverOutcome(.spamassassin, .accept, result.ptrNames.count == 1
-                               ? named.ptr(result.ptrNames[0]) + " is not generic" : "no PTR name is generic")
+        return result.ptrNames.count == 1
+            ? ReceiverOutcome(.spamassassin, .accept, ptr: result.ptrNames[0], "is not generic")
+            : ReceiverOutcome(.spamassassin, .accept, "no PTR name is generic")
     }
 
     /// Whether `name`'s forward answer holds the address (a made-up answer is never kept in `forward`).

@@ -72,13 +72,14 @@ public enum Escaping {
         return out + "\""
     }
 
-    /// Appends `jsonString(text)` to `bytes`, without building a String when nothing needs escaping (reports write
-    /// a few reasons for every address of a range).
-    public static func appendJSONString(_ text: String, to bytes: inout [UInt8]) {
-        guard needsNoJSONEscape(text) else { return bytes.append(contentsOf: jsonString(text).utf8) }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: text.utf8)
-        bytes.append(UInt8(ascii: "\""))
+    /// Appends `jsonString(text)` without its quotes (the inside of a string literal that also holds other parts),
+    /// building no String when nothing needs escaping: reports write a few reasons for every address of a range.
+    public static func appendJSONContent(_ text: String, to bytes: inout [UInt8]) {
+        if needsNoJSONEscape(text) {
+            bytes.append(contentsOf: text.utf8)
+        } else {
+            bytes.append(contentsOf: jsonString(text).utf8.dropFirst().dropLast())
+        }
     }
 
     /// Most strings (addresses, words, plain host names) need no escape at all.
@@ -96,6 +97,12 @@ public enum Escaping {
     /// backslashes of `\DDD` need escaping.
     public static func appendJSONString(_ name: DNSName, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
+        appendJSONContent(name, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `appendJSONString(name, to:)` without the quotes.
+    public static func appendJSONContent(_ name: DNSName, to bytes: inout [UInt8]) {
         let start = bytes.count
         name.appendPresentation(to: &bytes)
         if bytes[start...].contains(UInt8(ascii: "\\")) {
@@ -106,7 +113,6 @@ public enum Escaping {
             }
             bytes.replaceSubrange(start..., with: escaped)
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     // MARK: Prometheus

@@ -152,8 +152,14 @@ extension ChunkedSink {
             append(outcome.rule.rawValue)
             literal("\": {\"verdict\": \"")
             append(outcome.verdict.rawValue)
-            literal("\", \"reason\": ")
-            Escaping.appendJSONString(outcome.reason, to: &bytes)
+            literal("\", \"reason\": \"")
+            if let subject = outcome.subject {
+                literal("PTR ")
+                Escaping.appendJSONContent(subject, to: &bytes)
+                literal(" ")
+            }
+            Escaping.appendJSONContent(outcome.predicate, to: &bytes)
+            literal("\"")
             if outcome.rule == .spamassassin {
                 literal(", \"rules\": [")
                 append(outcome.rules.map { "\"\($0)\"" }.joined(separator: ", "))
