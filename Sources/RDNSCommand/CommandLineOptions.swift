@@ -9,6 +9,8 @@ public struct CommandLineOptions: Equatable, Sendable {
     public var configPath: String? = nil
     public var format: ReportFormat = .text
     public var quiet = false
+    /// `--receivers`: the text report says under each address what each receiver rule does with its mail.
+    public var receivers = false
     public var nameservers: [Nameserver] = []
     public var timeoutSeconds: Int? = nil
     public var statePath: String? = nil
@@ -74,6 +76,9 @@ public struct CommandLineOptions: Equatable, Sendable {
             case "--preflight":
                 try flagOnly()
                 preflight = true
+            case "--receivers":
+                try flagOnly()
+                options.receivers = true
             case "-q", "--quiet":
                 try flagOnly()
                 options.quiet = true

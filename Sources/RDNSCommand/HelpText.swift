@@ -15,6 +15,8 @@ enum HelpText {
                                   IP of the account)? Prints what to fix and the command to run; exit 0
                                   when every address is ready, 2 otherwise (--format text or json)
               --format FORMAT     text (default), nagios or json
+              --receivers         text: under each address, what each receiver rule (gmail, postfix-client,
+                                  postfix-reverse, spamassassin) does with its mail (json always says it)
           -q, --quiet             print nothing when every address is OK, nothing changed and nothing
                                   went wrong (no warning or error was logged)
               --nameserver IP[:PORT]

@@ -9,8 +9,8 @@ import Glibc
 
 /// `rdnscheck --once`: check every target, print the report, exit with the run's status.
 enum OnceRun {
-    static func run(_ configuration: Configuration, format: ReportFormat, quiet: Bool, concurrency: Int?) async
-        -> Int32 {
+    static func run(_ configuration: Configuration, format: ReportFormat, receivers: Bool, quiet: Bool,
+                    concurrency: Int?) async -> Int32 {
         let resolver: any DNSResolver
         do {
             resolver = try configuration.engine.makeResolver(settings: ResolverSettings(configuration),
@@ -47,7 +47,7 @@ enum OnceRun {
             for line in logLines.lines {
                 Output.write(line, to: STDERR_FILENO)
             }
-            format.write(report) { Output.write($0) }
+            format.write(report, receivers: receivers) { Output.write($0) }
         }
         // The process exits next, and the kernel takes its memory back at once: releasing a range's results one
         // object at a time first cost about 4% of a /16's CPU. Kept reachable, so leak checkers see no leak.

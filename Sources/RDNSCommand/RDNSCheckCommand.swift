@@ -57,8 +57,8 @@ public enum RDNSCheckCommand {
             return 0
         }
         guard errors.isEmpty else { return unusable(errors) }
-        return await OnceRun.run(configuration, format: options.format, quiet: options.quiet,
-                                 concurrency: options.concurrency)
+        return await OnceRun.run(configuration, format: options.format, receivers: options.receivers,
+                                 quiet: options.quiet, concurrency: options.concurrency)
     }
 
     /// Prints every configuration error and the UNKNOWN line; the exit code of a run that cannot start.

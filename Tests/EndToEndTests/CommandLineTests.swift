@@ -59,6 +59,7 @@ struct CommandLineTests {
         (["--once", "--timeout=", "203.0.113.5"], "timeout is empty, not a duration"),
         (["--once", "--state", "relative.json", "203.0.113.5"], "must be an absolute path"),
         (["--once", "--quiet=yes", "203.0.113.5"], "takes no value"),
+        (["--once", "--receivers=yes", "203.0.113.5"], "option '--receivers' takes no value"),
     ] as [([String], String)])
     func badArguments(arguments: [String], message: String) async throws {
         let result = try await rdnscheck(arguments)

@@ -50,7 +50,33 @@ struct OnceRunTests {
         #expect(lines[0].wholeMatch(of: status) != nil, "\(lines[0])")
         #expect(lines[1].hasPrefix("WARNING 192.0.2.15: multiple-ptr: "))
         #expect(lines[2] == "CRITICAL 192.0.2.11: forward-mismatch: PTR mx.example.test resolves to 198.51.100.9, "
-                + "not 192.0.2.11")
+                + "not 192.0.2.11; receivers: gmail reject, postfix-client reject")
+    }
+
+    @Test("--receivers prints each receiver rule's verdict under each address; JSON always has them")
+    func receivers() async throws {
+        let addresses = ["192.0.2.10", "192.0.2.12", "192.0.2.16", "192.0.2.28"]
+        let result = try await rdnscheckOnce(["--receivers"] + addresses)
+        #expect(result.exitStatus == 2)
+        let verdicts = result.stdoutText.lines.filter { $0.hasPrefix("  ") && !$0.hasPrefix("  fix: ") }
+            .map { $0.split(separator: " (", maxSplits: 1)[0] }
+        #expect(verdicts == [
+            "  gmail: accept", "  postfix-client: accept", "  postfix-reverse: accept", "  spamassassin: accept",
+            "  gmail: reject", "  postfix-client: reject", "  postfix-reverse: reject",
+            "  spamassassin: penalise RDNS_NONE",
+            "  gmail: accept", "  postfix-client: at-risk", "  postfix-reverse: accept", "  spamassassin: accept",
+            "  gmail: reject", "  postfix-client: reject", "  postfix-reverse: accept",
+            "  spamassassin: penalise RDNS_DYNAMIC",
+        ])
+        #expect(result.stdoutText.contains("  postfix-client: at-risk (depends on which PTR name the receiver's "
+                                           + "resolver gives first: PTR good16.example.test forward-confirms; PTR bad16.example.test "
+                                           + "does not forward-confirm)"))
+        let plain = try await rdnscheckOnce(addresses)
+        #expect(!plain.stdoutText.contains("gmail"))
+        let json = try jsonObject(try await rdnscheckOnce(["--format", "json"] + addresses))
+        let results = try #require(json["results"] as? [[String: Any]])
+        let receivers = results.map { ($0["receivers"] as? [String: [String: Any]])?["postfix-client"]?["verdict"] }
+        #expect(receivers.map { $0 as? String } == ["accept", "reject", "at-risk", "reject"])
     }
 
     @Test("json output follows the documented schema")
@@ -208,7 +234,8 @@ struct BoundedAnswerTests {
         let nagios = try await rdnscheckOnce(["--format", "nagios", "203.0.113.43", "203.0.113.44"],
                                              port: server.port)
         #expect(nagios.exitStatus == 2, "\(nagios.stderrText)")
-        #expect(nagios.stdoutText.lines.dropFirst() == ["CRITICAL 203.0.113.44: " + mismatch])
+        #expect(nagios.stdoutText.lines.dropFirst() == ["CRITICAL 203.0.113.44: " + mismatch
+                                                        + "; receivers: gmail reject, postfix-client reject"])
 
         let directory = (try temporaryFile("") as NSString).deletingLastPathComponent
         let (state, textfile) = (directory + "/state.json", directory + "/rdnscheck.prom")

@@ -10,11 +10,12 @@
 #    rdnscheck_address_status would miss). Debian's prometheus-node-exporter serves that directory with only the
 #    textfile collector; Debian's prometheus scrapes it every second with the rules loaded, evaluated every second.
 #    The rules are a copy with every `for:` set to 0s (the durations are the unit tests' business), so the test
-#    waits (at most 60 s) until RDNSCheckAddressCritical and RDNSCheckDrift are firing for 192.0.2.11, then checks
-#    that these two are the only alerts: none for 192.0.2.10, and RDNSCheckStale not firing.
+#    waits (at most 60 s) until RDNSCheckAddressCritical, RDNSCheckDrift and RDNSCheckReceiverRejects (for the gmail
+#    and postfix-client rules, which need a PTR name that forward-confirms) are firing for 192.0.2.11, then checks
+#    that these are the only alerts: none for 192.0.2.10, none for the rules that accept 192.0.2.11
+#    (postfix-reverse, spamassassin), and RDNSCheckStale not firing.
 # 3. Every panel's query of contrib/grafana/rdnscheck.json, its variables set to match all, must return data from
-#    that Prometheus; the receivers panel is skipped, with a message, until rdnscheck exports
-#    rdnscheck_receiver_accepts (issue #13).
+#    that Prometheus.
 #
 # Loopback only, free ports (Tests/Scripts/free-port.py), never 9090 or 9100; everything in a temporary directory,
 # removed at the end with the processes this script started. Where prometheus or prometheus-node-exporter is not
@@ -89,7 +90,9 @@ once
 # The name the state remembers for the broken address (and its forward answer's key) was another one.
 sed -i 's/"mx\.example\.test"/"mx-old.example.test"/g' "$work/state.json"
 once --textfile "$work/textfile/rdnscheck.prom"
-for line in "rdnscheck_address_status{address=\"$broken\"} 2" "rdnscheck_drifted{address=\"$broken\"} 1"; do
+for line in "rdnscheck_address_status{address=\"$broken\"} 2" "rdnscheck_drifted{address=\"$broken\"} 1" \
+    "rdnscheck_receiver_accepts{address=\"$broken\",receiver=\"gmail\"} 0" \
+    "rdnscheck_receiver_accepts{address=\"$good\",receiver=\"gmail\"} 1"; do
     grep -qxF "$line" "$work/textfile/rdnscheck.prom" \
         || die "the textfile has no line $line: $(cat "$work/textfile/rdnscheck.prom")"
 done
@@ -119,7 +122,7 @@ api=http://127.0.0.1:$prometheus_port/api/v1
     --web.listen-address="127.0.0.1:$prometheus_port" >"$work/prometheus.log" 2>&1 &
 pids+=($!)
 
-# The alerts as "ALERTNAME STATE address=ADDRESS" lines, or nothing while Prometheus is not up.
+# The alerts as "ALERTNAME STATE address=ADDRESS[ receiver=RULE]" lines, or nothing while Prometheus is not up.
 alerts() {
     local answer
     answer=$(curl -fsS --max-time 2 "$api/alerts" 2>/dev/null) || return 0
@@ -127,24 +130,29 @@ alerts() {
 import json, sys
 for alert in json.loads(sys.argv[1])["data"]["alerts"]:
     labels = alert["labels"]
-    print(labels["alertname"], alert["state"], "address=" + labels.get("address", "-"))
+    receiver = " receiver=" + labels["receiver"] if "receiver" in labels else ""
+    print(labels["alertname"], alert["state"], "address=" + labels.get("address", "-") + receiver)
 ' "$answer"
 }
 
 expected="RDNSCheckAddressCritical firing address=$broken
-RDNSCheckDrift firing address=$broken"
+RDNSCheckDrift firing address=$broken
+RDNSCheckReceiverRejects firing address=$broken receiver=gmail
+RDNSCheckReceiverRejects firing address=$broken receiver=postfix-client"
 started=$SECONDS
-until [[ $(alerts | grep -c -xF "$expected") == 2 ]]; do
+until [[ $(alerts | grep -c -xF "$expected") == 4 ]]; do
     if ((SECONDS - started >= 60)); then
         echo "--- alerts:"; alerts; echo "--- prometheus log:"; tail -n 20 "$work/prometheus.log"
         echo "--- node_exporter log:"; tail -n 20 "$work/node-exporter.log"
-        die "RDNSCheckAddressCritical and RDNSCheckDrift did not both fire for $broken within 60 s"
+        die "RDNSCheckAddressCritical, RDNSCheckDrift and RDNSCheckReceiverRejects (gmail, postfix-client) did" \
+            "not all fire for $broken within 60 s"
     fi
     sleep 1
 done
-say "RDNSCheckAddressCritical and RDNSCheckDrift firing for $broken after $((SECONDS - started)) s"
-[[ $(alerts | sort) == "$expected" ]] || die "other alerts than those two: $(alerts)"
-say "no other alert: none for $good, RDNSCheckStale not firing"
+say "RDNSCheckAddressCritical, RDNSCheckDrift and RDNSCheckReceiverRejects (gmail, postfix-client) firing for" \
+    "$broken after $((SECONDS - started)) s"
+[[ $(alerts | sort) == "$expected" ]] || die "other alerts than those four: $(alerts)"
+say "no other alert: none for $good nor for the rules that accept $broken, RDNSCheckStale not firing"
 
 say "3. every panel's query of $(basename "$dashboard") returns data"
 # The panels' title and expr, one tab-separated line each; the dashboard's variables match everything. Grafana is
@@ -167,10 +175,6 @@ EOF
 [[ -s $work/queries ]] || die "no panel queries found in $dashboard"
 failed=0
 while IFS=$'\t' read -r title expr; do
-    if [[ $expr == *rdnscheck_receiver_accepts* ]]; then
-        say "  skipped \"$title\": rdnscheck does not export rdnscheck_receiver_accepts until issue #13"
-        continue
-    fi
     count=$(curl -fsS --max-time 5 --get --data-urlencode "query=$expr" "$api/query" \
         | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["data"]["result"]))') || count=error
     if [[ $count =~ ^[1-9][0-9]*$ ]]; then

@@ -51,4 +51,19 @@ struct HostnameRulesTests {
         let root = try #require(DNSName(labels: [[UInt8]]()))
         #expect(HostnameRules.violation(in: root) == "it is the root name")
     }
+
+    @Test("glibc keeps names of letters, digits, hyphens and underscores, numeric ones and bad hyphens included",
+          arguments: ["mail.example.com", "mail_out.example.com", "10.20.30", "mail-.example.com", "a.-b.example"])
+    func glibcKeeps(text: String) throws {
+        let name = try #require(DNSName(text))
+        #expect(HostnameRules.glibcKeeps(name))
+    }
+
+    @Test("glibc drops a name with any other byte, or whose first label starts with a hyphen")
+    func glibcDrops() throws {
+        for labels in [["mail server", "example", "com"], ["mail", "exa$mple", "com"], ["-mail", "example", "com"]] {
+            let name = try #require(DNSName(labels: labels.map { Array($0.utf8) }))
+            #expect(!HostnameRules.glibcKeeps(name), "\(name)")
+        }
+    }
 }

@@ -67,7 +67,7 @@ struct JSONReportTests {
         let names = try #require(results[1]["ptr_names"] as? [String])
         #expect(names == (0..<32).map(SampleReports.numberedName))
         #expect((results[1]["forward"] as? [String: [String]])?.count == 32)
-        #expect(JSONReport.render(report).utf8.count < 4_000)
+        #expect(JSONReport.render(report).utf8.count < 6_000)
     }
 
     @Test("forward_counts gives the true count of each cut forward answer, and is absent where nothing was cut")
@@ -179,5 +179,27 @@ struct JSONReportTests {
         #expect(problems[1].keys.contains("fix"))
         #expect(problems[1]["fix"] is NSNull)
     }
-}
 
+    @Test("every result says what each receiver rule does, with the reason, and SpamAssassin's rules")
+    func receivers() throws {
+        let listed = try results(try parsedJSON(SampleReports.specExample))
+        let ok = try #require(listed[0]["receivers"] as? [String: [String: Any]])
+        #expect(ok.keys.sorted() == ["gmail", "postfix-client", "postfix-reverse", "spamassassin"])
+        #expect(ok.mapValues { $0["verdict"] as? String }
+            == ["gmail": "accept", "postfix-client": "accept", "postfix-reverse": "accept", "spamassassin": "accept"])
+        #expect(ok["gmail"]?["reason"] as? String == "PTR mail.example.com forward-confirms")
+        #expect(ok["spamassassin"]?["rules"] as? [String] == [])
+        #expect(ok["gmail"]?["rules"] == nil)
+        let mismatch = try #require(listed[1]["receivers"] as? [String: [String: Any]])
+        #expect(mismatch["gmail"]?["verdict"] as? String == "reject")
+        #expect(mismatch["postfix-client"]?["reason"] as? String == "PTR mx.example.com does not forward-confirm: "
+            + "unknown_client_reject_code (450 by default: the mail is deferred, then bounced when it expires; 550 "
+            + "at once where the site sets it)")
+        let noPTR = SampleReports.result("192.0.2.1", .critical, problems: [Problem(.noPTR, .critical, "none")])
+        let json = try parsedJSON(RunReport(results: [noPTR], checkedAt: 0, durationSeconds: 0))
+        let none = try #require(try results(json).first?["receivers"] as? [String: [String: Any]])
+        let spamAssassin = try #require(none["spamassassin"])
+        #expect(spamAssassin["verdict"] as? String == "penalise")
+        #expect(spamAssassin["rules"] as? [String] == ["RDNS_NONE"])
+    }
+}

@@ -129,7 +129,8 @@ private let sampleReport = RunReport(results: [
 
 private let specMetrics = [
     "rdnscheck_address_status", "rdnscheck_fcrdns_ok", "rdnscheck_temporary_failures", "rdnscheck_drifted",
-    "rdnscheck_addresses", "rdnscheck_last_run_timestamp_seconds", "rdnscheck_last_success_timestamp_seconds",
+    "rdnscheck_receiver_accepts", "rdnscheck_addresses", "rdnscheck_last_run_timestamp_seconds",
+    "rdnscheck_last_success_timestamp_seconds",
     "rdnscheck_run_duration_seconds", "rdnscheck_interval_seconds", "rdnscheck_discovered_addresses",
     "rdnscheck_discovery_ok", "rdnscheck_aws_ok",
 ]
@@ -163,6 +164,21 @@ struct MetricsTextfileTests {
             rdnscheck_drifted{address="192.0.2.10"} 0
             rdnscheck_drifted{address="203.0.113.26"} 0
             rdnscheck_drifted{address="2001:db8::25"} 0
+            # HELP rdnscheck_receiver_accepts 1 when a receiver applying the rule takes the address's mail without \
+            penalty today, else 0 (receiver: gmail, postfix-client, postfix-reverse, spamassassin).
+            # TYPE rdnscheck_receiver_accepts gauge
+            rdnscheck_receiver_accepts{address="192.0.2.10",receiver="gmail"} 1
+            rdnscheck_receiver_accepts{address="192.0.2.10",receiver="postfix-client"} 1
+            rdnscheck_receiver_accepts{address="192.0.2.10",receiver="postfix-reverse"} 1
+            rdnscheck_receiver_accepts{address="192.0.2.10",receiver="spamassassin"} 1
+            rdnscheck_receiver_accepts{address="203.0.113.26",receiver="gmail"} 0
+            rdnscheck_receiver_accepts{address="203.0.113.26",receiver="postfix-client"} 0
+            rdnscheck_receiver_accepts{address="203.0.113.26",receiver="postfix-reverse"} 1
+            rdnscheck_receiver_accepts{address="203.0.113.26",receiver="spamassassin"} 1
+            rdnscheck_receiver_accepts{address="2001:db8::25",receiver="gmail"} 0
+            rdnscheck_receiver_accepts{address="2001:db8::25",receiver="postfix-client"} 0
+            rdnscheck_receiver_accepts{address="2001:db8::25",receiver="postfix-reverse"} 0
+            rdnscheck_receiver_accepts{address="2001:db8::25",receiver="spamassassin"} 0
             # HELP rdnscheck_addresses Addresses checked in the last run, by status.
             # TYPE rdnscheck_addresses gauge
             rdnscheck_addresses{status="ok"} 1
@@ -327,5 +343,17 @@ struct MetricsTextfileTests {
     ])
     func checkerRejects(text: String) {
         #expect(throws: (any Error).self) { try Exposition(text) }
+    }
+
+    @Test("each address has one receiver series per rule: 1 only where the rule accepts without penalty")
+    func receiverAccepts() throws {
+        let generic = StateSamples.confirmed("203.0.113.25", "203-0-113-25.dsl.example.net")
+        let report = RunReport(results: [generic, mismatch], checkedAt: 0, durationSeconds: 0)
+        let exposition = try Exposition(MetricsTextfile.render(report, finishedAt: 0, lastSuccessAt: nil))
+        func accepts(_ address: String, _ receiver: String) -> Double? {
+            exposition.value("rdnscheck_receiver_accepts", ["address": address, "receiver": receiver])
+        }
+        #expect(ReceiverRule.allCases.map { accepts("203.0.113.25", $0.rawValue) } == [1, 1, 1, 0])
+        #expect(ReceiverRule.allCases.map { accepts("203.0.113.26", $0.rawValue) } == [0, 0, 1, 1])
     }
 }

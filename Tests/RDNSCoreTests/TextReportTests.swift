@@ -146,4 +146,37 @@ struct TextReportTests {
         #expect(lines[1] == "  fix: " + cure)
         #expect(lines[2].hasPrefix("OK        203.0.113.25  mail.example.com"))
     }
+
+    @Test("with --receivers each address gets one line per receiver rule, after its fix lines")
+    func receiverLines() {
+        let text = TextReport.render(SampleReports.specExample, receivers: true)
+        #expect(text == """
+            OK        203.0.113.25  mail.example.com
+              gmail: accept (PTR mail.example.com forward-confirms)
+              postfix-client: accept (PTR mail.example.com forward-confirms)
+              postfix-reverse: accept (PTR mail.example.com exists)
+              spamassassin: accept (PTR mail.example.com is not generic)
+            CRITICAL  203.0.113.26  mx.example.com    forward-mismatch: PTR mx.example.com resolves to \
+            198.51.100.9, not 203.0.113.26
+              gmail: reject (PTR mx.example.com does not forward-confirm)
+              postfix-client: reject (PTR mx.example.com does not forward-confirm: unknown_client_reject_code (450 by \
+            default: the mail is deferred, then bounced when it expires; 550 at once where the site sets it))
+              postfix-reverse: accept (PTR mx.example.com exists)
+              spamassassin: accept (PTR mx.example.com is not generic)
+            CRITICAL: 2 addresses: 1 ok, 0 warning, 1 critical, 0 unknown in 0.042s
+
+            """)
+        #expect(TextReport.render(SampleReports.specExample) == TextReport.render(SampleReports.specExample,
+                                                                                 receivers: false))
+        #expect(!TextReport.render(SampleReports.specExample).contains("gmail"))
+    }
+
+    @Test("SpamAssassin's line names the rules that fire")
+    func spamAssassinRules() {
+        let generic = SampleReports.result("203.0.113.25", .warning, ptr: ["203-0-113-25.dsl.example.net"],
+                                           forward: [("203-0-113-25.dsl.example.net", ["203.0.113.25"])])
+        let text = TextReport.render(RunReport(results: [generic], checkedAt: 0, durationSeconds: 0), receivers: true)
+        #expect(text.contains("\n  spamassassin: penalise RDNS_DYNAMIC (PTR 203-0-113-25.dsl.example.net looks "
+                              + "dynamic: "))
+    }
 }

@@ -51,6 +51,9 @@ public struct AddressResult: Sendable, Equatable {
     /// One entry per PTR name whose forward lookup got an answer (invalid names are not looked up, and
     /// names whose lookup failed temporarily are left out), in `ptrNames` order.
     public let forward: [ForwardAnswer]
+    /// The PTR names, in `ptrNames` order, whose forward lookup failed temporarily: neither confirmed nor
+    /// refuted. What a receiver does with such a name depends on its resolver (`ReceiverVerdicts`).
+    public internal(set) var forwardFailures: [DNSName] = []
     /// Sorted by code; a passing address has none.
     public internal(set) var problems: [Problem]
     /// Consecutive runs with a temporary failure, this one included (0 when this run had none).

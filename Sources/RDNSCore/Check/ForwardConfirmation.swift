@@ -109,8 +109,10 @@ public struct ForwardConfirmation: Sendable {
                          + "\(refuted.map(\.description).joined(separator: ", ")) "
                          + "do\(refuted.count == 1 ? "es" : "") not")
         }
-        return findings.result(target: target, names: names, forward: forward, policy: policy,
-                               previousTemporaryFailures: previousTemporaryFailures)
+        var result = findings.result(target: target, names: names, forward: forward, policy: policy,
+                                     previousTemporaryFailures: previousTemporaryFailures)
+        result.forwardFailures = tally.failed
+        return result
     }
 
     /// The names' forward lookups, at once (one after another, a dozen names against a silent server already
@@ -137,6 +139,7 @@ public struct ForwardConfirmation: Sendable {
         var forward: [ForwardAnswer] = []
         var confirmed: [DNSName] = []
         var refuted: [DNSName] = []
+        var failed: [DNSName] = []
 
         init(keepsNames: Bool) {
             self.keepsNames = keepsNames
@@ -150,7 +153,9 @@ public struct ForwardConfirmation: Sendable {
             case .refuted(let answer):
                 if keepsNames { refuted.append(name) }
                 if let answer { forward.append(answer) }
-            case .undecided:
+            case .failed:
+                failed.append(name)
+            case .synthesized:
                 break
             }
         }
@@ -161,7 +166,9 @@ public struct ForwardConfirmation: Sendable {
         /// Definitely does not confirm; the answer, if the name was looked up.
         case refuted(ForwardAnswer?)
         /// A temporary failure: neither confirmed nor refuted.
-        case undecided
+        case failed
+        /// The answer was made up by the local resolver: neither confirmed nor refuted.
+        case synthesized
     }
 
     private func confirm(_ name: DNSName, _ address: IPAddress, _ findings: inout Findings) async -> NameVerdict {
@@ -193,7 +200,7 @@ public struct ForwardConfirmation: Sendable {
             let listed = AddressResult.listing(made.prefix(AddressResult.maximumPTRNames), of: made.count)
             findings.add(.synthesizedAnswer, .warning,
                          "\(type) \(listed) for PTR \(name) " + SynthesizedAnswer.explanation)
-            return .undecided
+            return .synthesized
         case .records(let records):
             let found = uniqueSorted(records.compactMap { if case .address(let a) = $0 { a } else { nil } })
             // A forward answer can hold thousands of addresses; the answer keeps the checked one among them.
@@ -214,7 +221,7 @@ public struct ForwardConfirmation: Sendable {
             return .refuted(nil)
         case .failure(let failure):
             findings.temporary("\(type) lookup for PTR \(name) failed: \(failure)")
-            return .undecided
+            return .failed
         }
     }
 }

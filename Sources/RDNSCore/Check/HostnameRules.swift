@@ -27,6 +27,24 @@ public enum HostnameRules {
         }
     }
 
+    /// Whether glibc keeps `name` from a PTR answer (glibc 2.36 `__res_binary_hnok`): every byte a letter, digit,
+    /// hyphen or underscore, the first label not starting with a hyphen. A name it drops (one with a space, say) is
+    /// never seen by a program that asks `getnameinfo`, Postfix included; a name it keeps may still be one
+    /// `violation(in:)` refuses (made of digits and dots only, a label ending with a hyphen).
+    public static func glibcKeeps(_ name: DNSName) -> Bool {
+        name.wire.withUnsafeBufferPointer { wire in
+            if wire.count > 1, wire[0] > 0, wire[1] == UInt8(ascii: "-") { return false }
+            var index = 0
+            while index < wire.count, wire[index] != 0 {
+                let start = index + 1, end = min(index + 1 + Int(wire[index]), wire.count)
+                guard start < end else { break }  // as in `violation(in:)`
+                if !wire[start..<end].allSatisfy(isHostnameByte) { return false }
+                index = end
+            }
+            return true
+        }
+    }
+
     private static func isHostnameByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),

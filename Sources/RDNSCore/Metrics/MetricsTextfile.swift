@@ -39,6 +39,15 @@ public enum MetricsTextfile {
                + "answers, status, or whether it is on the host changed since the run before), else 0 (also with "
                + "no state to compare with).",
                byAddress { report.drifts[$0.address] == nil ? 0 : 1 })
+        family("rdnscheck_receiver_accepts", "1 when a receiver applying the rule takes the address's mail without "
+               + "penalty today, else 0 (receiver: gmail, postfix-client, postfix-reverse, spamassassin).",
+               results.flatMap { result in
+                   let address = Escaping.prometheusLabelValue(result.address.description)
+                   return ReceiverVerdicts.all(for: result).map { outcome in
+                       (labels: "{address=\"\(address)\",receiver=\"\(outcome.rule.rawValue)\"}",
+                        value: outcome.accepts ? "1" : "0")
+                   }
+               })
         family("rdnscheck_addresses", "Addresses checked in the last run, by status.", Status.allCases.map { status in
             (labels: "{status=\"\(status.word)\"}", value: String(results.count { $0.status == status }))
         })

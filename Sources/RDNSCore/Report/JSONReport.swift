@@ -127,7 +127,9 @@ extension ChunkedSink {
             if let fix = problem.fix { append(Escaping.jsonString(fix)) } else { literal("null") }
             literal("}")
         }
-        literal("], \"changes\": ")
+        literal("],\n   \"receivers\": {")
+        receivers(result)
+        literal("}, \"changes\": ")
         if let changes = drifts.isEmpty ? nil : drifts[result.address]?.changes, !changes.isEmpty {
             append(Drift.json(changes))
         } else {
@@ -140,6 +142,31 @@ extension ChunkedSink {
             literal(", \"aws\": null")
         }
         literal("}")
+    }
+
+    /// `"gmail": {"verdict": …, "reason": …}, …`; SpamAssassin's with `"rules"`.
+    private mutating func receivers(_ result: AddressResult) {
+        for (index, outcome) in ReceiverVerdicts.all(for: result).enumerated() {
+            if index > 0 { literal(", ") }
+            literal("\"")
+            append(outcome.rule.rawValue)
+            literal("\": {\"verdict\": \"")
+            append(outcome.verdict.rawValue)
+            literal("\", \"reason\": \"")
+            if let subject = outcome.subject {
+                literal("PTR ")
+                Escaping.appendJSONContent(subject, to: &bytes)
+                literal(" ")
+            }
+            Escaping.appendJSONContent(outcome.predicate, to: &bytes)
+            literal("\"")
+            if outcome.rule == .spamassassin {
+                literal(", \"rules\": [")
+                append(outcome.rules.map { "\"\($0)\"" }.joined(separator: ", "))
+                literal("]")
+            }
+            literal("}")
+        }
     }
 
     /// Fixed text, copied without going through String.

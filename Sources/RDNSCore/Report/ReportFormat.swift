@@ -2,17 +2,18 @@
 public enum ReportFormat: String, Sendable, CaseIterable {
     case text, nagios, json
 
-    /// The whole output for a run, ending with a newline.
-    public func render(_ report: RunReport) -> String {
+    /// The whole output for a run, ending with a newline. `receivers`: the text format's `--receivers` (JSON always
+    /// has them, and nagios lists the receivers that refuse).
+    public func render(_ report: RunReport, receivers: Bool = false) -> String {
         let output = StringBox()
-        write(report) { output.text += $0 }
+        write(report, receivers: receivers) { output.text += $0 }
         return output.text
     }
 
     /// The output in pieces of a few hundred addresses each, so a /16 is never held as one string.
-    public func write(_ report: RunReport, to sink: @escaping (String) -> Void) {
+    public func write(_ report: RunReport, receivers: Bool = false, to sink: @escaping (String) -> Void) {
         switch self {
-        case .text: TextReport.write(report, to: sink)
+        case .text: TextReport.write(report, receivers: receivers, to: sink)
         case .nagios: sink(NagiosReport.render(report))
         case .json: JSONReport.write(report, to: sink)
         }
@@ -47,10 +48,11 @@ struct ChunkedSink {
 }
 
 /// One aligned line per address (status, address, PTR names, what is wrong) and under it a `  fix:` line per known
-/// cure, then a `changed:` line per address that drifted since the last run, then a summary line.
+/// cure and, with `--receivers`, a line per receiver rule (`  gmail: reject (PTR … does not forward-confirm)`),
+/// then a `changed:` line per address that drifted since the last run, then a summary line.
 public enum TextReport {
-    public static func render(_ report: RunReport) -> String {
-        ReportFormat.text.render(report)
+    public static func render(_ report: RunReport, receivers: Bool = false) -> String {
+        ReportFormat.text.render(report, receivers: receivers)
     }
 
     /// The names column is never wider than this: a longer cell is cut (see `namesCell`), so one address with many
@@ -59,7 +61,7 @@ public enum TextReport {
     public static let maximumNamesWidth = 64
 
     /// Two passes over the results (column widths, then lines), so no table of rows is kept.
-    static func write(_ report: RunReport, to sink: @escaping (String) -> Void) {
+    static func write(_ report: RunReport, receivers: Bool, to sink: @escaping (String) -> Void) {
         var widths = (status: 0, address: 0, names: 0)
         for result in report.results {
             widths.status = max(widths.status, result.status.description.count)
@@ -80,6 +82,13 @@ public enum TextReport {
                 if let fix = problem.fix, !fixes.contains(fix) { fixes.append(fix) }
             }
             for fix in fixes { output.append("  fix: \(fix)\n") }
+            if receivers {
+                for outcome in ReceiverVerdicts.all(for: result) {
+                    let rules = outcome.rules.map { " " + $0 }.joined()
+                    output.append("  \(outcome.rule.rawValue): \(outcome.verdict.rawValue)\(rules) "
+                                  + "(\(outcome.reason))\n")
+                }
+            }
         }
         for result in report.results {
             if let drift = report.drifts[result.address] { output.append("changed: \(drift.description)\n") }
@@ -124,7 +133,8 @@ public enum TextReport {
     }
 }
 
-/// The monitoring-plugins format: a status line with performance data, then one line per non-OK address.
+/// The monitoring-plugins format: a status line with performance data, then one line per non-OK address, ending
+/// with the receiver rules that reject or defer its mail (`; receivers: gmail reject, postfix-client defer`).
 public enum NagiosReport {
     public static func render(_ report: RunReport) -> String {
         let total = report.results.count
@@ -139,8 +149,12 @@ public enum NagiosReport {
         }
         for result in report.results where result.status != .ok {
             let problems = result.problems.map { "\($0.code.rawValue): \($0.detail)" }.joined(separator: "; ")
+            let refusing = ReceiverVerdicts.all(for: result).filter { $0.verdict == .reject || $0.verdict == .defer }
+            let receivers = refusing.isEmpty ? ""
+                : "; receivers: "
+                    + refusing.map { "\($0.rule.rawValue) \($0.verdict.rawValue)" }.joined(separator: ", ")
             // '|' would start performance data in the plugin output; DNS names are already escaped.
-            output += Escaping.withoutPipes("\(result.status) \(result.address): \(problems)") + "\n"
+            output += Escaping.withoutPipes("\(result.status) \(result.address): \(problems)\(receivers)") + "\n"
         }
         return output
     }
