@@ -30,11 +30,12 @@ deps:
 	    echo "installing$$missing (Debian packages)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }
 
-# Every test, as CI runs it (.ci/run), in 9 to 13 minutes on 2 cores (see Tests/Scripts/test-all.sh): the Swift
+# Every test, as CI runs it (.ci/run), in 12 to 15 minutes on 2 cores (see Tests/Scripts/test-all.sh): the Swift
 # tests (unit, parser, NSD, fault server, fault matrix, end-to-end), the same under ThreadSanitizer and under
-# AddressSanitizer, valgrind on the C shim and on the release binary, the shipped units and the daemon under a real systemd in a container
-# (root; the first time Debian's mirror), a soak of TEST_SOAK_RUNS daemon runs, and every fuzz target for
-# FUZZ_SECONDS. Per-step logs in .build/test-logs.
+# AddressSanitizer, valgrind on the C shim and on the release binary, the Debian package (lintian), the shipped units,
+# the daemon and the package under a real systemd in a container (root; the first time Debian's mirror), the alert
+# rules and dashboard on Debian's prometheus, Icinga 2, Nagios and the on-change recipes, a soak of TEST_SOAK_RUNS
+# daemon runs, and every fuzz target for FUZZ_SECONDS. Per-step logs in .build/test-logs.
 TEST_SOAK_RUNS ?= 200
 test: deps
 	@SWIFT="$(SWIFT)" RELEASE_FLAGS="$(RELEASE_FLAGS)" RELEASE_BIN="$(RELEASE_BIN)" MAKE="$(MAKE)" \

@@ -3,7 +3,7 @@ import RDNSCore
 /// What one run learnt about the host besides DNS: the addresses discovery found (or why it could not), and
 /// whether AWS's records of their PTRs could be read. Run-level problems come from here.
 public struct HostFindings: Sendable {
-    /// `discovery-failed`, `aws-unavailable`.
+    /// `discovery-failed`, `aws-unavailable`, `nothing-to-check`.
     public internal(set) var problems: [RunProblem] = []
     /// What the run checked of the discovered addresses, when `discover` is on.
     public internal(set) var discovery: DiscoveryOutcome? = nil

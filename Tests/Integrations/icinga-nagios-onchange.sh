@@ -221,7 +221,8 @@ server = ["--nameserver", f"127.0.0.1:{port}", "--timeout", "3s"]
 wanted = {
     "mail-relay!rdnscheck-broken": (common + server + ["--", "192.0.2.10=mail.example.test", "192.0.2.11"], 2,
         ["RDNS CRITICAL - 2 addresses: 1 ok, 0 warning, 1 critical, 0 unknown",
-         "CRITICAL 192.0.2.11: forward-mismatch: PTR mx.example.test resolves to 198.51.100.9, not 192.0.2.11"],
+         "CRITICAL 192.0.2.11: forward-mismatch: PTR mx.example.test resolves to 198.51.100.9, not 192.0.2.11; "
+         "receivers: gmail reject, postfix-client reject"],
         ["ok=1;;;0;2", "warning=0;;;0;2", "critical=1;;;0;2", "unknown=0;;;0;2"]),
     "mail-relay!rdnscheck-good": (common + ["--engine", "pipelined"] + server + ["--", "192.0.2.10"], 0,
         ["RDNS OK - 1 address: 1 ok, 0 warning, 0 critical, 0 unknown"],
@@ -349,11 +350,15 @@ if ! grep -q "command_line *$bin --once" "$nagios/rdnscheck.cfg" ||
     ! grep -q "check_command *check_rdnscheck!--nameserver" "$nagios/rdnscheck.cfg"; then
     fail "the sed of the Nagios command did not apply"
 fi
-check "nagios4 runs check_rdnscheck against NSD: state 2 and rdnscheck's output in status.dat" \
-    grep -q -F -x -f - "$nagios/results.log" <<EOF
+# Every line must be there (grep -f alone passes when any one of them is).
+nagios_lines() {
+    local line
+    while IFS= read -r line; do grep -q -F -x -e "$line" "$nagios/results.log" || return 1; done
+}
+check "nagios4 runs check_rdnscheck against NSD: state 2 and rdnscheck's output in status.dat" nagios_lines <<EOF
 	current_state=2
-	plugin_output=RDNS CRITICAL - 2 addresses: 1 ok, 0 warning, 1 critical, 0 unknown 
-	long_plugin_output=CRITICAL 192.0.2.11: forward-mismatch: PTR mx.example.test resolves to 198.51.100.9, not 192.0.2.11
+	plugin_output=RDNS CRITICAL - 2 addresses: 1 ok, 0 warning, 1 critical, 0 unknown
+	long_plugin_output=CRITICAL 192.0.2.11: forward-mismatch: PTR mx.example.test resolves to 198.51.100.9, not 192.0.2.11; receivers: gmail reject, postfix-client reject
 EOF
 sed 's/^/  | /' "$nagios/results.log"
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `make test`: every test, as CI runs it (.ci/run); on 2 cores 9 to 13 minutes from a fresh clone (measured 555 to
-# 560 s on an idle machine, 784 s with other work on it; a machine without the cached Debian tree of systemd-test
-# adds about a minute).
+# `make test`: every test, as CI runs it (.ci/run); on 2 cores 12 to 15 minutes from a fresh clone (measured 717 s
+# on an idle machine, 856 s with other work on it; a machine without the cached Debian tree of systemd-test or the
+# packages of the integration steps adds a few minutes).
 #
 #   Tests/Scripts/test-all.sh
 #
