@@ -9,7 +9,7 @@ RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/rdnscheck
 DEMO_DIR ?= $(CURDIR)/.build/demo
 DEMO_PORT ?= 5354
 
-.PHONY: all build release deps test test-quick demo bench fuzz soak valgrind valgrind-shim valgrind-binary valgrind-tool sanitize clean
+.PHONY: all build release deps test test-quick test-receivers demo bench fuzz soak valgrind valgrind-shim valgrind-binary valgrind-tool sanitize clean
 
 all: build
 
@@ -34,12 +34,18 @@ deps:
 # tests (unit, parser, NSD, fault server, fault matrix, end-to-end), the same under ThreadSanitizer and under
 # AddressSanitizer, valgrind on the C shim and on the release binary, the Debian package (lintian), the shipped units,
 # the daemon and the package under a real systemd in a container (root; the first time Debian's mirror), the alert
-# rules and dashboard on Debian's prometheus, Icinga 2, Nagios and the on-change recipes, a soak of TEST_SOAK_RUNS
+# rules and dashboard on Debian's prometheus, Icinga 2, Nagios and the on-change recipes, the receiver verdicts
+# against a real Postfix (make test-receivers), a soak of TEST_SOAK_RUNS
 # daemon runs, and every fuzz target for FUZZ_SECONDS. Per-step logs in .build/test-logs.
 TEST_SOAK_RUNS ?= 200
 test: deps
 	@SWIFT="$(SWIFT)" RELEASE_FLAGS="$(RELEASE_FLAGS)" RELEASE_BIN="$(RELEASE_BIN)" MAKE="$(MAKE)" \
 	    FUZZ_SECONDS="$(FUZZ_SECONDS)" TEST_SOAK_RUNS="$(TEST_SOAK_RUNS)" Tests/Scripts/test-all.sh
+
+# The receiver suite alone (Tests/Receivers/run.sh; root): rdnscheck's postfix-client and postfix-reverse verdicts
+# against a real Postfix behind Unbound and NSD, in a network namespace of its own; about 40 s.
+test-receivers: deps release
+	Tests/Receivers/run.sh "$(RELEASE_BIN)"
 
 # The quick path for development (the former `make test`): the Swift tests, then the units and the real-systemd
 # test (see Tests/Systemd/run.sh; needs root and, the first time, Debian's mirror).

@@ -19,6 +19,8 @@
 #                              (Tests/Systemd/units-check.sh, Tests/Systemd/run.sh)
 #   icinga-nagios              contrib's Icinga 2, Nagios and on-change files with the real programs
 #                              (Tests/Integrations/icinga-nagios-onchange.sh; 7 s, plus about 40 s to install them)
+#   receivers                  rdnscheck's postfix-client and postfix-reverse verdicts against a real Postfix behind
+#                              Unbound and NSD in a network namespace (Tests/Receivers/run.sh; about 40 s)
 #   soak                       the release daemon for TEST_SOAK_RUNS runs (default 200; Tests/Soak/soak.sh)
 #   prometheus                 contrib/'s alert rules and dashboard on Debian's prometheus and node_exporter
 #                              (Tests/Integrations/prometheus.sh)
@@ -28,8 +30,8 @@
 # They run in two lanes at once. The build lane compiles, one build after the other, then fuzzes: build,
 # tsan-build, asan-build, release, fuzz-build, fuzz. The test lane runs each step as soon as what it needs is built:
 # valgrind, swift-test, tsan-test, asan-test, units-check, deb, systemd-test, soak, valgrind-binary, prometheus,
-# icinga-nagios. The test steps mostly wait (for timeouts, deadlines, processes), so the builds and the fuzzers get
-# the CPU they leave. The build lane runs under
+# icinga-nagios, receivers. The test steps mostly wait (for timeouts, deadlines, processes), so the builds and the
+# fuzzers get the CPU they leave. The build lane runs under
 # `nice -n 10`, which holds for the fuzzers (they yield to the test steps beside them) but not for the compilers
 # SwiftPM starts (seen with ps: swift-build at 10, its swift-frontend processes at 0); the suites run in two lanes
 # of one test at a time, which passes with builds beside them (swift-test-lanes.sh). The fuzzers run after the last
@@ -75,6 +77,7 @@ summary() {
     systemd-test) grep -a -E 'checks failed|total before container stop' "$log" | sed 's/^ *//' ;;
     icinga-nagios) grep -a -E '^(FAIL|icinga-nagios-onchange: [0-9]+ passed)' "$log" ;;
     soak) grep -a -E '^soak: ([0-9]+ runs|RSS|open descriptors|OK|FAIL)' "$log" ;;
+    receivers) grep -a -E '^(receivers: [0-9]+ cases|MISMATCH)' "$log" ;;
     prometheus) grep -a -E '^prometheus.sh: (RDNSCheckAddressCritical|no other|OK)' "$log" ;;
     fuzz-build)
         grep -a -E 'regression inputs' "$log" \
@@ -148,10 +151,11 @@ test_lane() {
     run valgrind-binary release 0 Tests/Sanitizers/valgrind.sh --binary "$release_bin"
     run prometheus release 0 Tests/Integrations/prometheus.sh "$release_bin"
     run icinga-nagios release 0 Tests/Integrations/icinga-nagios-onchange.sh "$release_bin"
+    run receivers release 0 Tests/Receivers/run.sh "$release_bin"
 }
 
 steps=(build swift-test tsan-build tsan-test asan-build asan-test valgrind release units-check deb systemd-test soak
-    valgrind-binary prometheus icinga-nagios fuzz-build fuzz)
+    valgrind-binary prometheus icinga-nagios receivers fuzz-build fuzz)
 echo "make test: ${#steps[@]} steps in two lanes; logs in ${logs#"$root"/}/"
 build_lane &
 build_pid=$!
