@@ -141,6 +141,7 @@ down=(down.test. 100.51.198.in-addr.arpa.)
     echo "    rrset-roundrobin: yes"
     echo "    module-config: \"validator iterator\""
     echo "    val-log-level: 2"
+    echo "    log-queries: yes"
     # No such key for bogus.test exists: NSD serves it unsigned, so its DNSKEY query gets no data and Unbound
     # answers every query in it with SERVFAIL (the data only with the CD bit).
     echo "    trust-anchor: \"bogus.test. DS 4711 13 2 $(printf '%064d' 0 | tr 0 ab | cut -c1-64)\""
