@@ -88,9 +88,10 @@ work=$(mktemp -d /tmp/rdnscheck-receivers.XXXXXX)
 # Postfix's processes run as the postfix user and must reach the queue below this directory.
 chmod 755 "$work"
 pf=$work/postfix
-unbound_pid=
+unbound_pid= silent_pid=
 cleanup() {
     postfix -c "$pf" stop >/dev/null 2>&1 || true
+    [[ -z $silent_pid ]] || kill -TERM "$silent_pid" 2>/dev/null || true
     [[ -z $unbound_pid ]] || kill -TERM "$unbound_pid" 2>/dev/null || true
     [[ -z $unbound_pid ]] || wait "$unbound_pid" 2>/dev/null || true
     "$root/Tests/Scripts/nsd-demo.sh" stop "$work/nsd" >/dev/null 2>&1 || true
@@ -125,6 +126,13 @@ NSD_ZONES_DIR=$here/zones "$root/Tests/Scripts/nsd-demo.sh" start "$work/nsd" "$
 mkdir -p "$work/unbound"
 served=(example.test. bogus.test. 113.0.203.in-addr.arpa. 64/26.113.0.203.in-addr.arpa. 8.b.d.0.1.0.0.2.ip6.arpa.)
 down=(down.test. 100.51.198.in-addr.arpa.)
+# A server that never answers: a UDP socket nobody reads from (the kernel queues the queries until it is full).
+silent_port=5301
+python3 -c 'import socket, sys, time
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind(("127.0.0.1", int(sys.argv[1])))
+time.sleep(3600)' "$silent_port" &
+silent_pid=$!
 {
     echo "server:"
     echo "    interface: 127.0.0.1"
@@ -139,6 +147,9 @@ down=(down.test. 100.51.198.in-addr.arpa.)
     echo "    do-ip6: no"
     echo "    do-not-query-localhost: no"
     echo "    rrset-roundrobin: yes"
+    # Gives up on the silent server within a second or two (the default, 120 s of backing off, has every
+    # connection from its case wait for glibc's 5 s timeouts); an answer still comes back as SERVFAIL.
+    echo "    infra-cache-max-rtt: 1000"
     echo "    module-config: \"validator iterator\""
     echo "    val-log-level: 2"
     echo "    log-queries: yes"
@@ -146,12 +157,13 @@ down=(down.test. 100.51.198.in-addr.arpa.)
     # answers every query in it with SERVFAIL (the data only with the CD bit).
     echo "    trust-anchor: \"bogus.test. DS 4711 13 2 $(printf '%064d' 0 | tr 0 ab | cut -c1-64)\""
     echo "    local-zone: \".\" static"
-    for zone in "${served[@]}" "${down[@]}"; do echo "    local-zone: \"$zone\" transparent"; done
+    for zone in "${served[@]}" "${down[@]}" silent.test.; do echo "    local-zone: \"$zone\" transparent"; done
     echo "remote-control:"
     echo "    control-enable: no"
     for zone in "${served[@]}" "${down[@]}"; do
         printf 'stub-zone:\n    name: "%s"\n    stub-addr: 127.0.0.1@%s\n' "$zone" "$nsd_port"
     done
+    printf 'stub-zone:\n    name: "silent.test."\n    stub-addr: 127.0.0.1@%s\n' "$silent_port"
 } >"$work/unbound/unbound.conf"
 unbound-checkconf "$work/unbound/unbound.conf" >/dev/null || die "unbound-checkconf: $work/unbound/unbound.conf"
 unbound -d -c "$work/unbound/unbound.conf" &
