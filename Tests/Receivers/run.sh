@@ -10,7 +10,8 @@
 # Unbound, a real recursive resolver, on 127.0.0.1:53 with a stub zone per test zone, a stub zone for down.test
 # and 100.51.198.in-addr.arpa pointing at that NSD, which does not serve them and answers REFUSED (a zone whose
 # servers are down: Unbound answers SERVFAIL), and a trust anchor (a DS) for bogus.test, which NSD serves unsigned
-# (every answer is bogus: SERVFAIL, and the data with the CD bit; checked with drill); `local-zone: "." static`
+# (every answer is bogus: SERVFAIL, and the data with the CD bit; checked with drill), and a stub zone for
+# silent.test at a UDP socket that never answers; `local-zone: "." static`
 # answers NXDOMAIN for every other name, as the root would for `192.0.2.1.`. Postfix 3.7 (its own config,
 # queue and data directories, `maillog_file`, no chroot, mynetworks empty) listens on 203.0.113.1 and 2001:db8::1
 # with four smtpd services:
