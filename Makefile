@@ -43,7 +43,7 @@ test: deps
 	    FUZZ_SECONDS="$(FUZZ_SECONDS)" TEST_SOAK_RUNS="$(TEST_SOAK_RUNS)" Tests/Scripts/test-all.sh
 
 # The receiver suite alone (Tests/Receivers/run.sh; root): rdnscheck's postfix-client and postfix-reverse verdicts
-# against a real Postfix behind Unbound and NSD, in a network namespace of its own; about 40 s.
+# against a real Postfix behind Unbound and NSD, in a network namespace of its own; about 10 s.
 test-receivers: deps release
 	Tests/Receivers/run.sh "$(RELEASE_BIN)"
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Connects to an SMTP server from a given source address and prints the server's answer to RCPT.
+"""Connects to SMTP servers from given source addresses and prints each server's answer to RCPT.
 
-    smtp_probe.py SOURCE SERVER PORT [COUNT]
+    smtp_probe.py < PLAN
 
-Each of COUNT connections (default 1) binds SOURCE, says EHLO, MAIL FROM and RCPT TO, then QUIT, and prints one
-line: the reply code to RCPT, a tab, and the reply's text (its last line). A connection the server refuses
-earlier prints that reply's code and text instead, with the command it answered (e.g. `554<TAB>EHLO: ...`).
+Each line of PLAN is `SOURCE SERVER PORT COUNT TAG`: COUNT connections to [SERVER]:PORT, each bound to SOURCE,
+saying EHLO, MAIL FROM and RCPT TO, then QUIT. Each connection prints one line: TAG (the rest of the plan's line,
+tabs kept), a tab, the reply code to RCPT, a tab, and the reply's text (its last line). A connection the server
+refuses earlier prints that reply's code and text instead, with the command it answered (`554<TAB>EHLO: ...`).
+One process for the whole plan: Python's start-up (slow behind a pyenv shim) is paid once.
 Exit 0 when every connection got to RCPT's answer, 1 on a network error (printed to stderr)."""
 
 import socket
@@ -52,16 +54,18 @@ def probe(source, server, port):
 
 
 def main():
-    if len(sys.argv) not in (4, 5):
+    if len(sys.argv) != 1:
         sys.exit(__doc__)
-    source, server, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    count = int(sys.argv[4]) if len(sys.argv) == 5 else 1
-    for _ in range(count):
-        try:
-            code, text = probe(source, server, port)
-        except OSError as error:
-            sys.exit(f"smtp_probe.py: {source} -> [{server}]:{port}: {error}")
-        print(f"{code}\t{text}", flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        source, server, port, count, tag = line.rstrip("\n").split(" ", 4)
+        for _ in range(int(count)):
+            try:
+                code, text = probe(source, server, int(port))
+            except OSError as error:
+                sys.exit(f"smtp_probe.py: {source} -> [{server}]:{port}: {error}")
+            print(f"{tag}\t{code}\t{text}", flush=True)
 
 
 if __name__ == "__main__":

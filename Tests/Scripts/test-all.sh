@@ -20,7 +20,7 @@
 #   icinga-nagios              contrib's Icinga 2, Nagios and on-change files with the real programs
 #                              (Tests/Integrations/icinga-nagios-onchange.sh; 7 s, plus about 40 s to install them)
 #   receivers                  rdnscheck's postfix-client and postfix-reverse verdicts against a real Postfix behind
-#                              Unbound and NSD in a network namespace (Tests/Receivers/run.sh; about 40 s)
+#                              Unbound and NSD in a network namespace (Tests/Receivers/run.sh; about 10 s)
 #   soak                       the release daemon for TEST_SOAK_RUNS runs (default 200; Tests/Soak/soak.sh)
 #   prometheus                 contrib/'s alert rules and dashboard on Debian's prometheus and node_exporter
 #                              (Tests/Integrations/prometheus.sh)
