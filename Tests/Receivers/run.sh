@@ -182,8 +182,8 @@ done
 rcode() { drill "$@" @127.0.0.1 2>/dev/null | sed -n 's/.*rcode: \([A-Z]*\).*/\1/p'; }
 bogus=$(rcode mail.bogus.test A) bogus_cd=$(rcode -o CD mail.bogus.test A)
 down_status=$(rcode mail.down.test A) reverse_down=$(rcode -x 198.51.100.20) silent=$(rcode mail.silent.test A)
-say "$(elapsed) s: Unbound: mail.bogus.test A $bogus, with CD $bogus_cd; mail.down.test A $down_status; 198.51.100.20 PTR" \
-    "$reverse_down; mail.silent.test A $silent"
+say "$(elapsed) s: Unbound: mail.bogus.test A $bogus, with CD $bogus_cd; mail.down.test A $down_status;" \
+    "198.51.100.20 PTR $reverse_down; mail.silent.test A $silent"
 [[ $bogus == SERVFAIL && $bogus_cd == NOERROR && $down_status == SERVFAIL && $reverse_down == SERVFAIL &&
     $silent == SERVFAIL ]] || die "the broken zones are not broken as the cases need"
 
