@@ -9,8 +9,9 @@
 # In it: `lo` with 127.0.0.1, ::1, 203.0.113.0/24 and 2001:db8::/64; NSD serving zones/ on 127.0.0.1:5300;
 # Unbound, a real recursive resolver, on 127.0.0.1:53 with a stub zone per test zone, a stub zone for down.test
 # and 100.51.198.in-addr.arpa pointing at that NSD, which does not serve them and answers REFUSED (a zone whose
-# servers are down: Unbound answers SERVFAIL), and a trust anchor (a DS) for bogus.test, which NSD serves unsigned
-# (every answer is bogus: SERVFAIL, and the data with the CD bit; checked with drill), and a stub zone for
+# servers are down: Unbound answers SERVFAIL), and a trust anchor for bogus.test that is a stale DS (the zone is
+# signed with ldns-signzone by a fresh key, the DS is another key's, as after a key change without a DS update:
+# every answer is bogus, SERVFAIL, and the data comes with the CD bit; checked with drill), and a stub zone for
 # silent.test at a UDP socket that never answers; `local-zone: "." static`
 # answers NXDOMAIN for every other name, as the root would for `192.0.2.1.`. Postfix 3.7 (its own config,
 # queue and data directories, `maillog_file`, no chroot, mynetworks empty) listens on 203.0.113.1 and 2001:db8::1
@@ -124,7 +125,19 @@ mount --bind "$resolv" /etc/resolv.conf
 
 # --- NSD and Unbound ---------------------------------------------------------------------------------------------
 nsd_port=5300
-NSD_ZONES_DIR=$here/zones "$root/Tests/Scripts/nsd-demo.sh" start "$work/nsd" "$nsd_port" >/dev/null
+# bogus.test signed by a new key, and the DS of an old one for Unbound's trust anchor.
+mkdir -p "$work/zones" "$work/keys"
+cp "$here"/zones/*.zone "$work/zones/"
+(
+    cd "$work/keys"
+    key=$(ldns-keygen -k -a ECDSAP256SHA256 bogus.test)
+    old=$(ldns-keygen -k -a ECDSAP256SHA256 bogus.test)
+    ldns-signzone -f "$work/keys/signed.zone" "$work/zones/bogus.test.zone" "$key"
+    # nsd-demo.sh names each zone by its file's $ORIGIN line, which ldns-signzone does not write.
+    { echo "\$ORIGIN bogus.test."; cat "$work/keys/signed.zone"; } >"$work/zones/bogus.test.zone"
+    cp "$old.ds" "$work/keys/stale.ds"
+) || die "cannot sign bogus.test with ldns-keygen and ldns-signzone"
+NSD_ZONES_DIR=$work/zones "$root/Tests/Scripts/nsd-demo.sh" start "$work/nsd" "$nsd_port" >/dev/null
 
 mkdir -p "$work/unbound"
 served=(example.test. bogus.test. 113.0.203.in-addr.arpa. 64/26.113.0.203.in-addr.arpa. 8.b.d.0.1.0.0.2.ip6.arpa.)
@@ -156,9 +169,9 @@ silent_pid=$!
     echo "    module-config: \"validator iterator\""
     echo "    val-log-level: 2"
     echo "    log-queries: yes"
-    # No such key for bogus.test exists: NSD serves it unsigned, so its DNSKEY query gets no data and Unbound
-    # answers every query in it with SERVFAIL (the data only with the CD bit).
-    echo "    trust-anchor: \"bogus.test. DS 4711 13 2 $(printf '%064d' 0 | tr 0 ab | cut -c1-64)\""
+    # The DS matches no DNSKEY the zone serves: Unbound answers every query in it with SERVFAIL (the data only
+    # with the CD bit).
+    echo "    trust-anchor: \"$(tr -s '\t' ' ' <"$work/keys/stale.ds")\""
     echo "    local-zone: \".\" static"
     for zone in "${served[@]}" "${down[@]}" silent.test.; do echo "    local-zone: \"$zone\" transparent"; done
     echo "remote-control:"
