@@ -95,7 +95,7 @@ def main():
     cases = []
     for line in open(cases_file, encoding="utf-8"):
         if line.strip() and not line.startswith("#"):
-            name, address, connections, what = line.rstrip("\n").split(None, 3)
+            name, address, _, what = line.rstrip("\n").split(None, 3)
             cases.append((name, address, what))
 
     observed = defaultdict(lambda: defaultdict(list))  # (case, rule) -> (code, setting) -> [outcome]

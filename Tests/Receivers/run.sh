@@ -93,6 +93,7 @@ work=$(mktemp -d /tmp/rdnscheck-receivers.XXXXXX)
 chmod 755 "$work"
 pf=$work/postfix
 unbound_pid='' silent_pid=''
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
     postfix -c "$pf" stop >/dev/null 2>&1 || true
     [[ -z $silent_pid ]] || kill -TERM "$silent_pid" 2>/dev/null || true
@@ -113,15 +114,15 @@ ip -6 addr add 2001:db8::1/64 dev lo nodad
 while read -r name address _; do
     [[ $name == \#* || -z $name ]] && continue
     case $address in
-    *:*) ip -6 addr add "$address/128" dev lo nodad ;;
-    *) ip addr add "$address/32" dev lo 2>/dev/null || true ;;
+    *:*) ip -6 addr replace "$address/128" dev lo nodad ;;
+    *) ip addr replace "$address/32" dev lo ;;
     esac
 done <"$here/cases.tsv"
 
 # The resolv.conf Postfix (and glibc) reads: a file bind-mounted over the host's, rewritten in place per setting.
 resolv=$work/resolv.conf
 echo "nameserver 127.0.0.1" >"$resolv"
-mount --bind "$resolv" /etc/resolv.conf
+mount --bind "$resolv" /etc/resolv.conf || die "cannot bind-mount $resolv over /etc/resolv.conf"
 
 # --- NSD and Unbound ---------------------------------------------------------------------------------------------
 nsd_port=5300
