@@ -100,8 +100,8 @@ demo: deps release
 	    echo; echo "$$ rdnscheck --once --format nagios --nameserver 127.0.0.1:$(DEMO_PORT) 192.0.2.10 192.0.2.15 192.0.2.11"; \
 	    $$bin --once --format nagios --nameserver 127.0.0.1:$(DEMO_PORT) 192.0.2.10 192.0.2.15 192.0.2.11; \
 	    echo "(exit status $$?)"; \
-	    echo; echo "$$ rdnscheck --once --receivers --nameserver 127.0.0.1:$(DEMO_PORT) 192.0.2.10 192.0.2.16 192.0.2.12"; \
-	    $$bin --once --receivers --nameserver 127.0.0.1:$(DEMO_PORT) 192.0.2.10 192.0.2.16 192.0.2.12; \
+	    echo; echo "$$ rdnscheck --once --receivers --nameserver 127.0.0.1:$(DEMO_PORT) 192.0.2.10 192.0.2.16 192.0.2.12 192.0.2.23"; \
+	    $$bin --once --receivers --nameserver 127.0.0.1:$(DEMO_PORT) 192.0.2.10 192.0.2.16 192.0.2.12 192.0.2.23; \
 	    echo "(exit status $$?)"; \
 	    echo; echo "$$ rdnscheck --once --nameserver 127.0.0.1:$(DEMO_PORT) 198.51.100.32/28"; \
 	    $$bin --once --nameserver 127.0.0.1:$(DEMO_PORT) 198.51.100.32/28; \
