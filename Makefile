@@ -19,12 +19,14 @@ build:
 release:
 	$(SWIFT) build $(RELEASE_FLAGS)
 
-# NSD serves the test and demo zones. Tests start it themselves on free loopback ports (never port 53).
+# NSD serves the test and demo zones. Tests start it themselves on free loopback ports (never port 53), and Unbound
+# in front of it (UnboundIntegrationTests: a stale DS, CNAME loops; /usr/sbin/policy-rc.d keeps the service stopped).
 # awscli (Debian's, /usr/bin/aws) is what `aws-ptr on` runs; the tests and the demo run it against loopback
 # stand-ins of the EC2 API and the metadata service (Tests/Stubs), never AWS.
 deps:
 	@missing=""; \
 	    [ -x /usr/sbin/nsd ] || missing="$$missing nsd"; \
+	    [ -x /usr/sbin/unbound ] || missing="$$missing unbound"; \
 	    [ -x /usr/bin/aws ] || missing="$$missing awscli"; \
 	    [ -z "$$missing" ] || { \
 	    echo "installing$$missing (Debian packages)"; \
