@@ -6,8 +6,9 @@ import Glibc
 
 /// A DNS query as sent by the pipelined engine: header with RD and AD (and CD when asked), one question (class IN)
 /// and, unless the server refused it, an EDNS0 OPT record offering 1,232-byte UDP replies (the DNS Flag Day 2020
-/// size), so fewer replies come back truncated. AD asks for the AD bit in the reply (RFC 6840 5.7), as glibc does with `trust-ad`:
-/// without it systemd-resolved leaves AD out, and its made-up answers lose a mark (`SynthesizedAnswer`).
+/// size), so fewer replies come back truncated. AD asks for the AD bit in the reply (RFC 6840 5.7), as glibc does
+/// with `trust-ad`: without it systemd-resolved leaves AD out, and its made-up answers lose a mark
+/// (`SynthesizedAnswer`).
 struct QueryMessage {
     /// The whole message; bytes 0 and 1 are the ID, set per attempt.
     private(set) var bytes: [UInt8]

@@ -5,10 +5,13 @@
 /// question is asked once more without CD before saying so, so that a SERVFAIL that has passed meanwhile (a server
 /// that was slow to answer the resolver) is taken as the answer it now is. A resolver answers a CNAME loop with
 /// SERVFAIL, but asked for the CNAME record itself it gives that record without following it, so the loop shows
-/// hop by hop (`cname-loop`). The extra questions are ordinary ones, each with its own timeout and attempts: after
-/// one SERVFAIL, 2 for a bogus name, else 1 + at most 17 (2 or 3 for a loop of one or two names, 2 when the name is
-/// no CNAME), and none on a lookup that got no SERVFAIL; a long chain that ends is then asked from its end, once. A question with CD that gets no SERVFAIL either (a
-/// timeout) ends the diagnosis: the resolver is failing, not DNSSEC or a loop.
+/// hop by hop (`cname-loop`). A chain of more than `ChainedLookup.longChain` that ends may be one the resolver gave
+/// up on for its length (Unbound 1.17 follows 11): the lookup goes on from its end, once.
+///
+/// The extra questions are ordinary ones, each with its own timeout and attempts, and none is asked on a lookup
+/// that got no SERVFAIL. After one SERVFAIL: 2 for a bogus name; else 1 + at most 17 (2 when the name is no CNAME,
+/// 3 for a loop of two names), and 3 more from the end of a long chain: 21 at most. A question with CD that gets no
+/// SERVFAIL either (a timeout) ends the diagnosis: the resolver is failing, not DNSSEC or a loop.
 enum ServerFailureDiagnosis {
     enum Finding {
         /// The diagnosis found why: the lookup's outcome.
