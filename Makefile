@@ -19,12 +19,14 @@ build:
 release:
 	$(SWIFT) build $(RELEASE_FLAGS)
 
-# NSD serves the test and demo zones. Tests start it themselves on free loopback ports (never port 53).
+# NSD serves the test and demo zones. Tests start it themselves on free loopback ports (never port 53), and Unbound
+# in front of it (UnboundIntegrationTests: a stale DS, CNAME loops; /usr/sbin/policy-rc.d keeps the service stopped).
 # awscli (Debian's, /usr/bin/aws) is what `aws-ptr on` runs; the tests and the demo run it against loopback
 # stand-ins of the EC2 API and the metadata service (Tests/Stubs), never AWS.
 deps:
 	@missing=""; \
 	    [ -x /usr/sbin/nsd ] || missing="$$missing nsd"; \
+	    [ -x /usr/sbin/unbound ] || missing="$$missing unbound"; \
 	    [ -x /usr/bin/aws ] || missing="$$missing awscli"; \
 	    [ -z "$$missing" ] || { \
 	    echo "installing$$missing (Debian packages)"; \
@@ -106,8 +108,8 @@ demo: deps release
 	    echo; echo "$$ rdnscheck --once --format nagios --nameserver 127.0.0.1:$(DEMO_PORT) 192.0.2.10 192.0.2.15 192.0.2.11"; \
 	    $$bin --once --format nagios --nameserver 127.0.0.1:$(DEMO_PORT) 192.0.2.10 192.0.2.15 192.0.2.11; \
 	    echo "(exit status $$?)"; \
-	    echo; echo "$$ rdnscheck --once --receivers --nameserver 127.0.0.1:$(DEMO_PORT) 192.0.2.10 192.0.2.16 192.0.2.12"; \
-	    $$bin --once --receivers --nameserver 127.0.0.1:$(DEMO_PORT) 192.0.2.10 192.0.2.16 192.0.2.12; \
+	    echo; echo "$$ rdnscheck --once --receivers --nameserver 127.0.0.1:$(DEMO_PORT) 192.0.2.10 192.0.2.16 192.0.2.12 192.0.2.23"; \
+	    $$bin --once --receivers --nameserver 127.0.0.1:$(DEMO_PORT) 192.0.2.10 192.0.2.16 192.0.2.12 192.0.2.23; \
 	    echo "(exit status $$?)"; \
 	    echo; echo "$$ rdnscheck --once --nameserver 127.0.0.1:$(DEMO_PORT) 198.51.100.32/28"; \
 	    $$bin --once --nameserver 127.0.0.1:$(DEMO_PORT) 198.51.100.32/28; \

@@ -413,12 +413,17 @@ static int cresolv_answers_query(const uint8_t *answer, const uint8_t *query, in
     return 1;
 }
 
-cresolv_result cresolv_query(cresolv_resolver *resolver, const char *name, int type, long deadline_ms) {
+cresolv_result cresolv_query(cresolv_resolver *resolver, const char *name, int type, long deadline_ms,
+                             int checking_disabled) {
     cresolv_result result = {.length = -1, .error_number = 0, .rcode = -1, .deadline_expired = 0,
                              .interrupted = 0};
     uint8_t query[CRESOLV_QUERY_SIZE];
     int query_length = res_nmkquery(&resolver->state, ns_o_query, name, ns_c_in, type, NULL, 0, NULL, query,
                                     (int)sizeof query);
+    /* res_nmkquery has no option for CD: the bit is set in the header it built. */
+    if (query_length > 0 && checking_disabled) {
+        ((HEADER *)query)->cd = 1;
+    }
     if (query_length > 0 && (resolver->state.options & (RES_USE_EDNS0 | RES_USE_DNSSEC)) != 0) {
         query_length = cresolv_add_opt(&resolver->state, query, query_length, (int)sizeof query);
     }

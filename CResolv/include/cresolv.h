@@ -85,9 +85,11 @@ typedef struct cresolv_result {
 
 /* One query (class IN): res_nquery's two halves, res_nmkquery and res_nsend, so that the query's ID is known
  * and the reply's length is returned for NXDOMAIN and NODATA too. Bounded by timeout x attempts x nameservers
- * overall, or by deadline_ms when that is positive and shorter, over UDP and TCP alike. The reply, if any, is
+ * overall, or by deadline_ms when that is positive and shorter, over UDP and TCP alike. checking_disabled nonzero
+ * sets the CD bit (RFC 4035 3.2.2: a validating resolver answers without validating). The reply, if any, is
  * left in the resolver's answer buffer (see cresolv_reply) until the next query. */
-cresolv_result cresolv_query(cresolv_resolver *resolver, const char *name, int type, long deadline_ms);
+cresolv_result cresolv_query(cresolv_resolver *resolver, const char *name, int type, long deadline_ms,
+                             int checking_disabled);
 
 /* From any thread: ends the query in progress on this resolver at once, as its deadline would, and makes every
  * later query return at once; both report interrupted. For shutting a pool of lookup threads down. */

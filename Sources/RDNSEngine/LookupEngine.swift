@@ -12,6 +12,7 @@ final class LookupEngine {
     struct Request {
         let name: DNSName
         let type: RecordType
+        let options: QueryOptions
         let continuation: UnsafeContinuation<QueryOutcome, Never>
     }
 
@@ -32,7 +33,7 @@ final class LookupEngine {
         /// A free slot taken for `request`: everything as new, the query built in the storage it had.
         mutating func restart(_ request: Request, at clock: Double) {
             self.request = request
-            query.reset(name: request.name, type: request.type)
+            query.reset(name: request.name, type: request.type, options: request.options)
             server = 0
             sends = 0
             currentSend = 0
@@ -185,7 +186,8 @@ final class LookupEngine {
                 slots[index].restart(request, at: clock)
             } else {
                 index = slots.count
-                slots.append(Slot(request: request, query: QueryMessage(name: request.name, type: request.type),
+                slots.append(Slot(request: request,
+                                  query: QueryMessage(name: request.name, type: request.type, options: request.options),
                                   started: clock))
             }
             inFlight += 1
@@ -235,7 +237,7 @@ final class LookupEngine {
         case OutcomeClassification.rcodeFormatError where slots[index].query.usesEDNS:
             // A server (or a middlebox) that does not know EDNS: ask again without the OPT record, as glibc does.
             let request = slots[index].request!
-            slots[index].query.reset(name: request.name, type: request.type, edns: false)
+            slots[index].query.reset(name: request.name, type: request.type, options: request.options, edns: false)
             slots[index].lastFailure = OutcomeClassification.failure(rcode: rcode, errorNumber: 0)
             retryOrFinish(index)
         case _ where OutcomeClassification.asksAgain(after: rcode):

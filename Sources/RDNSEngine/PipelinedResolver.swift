@@ -79,9 +79,9 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
         await withTaskExecutorPreference(self, operation: body)
     }
 
-    public func query(_ name: DNSName, type: RecordType) async -> QueryOutcome {
+    public func query(_ name: DNSName, type: RecordType, options: QueryOptions) async -> QueryOutcome {
         await withUnsafeContinuation { continuation in
-            let request = LookupEngine.Request(name: name, type: type, continuation: continuation)
+            let request = LookupEngine.Request(name: name, type: type, options: options, continuation: continuation)
             if onEngineThread {
                 engine.submit(request)
             } else {

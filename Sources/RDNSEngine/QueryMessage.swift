@@ -4,10 +4,11 @@ import RDNSCore
 import Glibc
 #endif
 
-/// A DNS query as sent by the pipelined engine: header with RD and AD, one question (class IN) and, unless the
-/// server refused it, an EDNS0 OPT record offering 1,232-byte UDP replies (the DNS Flag Day 2020 size), so fewer
-/// replies come back truncated. AD asks for the AD bit in the reply (RFC 6840 5.7), as glibc does with `trust-ad`:
-/// without it systemd-resolved leaves AD out, and its made-up answers lose a mark (`SynthesizedAnswer`).
+/// A DNS query as sent by the pipelined engine: header with RD and AD (and CD when asked), one question (class IN)
+/// and, unless the server refused it, an EDNS0 OPT record offering 1,232-byte UDP replies (the DNS Flag Day 2020
+/// size), so fewer replies come back truncated. AD asks for the AD bit in the reply (RFC 6840 5.7), as glibc does
+/// with `trust-ad`: without it systemd-resolved leaves AD out, and its made-up answers lose a mark
+/// (`SynthesizedAnswer`).
 struct QueryMessage {
     /// The whole message; bytes 0 and 1 are the ID, set per attempt.
     private(set) var bytes: [UInt8]
@@ -17,18 +18,22 @@ struct QueryMessage {
 
     static let ednsPayloadSize: UInt16 = 1232
 
-    init(name: DNSName, type: RecordType, edns: Bool = true) {
+    init(name: DNSName, type: RecordType, options: QueryOptions = [], edns: Bool = true) {
         bytes = []
-        reset(name: name, type: type, edns: edns)
+        reset(name: name, type: type, options: options, edns: edns)
     }
+
+    /// The CD bit (checking disabled) of the header's second flags byte.
+    private static let checkingDisabledBit: UInt8 = 0x10
 
     /// Makes this the query for `name`/`type`, in the storage it already has: the engine reuses its slots'
     /// messages, so a range's queries cost no allocation each.
-    mutating func reset(name: DNSName, type: RecordType, edns: Bool = true) {
+    mutating func reset(name: DNSName, type: RecordType, options: QueryOptions = [], edns: Bool = true) {
         usesEDNS = edns
         bytes.removeAll(keepingCapacity: true)
         bytes.reserveCapacity(12 + name.wire.count + 4 + 11)
-        bytes.append(contentsOf: [0, 0, 0x01, 0x20, 0, 1, 0, 0, 0, 0, 0, edns ? 1 : 0] as [UInt8])
+        let cd = options.contains(.checkingDisabled) ? QueryMessage.checkingDisabledBit : 0
+        bytes.append(contentsOf: [0, 0, 0x01, 0x20 | cd, 0, 1, 0, 0, 0, 0, 0, edns ? 1 : 0] as [UInt8])
         bytes.append(contentsOf: name.wire)
         bytes.append(contentsOf: [UInt8(type.rawValue >> 8), UInt8(type.rawValue & 0xff), 0, 1] as [UInt8])
         questionEnd = bytes.count
@@ -48,10 +53,14 @@ struct QueryMessage {
     }
 
     /// Whether `reply` answers this query: a response with our ID and exactly our question (the name compared
-    /// ASCII case-insensitively, as servers may change its case). Anything else is ignored, as glibc does.
+    /// ASCII case-insensitively, as servers may change its case). Anything else is ignored, as glibc does. A reply
+    /// with CD set never answers a query without it: servers copy CD from the query (RFC 4035 3.2.2), so it is a late
+    /// reply to a CD query for the same question whose ID was drawn again, and it may hold what validation refused.
+    /// (A CD query takes a reply without CD: a server that does not copy the bit still answered it.)
     func isAnswered(by reply: UnsafeRawBufferPointer) -> Bool {
         guard reply.count >= questionEnd, reply[0] == bytes[0], reply[1] == bytes[1], reply[2] & 0x80 != 0,
-              reply[4] == 0, reply[5] == 1 else { return false }
+              reply[4] == 0, reply[5] == 1,
+              reply[3] & ~bytes[3] & QueryMessage.checkingDisabledBit == 0 else { return false }
         return bytes.withUnsafeBytes { query in
             // Byte for byte first (servers nearly always echo the question unchanged), then ignoring case.
             if memcmp(query.baseAddress! + 12, reply.baseAddress! + 12, questionEnd - 12) == 0 { return true }

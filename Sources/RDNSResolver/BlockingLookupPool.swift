@@ -20,6 +20,7 @@ final class BlockingLookupPool: @unchecked Sendable {
     struct Job {
         let name: DNSName
         let type: RecordType
+        let options: QueryOptions
         /// Called once, on a worker thread or in `shutdown`, with the outcome.
         let complete: @Sendable (QueryOutcome) -> Void
     }
@@ -72,9 +73,9 @@ final class BlockingLookupPool: @unchecked Sendable {
     }
 
     /// Runs one query on a worker thread.
-    func run(_ name: DNSName, _ type: RecordType) async -> QueryOutcome {
+    func run(_ name: DNSName, _ type: RecordType, _ options: QueryOptions) async -> QueryOutcome {
         await withCheckedContinuation { continuation in
-            submit(Job(name: name, type: type) { continuation.resume(returning: $0) })
+            submit(Job(name: name, type: type, options: options) { continuation.resume(returning: $0) })
         }
     }
 
@@ -176,7 +177,8 @@ final class BlockingLookupPool: @unchecked Sendable {
                 if case .failure(let failure) = opened { job.complete(.failure(.localError(failure.description))) }
                 continue
             }
-            let result = cresolv_query(resolver, job.name.description, Int32(job.type.rawValue), 0)
+            let result = cresolv_query(resolver, job.name.description, Int32(job.type.rawValue), 0,
+                                       job.options.contains(.checkingDisabled) ? 1 : 0)
             let reply = UnsafeBufferPointer(start: cresolv_reply(resolver), count: Int(CRESOLV_ANSWER_BUFFER_SIZE))
             job.complete(OutcomeClassifier.classify(result, reply: reply, name: job.name, type: job.type))
         }

@@ -49,8 +49,8 @@ public final class LibresolvResolver: DNSResolver {
         pool.shutdown()
     }
 
-    public func query(_ name: DNSName, type: RecordType) async -> QueryOutcome {
-        await pool.run(name, type)
+    public func query(_ name: DNSName, type: RecordType, options: QueryOptions) async -> QueryOutcome {
+        await pool.run(name, type, options)
     }
 
     /// Fails the queued lookups, cuts those in progress short, and stops the threads; later queries fail at once.

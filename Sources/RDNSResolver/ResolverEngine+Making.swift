@@ -34,8 +34,8 @@ private struct PooledLibresolv: DNSResolver {
         checksInFlight = threads * 2
     }
 
-    func query(_ name: DNSName, type: RecordType) async -> QueryOutcome {
-        await resolver.query(name, type: type)
+    func query(_ name: DNSName, type: RecordType, options: QueryOptions) async -> QueryOutcome {
+        await resolver.query(name, type: type, options: options)
     }
 
     func shutdown() {

@@ -132,8 +132,8 @@ struct OnceRunTests {
         let addressLines = result.stdoutText.lines.dropLast().filter { !$0.hasPrefix("  fix: ") }
         let statuses = Set(addressLines.map { String($0.prefix { $0 != " " }) })
         #expect(statuses == ["OK", "WARNING", "CRITICAL"])
-        #expect(addressLines.count == 17)
-        #expect(result.stdoutText.lines.count(where: { $0.hasPrefix("  fix: ") }) == 12)
+        #expect(addressLines.count == 18)
+        #expect(result.stdoutText.lines.count(where: { $0.hasPrefix("  fix: ") }) == 14)
     }
 
     @Test("a temporary failure is a WARNING (exit 1) in every format, never no-ptr")

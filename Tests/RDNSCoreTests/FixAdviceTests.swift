@@ -226,6 +226,27 @@ struct FixAdviceTests {
             + "CNAMEs")
     }
 
+    @Test("a long CNAME chain in the reverse zone and in a forward name is to be shortened to 8")
+    func longChains() async {
+        var hops = [cname("c0.example.com", "c1.example.com")]
+        for hop in 1..<9 { hops.append(cname("c\(hop).example.com", "c\(hop + 1).example.com")) }
+        let forward = await advised("192.0.2.25", ptrTo("192.0.2.25", "c0.example.com", forward: .reply(
+            rcode: 0, answers: hops + [address("c9.example.com", "192.0.2.25")])))
+        #expect(fix(forward, .longCNAMEChain) == "shorten the CNAME chain of c0.example.com to at most 8 CNAMEs (or "
+            + "give it its A record itself)")
+        var entries: [(String, RecordType, QueryOutcome)] = [("mail.example.com", .a,
+                                                              answer(address("mail.example.com", "192.0.2.26")))]
+        var owner = reverse("192.0.2.26")
+        for hop in 1...9 {
+            entries.append((owner, .ptr, answer(cname(owner, "r\(hop).example.com"))))
+            owner = "r\(hop).example.com"
+        }
+        entries.append((owner, .ptr, answer(ptr(owner, "mail.example.com"))))
+        let reverseChain = await advised("192.0.2.26", entries)
+        #expect(fix(reverseChain, .longCNAMEChain) == "shorten the CNAME chain of 26.2.0.192.in-addr.arpa to at most "
+            + "8 CNAMEs, in the reverse zone")
+    }
+
     @Test("a temporary failure has no known cure")
     func temporaryFailureHasNoFix() async {
         let result = await advised("203.0.113.25", [(reverse("203.0.113.25"), .ptr, .failure(.timeout))])

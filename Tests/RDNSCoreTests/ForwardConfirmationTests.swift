@@ -300,8 +300,11 @@ struct ForwardConfirmationTests {
         #expect(codes(result) == ["cname-loop"])
     }
 
-    @Test("eight CNAMEs are followed; a ninth is CRITICAL cname-loop", arguments: [(8, Status.warning), (9, .critical)])
-    func cnameChainLimit(length: Int, status: Status) async {
+    @Test("forward CNAMEs: more than 8 is WARNING long-cname-chain, a seventeenth CRITICAL cname-loop", arguments: [
+        (8, Status.warning, ["ptr-is-cname"]), (9, .warning, ["long-cname-chain", "ptr-is-cname"]),
+        (16, .warning, ["long-cname-chain", "ptr-is-cname"]), (17, .critical, ["cname-loop"]),
+    ])
+    func forwardCNAMEChainLimits(length: Int, status: Status, expected: [String]) async {
         let owner = reverse("203.0.113.25")
         var records = [cname("start.example.com", "c1.example.com")]
         for hop in 1..<length { records.append(cname("c\(hop).example.com", "c\(hop + 1).example.com")) }
@@ -311,7 +314,41 @@ struct ForwardConfirmationTests {
             ("start.example.com", .a, .reply(rcode: 0, answers: records)),
         ])
         #expect(result.status == status)
-        #expect(codes(result).contains("cname-loop") == (length == 9))
+        #expect(codes(result).sorted() == expected)
+        let detail = result.problems.first { $0.code == .longCNAMEChain || $0.code == .cnameLoop }?.detail
+        switch length {
+        case 9, 16:
+            #expect(detail == "A lookup for PTR start.example.com follows \(length) CNAMEs to c\(length).example.com: "
+                + "legal, but some resolvers give up after 8")
+        case 17:
+            #expect(detail == "A lookup for PTR start.example.com meets a CNAME beyond the 16 followed, at "
+                + "c17.example.com")
+        default:
+            #expect(detail == nil)
+        }
+    }
+
+    @Test("reverse CNAMEs, one per answer: more than 8 is WARNING long-cname-chain, a seventeenth CRITICAL cname-loop",
+          arguments: [(8, Status.ok), (9, .warning), (16, .warning), (17, .critical)])
+    func reverseCNAMEChainLimits(length: Int, status: Status) async {
+        let owner = reverse("203.0.113.25")
+        var entries: [(String, RecordType, QueryOutcome)] = mailHost.filter { $0.1 == .a }
+        var current = owner
+        for hop in 1...length {
+            entries.append((current, .ptr, answer(cname(current, "r\(hop).example.com"))))
+            current = "r\(hop).example.com"
+        }
+        entries.append((current, .ptr, answer(ptr(current, "mail.example.com"))))
+        let result = await check("203.0.113.25", entries)
+        #expect(result.status == status)
+        switch length {
+        case 8: #expect(codes(result).isEmpty)
+        case 17: #expect(codes(result) == ["cname-loop"])
+        default:
+            #expect(codes(result) == ["long-cname-chain"])
+            #expect(result.problems.first?.detail == "PTR lookup for \(owner) follows \(length) CNAMEs to "
+                + "r\(length).example.com: legal, but some resolvers give up after 8")
+        }
     }
 
     @Test("an RFC 2317 delegation is followed by querying the CNAME target")

@@ -2,9 +2,11 @@ import RDNSCore
 import Testing
 
 /// The receivers' verdicts on a check of `address` against a fake DNS table: the findings are the check's own.
-private func verdicts(_ address: String, _ entries: [(String, RecordType, QueryOutcome)]) async
+private func verdicts(_ address: String, _ entries: [(String, RecordType, QueryOutcome)],
+                      checkingDisabled: [(String, RecordType, QueryOutcome)] = []) async
     -> (AddressResult, [ReceiverOutcome]) {
-    let result = await ForwardConfirmation(resolver: FakeResolver(entries)).check(CheckTarget(IPAddress(address)!))
+    let resolver = FakeResolver(entries, checkingDisabled: checkingDisabled)
+    let result = await ForwardConfirmation(resolver: resolver).check(CheckTarget(IPAddress(address)!))
     return (result, ReceiverVerdicts.all(for: result))
 }
 
@@ -33,6 +35,8 @@ struct ReceiverCase: Sendable, CustomTestStringConvertible {
     let entries: [(String, RecordType, QueryOutcome)]
     let expected: [ReceiverVerdict]
     var rules: [String] = []
+    /// What the resolver answers with CD set (`FakeResolver`).
+    var checkingDisabled: [(String, RecordType, QueryOutcome)] = []
 
     var testDescription: String { title }
 }
@@ -53,6 +57,30 @@ private let cases: [ReceiverCase] = [
     ReceiverCase(title: "a PTR lookup in a CNAME loop: deferred, as the receiver's resolver says SERVFAIL",
                  address: v4, entries: [(reverse(v4), .ptr, answer(cname(reverse(v4), reverse(v4))))],
                  expected: [.defer, .defer, .defer, .penalise], rules: ["RDNS_NONE"]),
+    ReceiverCase(title: "a PTR lookup that fails DNSSEC validation: deferred, and RDNS_NONE", address: v4,
+                 entries: [(reverse(v4), .ptr, .failure(.serverFailure))],
+                 expected: [.defer, .defer, .defer, .penalise], rules: ["RDNS_NONE"],
+                 checkingDisabled: [ptrs(v4, "mail.example.com")]),
+    ReceiverCase(title: "an IPv4 client whose A fails DNSSEC validation: Gmail rejects, Postfix sees the SERVFAIL "
+                 + "(forged with a search domain)", address: v4,
+                 entries: [ptrs(v4, "mail.example.com"), ("mail.example.com", .a, .failure(.serverFailure))],
+                 expected: [.reject, .atRisk, .accept, .accept],
+                 checkingDisabled: [forward("mail.example.com", v4)]),
+    ReceiverCase(title: "an IPv6 client whose AAAA fails DNSSEC validation: Gmail rejects, Postfix defers",
+                 address: v6,
+                 entries: [ptrs(v6, "mail.example.com"), ("mail.example.com", .aaaa, .failure(.serverFailure))],
+                 expected: [.reject, .defer, .accept, .accept],
+                 checkingDisabled: [forward("mail.example.com", v6)]),
+    ReceiverCase(title: "an IPv4 client whose A lookup meets a CNAME loop behind SERVFAIL: as the SERVFAIL for Postfix",
+                 address: v4,
+                 entries: [ptrs(v4, "mail.example.com"), ("mail.example.com", .a, .failure(.serverFailure)),
+                           ("mail.example.com", .cname, answer(cname("mail.example.com", "mail.example.com")))],
+                 expected: [.reject, .atRisk, .accept, .accept]),
+    ReceiverCase(title: "an IPv6 client whose AAAA lookup meets a CNAME loop: Postfix defers, as its resolver says "
+                 + "SERVFAIL", address: v6,
+                 entries: [ptrs(v6, "mail.example.com"),
+                           ("mail.example.com", .aaaa, answer(cname("mail.example.com", "mail.example.com")))],
+                 expected: [.reject, .defer, .accept, .accept]),
     ReceiverCase(title: "a name whose A is elsewhere: only the reverse rule accepts", address: v4,
                  entries: [ptrs(v4, "mail.example.com"), forward("mail.example.com", "198.51.100.9")],
                  expected: [.reject, .reject, .accept, .accept]),
@@ -112,7 +140,7 @@ private let cases: [ReceiverCase] = [
 struct ReceiverVerdictsTests {
     @Test("each DNS set-up gets each rule's verdict", arguments: cases)
     func verdictsPerSetUp(case: ReceiverCase) async {
-        let (_, outcomes) = await verdicts(`case`.address, `case`.entries)
+        let (_, outcomes) = await verdicts(`case`.address, `case`.entries, checkingDisabled: `case`.checkingDisabled)
         #expect(outcomes.map(\.rule) == ReceiverRule.allCases)
         #expect(outcomes.map(\.verdict) == `case`.expected)
         #expect(outcomes.last?.rules == `case`.rules)
@@ -143,6 +171,20 @@ struct ReceiverVerdictsTests {
             + "receiver's resolv.conf has a search domain, glibc reports no such name and Postfix rejects the "
             + "client as forged (unknown_client_reject_code"))
         #expect(outcomes[1].reason.hasSuffix("; without one, 450"))
+    }
+
+    @Test("a name receivers' resolvers answer with SERVFAIL is named as such in Postfix's reason")
+    func unresolvableForwardReason() async {
+        let (_, outcomes) = await verdicts(v6, [ptrs(v6, "mail.example.com"),
+                                                ("mail.example.com", .aaaa, .failure(.serverFailure))],
+                                           checkingDisabled: [forward("mail.example.com", v6)])
+        #expect(outcomes[0].reason == "PTR mail.example.com does not forward-confirm")
+        #expect(outcomes[1].reason == "receivers' resolvers answer the AAAA lookup for PTR mail.example.com with "
+            + "SERVFAIL (a CNAME loop or DNSSEC validation failing): 450")
+        let (_, reverse) = await verdicts(v4, [(RDNSCoreTests.reverse(v4), .ptr, .failure(.serverFailure))],
+                                          checkingDisabled: [ptrs(v4, "mail.example.com")])
+        #expect(reverse[0].reason == "the PTR lookup fails DNSSEC validation, which validating receivers' resolvers "
+            + "answer with SERVFAIL until its DS/DNSKEY records are fixed")
     }
 
     @Test("with several names, the at-risk reason says which confirm and which do not")

@@ -136,7 +136,7 @@ final class HeldResolver: DNSResolver {
     var asked: Int { state.withLock { $0.asked } }
     var isShutDown: Bool { state.withLock { $0.isShutDown } }
 
-    func query(_ name: DNSName, type: RecordType) async -> QueryOutcome {
+    func query(_ name: DNSName, type: RecordType, options: QueryOptions) async -> QueryOutcome {
         await withUnsafeContinuation { continuation in
             let ready: [CheckedContinuation<Void, Never>] = state.withLock { state in
                 state.held.append(continuation)

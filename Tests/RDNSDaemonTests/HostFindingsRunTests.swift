@@ -7,7 +7,9 @@ import Testing
 
 /// Every question gets NXDOMAIN: each address is `no-ptr`, CRITICAL, at once and without a network.
 private struct NXDomainResolver: DNSResolver {
-    func query(_ name: DNSName, type: RecordType) async -> QueryOutcome { .reply(rcode: 3, answers: []) }
+    func query(_ name: DNSName, type: RecordType, options: QueryOptions) async -> QueryOutcome {
+        .reply(rcode: 3, answers: [])
+    }
 }
 
 /// A discoverer whose runs find, in turn, what the test lists: addresses, or an error.

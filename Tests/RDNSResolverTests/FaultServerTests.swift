@@ -235,6 +235,29 @@ struct FaultServerTests {
         #expect(codes(result) == ["cname-loop"])
     }
 
+    @Test("after a SERVFAIL the same question goes out again with CD set, and its answer is dnssec-bogus",
+          arguments: Engine.allCases)
+    func checkingDisabledIsOnTheWire(engine: Engine) async throws {
+        let server = try faultServer(.validationFails(.answer([.ptr("mail.example.test")])))
+        defer { server.stop() }
+        let (result, _) = await check(address, with: try resolver(engine, port: server.port, attempts: 1))
+        #expect(codes(result) == ["dnssec-bogus"], "\(result.problems)")
+        let asked = server.queries.filter { $0.name == reverseName }
+        #expect(asked.map(\.checkingDisabled) == [false, true, false], "\(asked)")
+        #expect(asked.allSatisfy { $0.type == 12 })
+    }
+
+    @Test("a SERVFAIL the CD bit does not cure is asked for the name's CNAME, and stays temporary",
+          arguments: Engine.allCases)
+    func plainServerFailureAsksForTheCNAME(engine: Engine) async throws {
+        let server = try faultServer(.forType(5, .answer([]), otherwise: .rcode(2)))
+        defer { server.stop() }
+        let (result, _) = await check(address, with: try resolver(engine, port: server.port, attempts: 1))
+        #expect(codes(result) == ["temporary-failure"])
+        let asked = server.queries.filter { $0.name == reverseName }
+        #expect(asked.map { "\($0.type)\($0.checkingDisabled ? "+cd" : "")" } == ["12", "12+cd", "5"], "\(asked)")
+    }
+
     @Test("a PTR record for another owner does not count", arguments: Engine.allCases)
     func wrongOwnerIsNoPTR(engine: Engine) async throws {
         let server = try faultServer(.answerAll([.ptr("mail.example.test", owner: "41.2.0.192.in-addr.arpa")]))

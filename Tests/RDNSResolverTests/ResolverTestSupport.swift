@@ -21,8 +21,8 @@ struct TestResolver: DNSResolver {
     let base: any DNSResolver
     let stop: @Sendable () -> Void
 
-    func query(_ name: DNSName, type: RecordType) async -> QueryOutcome {
-        await base.query(name, type: type)
+    func query(_ name: DNSName, type: RecordType, options: QueryOptions) async -> QueryOutcome {
+        await base.query(name, type: type, options: options)
     }
 
     func shutdown() {

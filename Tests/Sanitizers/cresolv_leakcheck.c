@@ -191,7 +191,7 @@ static void *run_rounds(void *context) {
         for (int index = 0; index < phase->lookup_count; index++) {
             const struct lookup *lookup = &phase->lookups[index];
             double started = now_ms();
-            cresolv_result result = cresolv_query(resolver, lookup->name, lookup->type, lookup->deadline_ms);
+            cresolv_result result = cresolv_query(resolver, lookup->name, lookup->type, lookup->deadline_ms, 0);
             double elapsed = now_ms() - started;
             worker->done++;
             int late = lookup->expect == EXPECT_DEADLINE && lookup->deadline_ms > 0

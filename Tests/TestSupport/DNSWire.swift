@@ -10,6 +10,7 @@ enum DNSWire {
     static let flagTC: UInt16 = 0x0200
     static let flagRD: UInt16 = 0x0100
     static let flagAD: UInt16 = 0x0020
+    static let flagCD: UInt16 = 0x0010
 
     static let typeA: UInt16 = 1
     static let typeCNAME: UInt16 = 5

@@ -1,5 +1,5 @@
 /// How a `FaultServer` treats a query for one name. Every reply echoes the query's ID (except
-/// `.wrongID`) and its question, and sets QR and AA; RD is copied from the query, RA is never set.
+/// `.wrongID`) and its question, and sets QR and AA; RD and CD are copied from the query, RA is never set.
 public indirect enum FaultBehaviour: Sendable, Hashable {
     /// NOERROR with these records in the answer section; an empty list is NODATA. Only records of the
     /// question's type (and CNAMEs, and everything for type ANY) are sent, as a real server would, so one
@@ -57,6 +57,13 @@ public indirect enum FaultBehaviour: Sendable, Hashable {
     /// that asks (RFC 6840 5.7), and as systemd-resolved marks the answers it makes up for the host's own addresses:
     /// `.authenticData(.answer([.ptr("ip-192-0-2-40", ttl: 0)]))` is one of those (AA is always set).
     case authenticData(FaultBehaviour)
+    /// As a validating resolver answers a name whose DNSSEC validation fails: SERVFAIL, unless the query sets CD
+    /// (checking disabled, RFC 4035 3.2.2); then the inner behaviour.
+    case validationFails(FaultBehaviour)
+    /// Queries of type `type` get `behaviour`, the others `otherwise`: `.forType(5, .answer([.cname("b.test")]),
+    /// otherwise: .rcode(2))` is a resolver that hides a CNAME loop behind SERVFAIL but gives a name's CNAME record
+    /// when asked for it, as Unbound does.
+    case forType(UInt16, FaultBehaviour, otherwise: FaultBehaviour)
 }
 
 /// Where a `.fromOtherSource` reply comes from. Both are on loopback, so the reply does reach the resolver's
@@ -86,4 +93,6 @@ public struct FaultQuery: Sendable, Hashable {
     /// When the server read it (`monotonicSeconds()`): the spacing of queries shows a resolver's timers on the
     /// server's own threads, without the waits of the test's task on a busy machine.
     public var receivedAt: Double
+    /// Whether the query set CD (checking disabled).
+    public var checkingDisabled = false
 }

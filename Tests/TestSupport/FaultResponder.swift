@@ -77,6 +77,14 @@ enum FaultResponder {
                                 index: index)
             guard DNSWire.uint16(query, at: 2) & DNSWire.flagAD != 0 else { return action }
             return changingReplies(action) { $0[3] |= UInt8(DNSWire.flagAD) }
+        case .validationFails(let inner):
+            guard DNSWire.uint16(query, at: 2) & DNSWire.flagCD != 0 else {
+                return .reply(reply(query, question, rcode: 2))
+            }
+            return action(query: query, question: question, behaviour: inner, transport: transport, index: index)
+        case .forType(let type, let matching, let otherwise):
+            return action(query: query, question: question, behaviour: question.type == type ? matching : otherwise,
+                          transport: transport, index: index)
         case .otherQuestion(let name, let type, let records):
             // Rebuild the query as if it had asked the other question, then answer that.
             var other = Array(query[0 ..< DNSWire.headerSize])
@@ -142,8 +150,9 @@ enum FaultResponder {
     private static func reply(_ query: [UInt8], _ question: DNSWire.Question, rcode: UInt8 = 0,
                               records: [FaultRecord] = [], truncated: Bool = false,
                               answerCount: UInt16? = nil) -> [UInt8] {
-        // Keep the query's opcode and RD bit; QR and AA always, TC on request.
-        var flags = DNSWire.flagQR | DNSWire.flagAA | (DNSWire.uint16(query, at: 2) & 0x7900) | UInt16(rcode)
+        // Keep the query's opcode, RD and CD bits; QR and AA always, TC on request.
+        var flags = DNSWire.flagQR | DNSWire.flagAA | (DNSWire.uint16(query, at: 2) & (0x7900 | DNSWire.flagCD))
+            | UInt16(rcode)
         if truncated { flags |= DNSWire.flagTC }
         let kept = truncated ? [] : records
         let count = answerCount ?? UInt16(clamping: kept.count)

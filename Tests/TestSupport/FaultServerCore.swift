@@ -96,7 +96,8 @@ final class FaultServerCore: @unchecked Sendable {
             let index = counts[key, default: 0]
             counts[key] = index + 1
             log.append(FaultQuery(name: key, type: question.type, transport: transport,
-                                  receivedAt: monotonicSeconds()))
+                                  receivedAt: monotonicSeconds(),
+                                  checkingDisabled: DNSWire.uint16(message, at: 2) & DNSWire.flagCD != 0))
             return (rules[key] ?? defaultBehaviour, index)
         }
         return FaultResponder.action(query: message, question: question, behaviour: behaviour,

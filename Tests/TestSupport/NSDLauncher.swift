@@ -70,8 +70,9 @@ extension NSDServer {
         TestSupportError("\(what) (port \(port), config \(workDirectory)/nsd.conf)\n--- nsd log ---\n\(log)")
     }
 
-    private static func makeTemporaryDirectory() throws -> String {
-        let pattern = FileManager.default.temporaryDirectory.appendingPathComponent("rdnscheck-nsd.XXXXXX").path
+    /// A new directory under the temporary directory, named `rdnscheck-<label>.XXXXXX`.
+    static func makeTemporaryDirectory(_ label: String = "nsd") throws -> String {
+        let pattern = FileManager.default.temporaryDirectory.appendingPathComponent("rdnscheck-\(label).XXXXXX").path
         var template = Array(pattern.utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw TestSupportError("mkdtemp failed: \(String(cString: strerror(errno)))")

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 
-/// Runs nsd so that it cannot outlive the test process.
+/// Runs nsd (or Unbound, which takes the same `-d -c CONFIG`) so that it cannot outlive the test process.
 ///
 /// A server kept for a whole suite usually lives in a global or static, and Swift runs no deinit for
 /// those at exit; a crashing test process runs none at all. So nsd runs under a small shell supervisor

@@ -75,7 +75,9 @@ public enum AWSPTRAssessment {
             return verdict(answer.addresses, of: answer.addressCount, address, type)
         case .nxdomain: return .refuted("has no \(type) record (NXDOMAIN)")
         case .noData: return .refuted("has no \(type) record")
-        case .cnameLoop(let at): return .refuted("meets a CNAME loop or more than 8 CNAMEs at \(at)")
+        case .cnameLoop(let at): return .refuted(lookup.loopDetail(from: name, at: at))
+        case .dnssecBogus(let at):
+            return .refuted("has no \(type) record receivers can use: " + ChainedLookup.bogusDetail(at))
         case .failure(let failure): return .undecided("its \(type) lookup failed: \(failure)")
         }
     }

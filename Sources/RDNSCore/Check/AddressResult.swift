@@ -54,6 +54,9 @@ public struct AddressResult: Sendable, Equatable {
     /// The PTR names, in `ptrNames` order, whose forward lookup failed temporarily: neither confirmed nor
     /// refuted. What a receiver does with such a name depends on its resolver (`ReceiverVerdicts`).
     public internal(set) var forwardFailures: [DNSName] = []
+    /// The PTR names, in `ptrNames` order, whose forward lookup meets a CNAME loop or fails DNSSEC validation:
+    /// refuted, and answered with SERVFAIL by receivers' resolvers (`ReceiverVerdicts`).
+    public internal(set) var forwardUnresolvable: [DNSName] = []
     /// Sorted by code; a passing address has none.
     public internal(set) var problems: [Problem]
     /// Consecutive runs with a temporary failure, this one included (0 when this run had none).

@@ -96,12 +96,24 @@ private struct Advisor {
             return "point the PTR at the name itself, not at a CNAME (RFC 1912): "
                 + setPTR(to: target, confirms: subject.map(confirming.contains) ?? false)
         case .cnameLoop:
+            // Within the chain no resolver gives up on, not merely the longest followed.
             guard let subject else {
-                return "end the CNAME chain of \(reverseName) in a PTR record, within \(ChainedLookup.maximumCNAMEs) "
+                return "end the CNAME chain of \(reverseName) in a PTR record, within \(ChainedLookup.longChain) "
                     + "CNAMEs, in the reverse zone"
             }
             return "end the CNAME chain of \(subject) in an \(recordType) record, within "
-                + "\(ChainedLookup.maximumCNAMEs) CNAMEs"
+                + "\(ChainedLookup.longChain) CNAMEs"
+        case .longCNAMEChain:
+            guard let subject else {
+                return "shorten the CNAME chain of \(reverseName) to at most \(ChainedLookup.longChain) CNAMEs, in the "
+                    + "reverse zone"
+            }
+            return "shorten the CNAME chain of \(subject) to at most \(ChainedLookup.longChain) CNAMEs (or give it "
+                + "its \(recordType) record itself)"
+        case .dnssecBogus:
+            let name = bogusName(in: problem.detail) ?? subject.map { "\($0)" } ?? "\(reverseName)"
+            return "the DS record at the parent of \(name)'s zone does not match the zone's DNSKEY (or its signatures "
+                + "have expired): fix or remove the DS, or re-sign the zone"
         case .temporaryFailure:
             return nil
         case .ptrUpdatePending:
@@ -144,6 +156,13 @@ private struct Advisor {
         let text = detail[start...].prefix { $0 != " " }
         guard let name = DNSName(text), name.description == text else { return nil }
         return name
+    }
+
+    /// The name whose validation fails in `dnssec-bogus`'s detail (`… DNSSEC validation of mail.example.com
+    /// fails …`), as printed.
+    private func bogusName(in detail: String) -> Substring? {
+        guard let start = detail.firstRange(of: "DNSSEC validation of ")?.upperBound else { return nil }
+        return detail[start...].prefix { $0 != " " }
     }
 
     /// The name to ask for instead of `current`: the expected name, else the one AWS was asked for, else another PTR

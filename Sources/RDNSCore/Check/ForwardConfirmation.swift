@@ -58,13 +58,18 @@ public struct ForwardConfirmation: Sendable {
         case .records(let records):
             names = uniqueSorted(records.compactMap { if case .name(let name) = $0 { name } else { nil } })
             if names.isEmpty { findings.add(.noPTR, .critical, "no PTR record for \(reverseName)\(viaCNAME)") }
+            if reverse.chain.count > ChainedLookup.longChain {
+                findings.add(.longCNAMEChain, .warning, "PTR lookup for \(reverseName) " + longChain(reverse))
+            }
         case .nxdomain:
             findings.add(.noPTR, .critical, "no PTR record: \(reverseName)\(viaCNAME) does not exist (NXDOMAIN)")
         case .noData:
             findings.add(.noPTR, .critical, "no PTR record at \(reverseName)\(viaCNAME) (the name has no PTR data)")
         case .cnameLoop(let at):
             findings.add(.cnameLoop, .critical,
-                         "PTR lookup for \(reverseName) meets a CNAME loop or more than 8 CNAMEs at \(at)")
+                         "PTR lookup for \(reverseName) \(reverse.loopDetail(from: reverseName, at: at))")
+        case .dnssecBogus(let at):
+            findings.add(.dnssecBogus, .critical, "PTR lookup for \(reverseName): " + ChainedLookup.bogusDetail(at))
         case .failure(let failure):
             findings.temporary("PTR lookup for \(reverseName) failed: \(failure)")
         }
@@ -112,6 +117,7 @@ public struct ForwardConfirmation: Sendable {
         var result = findings.result(target: target, names: names, forward: forward, policy: policy,
                                      previousTemporaryFailures: previousTemporaryFailures)
         result.forwardFailures = tally.failed
+        result.forwardUnresolvable = tally.unresolvable
         return result
     }
 
@@ -140,6 +146,7 @@ public struct ForwardConfirmation: Sendable {
         var confirmed: [DNSName] = []
         var refuted: [DNSName] = []
         var failed: [DNSName] = []
+        var unresolvable: [DNSName] = []
 
         init(keepsNames: Bool) {
             self.keepsNames = keepsNames
@@ -155,6 +162,9 @@ public struct ForwardConfirmation: Sendable {
                 if let answer { forward.append(answer) }
             case .failed:
                 failed.append(name)
+            case .unresolvable:
+                if keepsNames { refuted.append(name) }
+                unresolvable.append(name)
             case .synthesized:
                 break
             }
@@ -167,6 +177,8 @@ public struct ForwardConfirmation: Sendable {
         case refuted(ForwardAnswer?)
         /// A temporary failure: neither confirmed nor refuted.
         case failed
+        /// Refuted for good, where receivers' resolvers answer SERVFAIL (a CNAME loop, DNSSEC validation failing).
+        case unresolvable
         /// The answer was made up by the local resolver: neither confirmed nor refuted.
         case synthesized
     }
@@ -191,7 +203,7 @@ public struct ForwardConfirmation: Sendable {
                 findings.add(.ptrIsCNAME, .warning,
                              "PTR \(name) is a CNAME to \(target) (RFC 1912: name the host itself)")
             }
-        case .cnameLoop, .failure:
+        case .cnameLoop, .dnssecBogus, .failure:
             break
         }
         switch lookup.outcome {
@@ -202,6 +214,9 @@ public struct ForwardConfirmation: Sendable {
                          "\(type) \(listed) for PTR \(name) " + SynthesizedAnswer.explanation)
             return .synthesized
         case .records(let records):
+            if lookup.chain.count > ChainedLookup.longChain {
+                findings.add(.longCNAMEChain, .warning, "\(type) lookup for PTR \(name) " + longChain(lookup))
+            }
             let found = uniqueSorted(records.compactMap { if case .address(let a) = $0 { a } else { nil } })
             // A forward answer can hold thousands of addresses; the answer keeps the checked one among them.
             let answer = ForwardAnswer(name: name, addresses: found, checked: address)
@@ -217,13 +232,24 @@ public struct ForwardConfirmation: Sendable {
             return .refuted(ForwardAnswer(name: name, addresses: []))
         case .cnameLoop(let at):
             findings.add(.cnameLoop, .critical,
-                         "\(type) lookup for PTR \(name) meets a CNAME loop or more than 8 CNAMEs at \(at)")
-            return .refuted(nil)
+                         "\(type) lookup for PTR \(name) \(lookup.loopDetail(from: name, at: at))")
+            return .unresolvable
+        case .dnssecBogus(let at):
+            findings.add(.dnssecBogus, .critical, "\(type) lookup for PTR \(name): " + ChainedLookup.bogusDetail(at))
+            return .unresolvable
         case .failure(let failure):
             findings.temporary("\(type) lookup for PTR \(name) failed: \(failure)")
             return .failed
         }
     }
+}
+
+/// `follows 9 CNAMEs to mail.example.net: legal, but …`, for a lookup that got records through a long chain.
+private func longChain(_ lookup: ChainedLookup) -> String {
+    "follows \(lookup.chain.count) CNAMEs to \(lookup.chain.last!): legal, but some resolvers give up after "
+        + "\(ChainedLookup.longChain)"
+        + (lookup.isDiagnosed ? " (the resolver asked does: SERVFAIL; each name asked for its CNAME shows the chain)"
+                              : "")
 }
 
 /// `values` without duplicates, sorted; a single value (most answers) without hashing or copying.

@@ -150,8 +150,10 @@ private struct AssumedPTR: DNSResolver {
     let reverseName: DNSName
     let name: DNSName
 
-    func query(_ queried: DNSName, type: RecordType) async -> QueryOutcome {
-        guard type == .ptr, queried == reverseName else { return await resolver.query(queried, type: type) }
+    func query(_ queried: DNSName, type: RecordType, options: QueryOptions) async -> QueryOutcome {
+        guard type == .ptr, queried == reverseName else {
+            return await resolver.query(queried, type: type, options: options)
+        }
         return .reply(rcode: DNSMessage.rcodeNoError,
                       answers: [ResourceRecord(owner: reverseName, type: RecordType.ptr.rawValue, data: .name(name))])
     }

@@ -68,7 +68,9 @@ public struct ReceiverOutcome: Sendable, Equatable {
 ///
 /// Choices where the receivers' documents are silent: an answer the local resolver made up (systemd-resolved) counts
 /// as no PTR, and a made-up forward answer as not confirming, since receivers elsewhere get the real, failing answer;
-/// a PTR lookup that meets a CNAME loop is deferred, as a receiver's resolver answers such a lookup with SERVFAIL;
+/// a PTR lookup that meets a CNAME loop or fails DNSSEC validation is deferred, as a receiver's resolver answers
+/// such a lookup with SERVFAIL; a forward lookup that does either is, for Postfix, the SERVFAIL it gets (glibc's
+/// search-domain quirk included), and for Gmail, whose resolvers validate, a name that never confirms;
 /// PTR names beyond the first `AddressResult.maximumPTRNames` were not looked up, so Postfix, which may pick one of
 /// them, is `at-risk` even when every name looked up confirms. Live DNS decides, not a pending AWS update.
 public enum ReceiverVerdicts {
@@ -113,8 +115,9 @@ public enum ReceiverVerdicts {
             return ReceiverOutcome(.postfixClient, .reject, dropped(result) + ": \(rejectCode)")
         }
         let good = seen.filter { confirms($0, result) }
-        let failed = seen.filter { result.forwardFailures.contains($0) }
-        let bad = seen.filter { !confirms($0, result) && !result.forwardFailures.contains($0) }
+        // A name whose lookup receivers' resolvers answer with SERVFAIL fails for Postfix as a temporary failure does.
+        let failed = seen.filter { result.forwardFailures.contains($0) || result.forwardUnresolvable.contains($0) }
+        let bad = seen.filter { !confirms($0, result) && !failed.contains($0) }
         if bad.isEmpty && failed.isEmpty {
             // Every name glibc keeps confirms: accepted, unless names were left out.
             let names = AddressResult.listing(good, of: good.count)
@@ -192,9 +195,23 @@ public enum ReceiverVerdicts {
         return "PTR \(listed) do\(names.count == 1 ? "es" : "") not forward-confirm"
     }
 
+    /// `the A lookup for PTR a.example failed temporarily`, and for the names whose lookup receivers' resolvers
+    /// answer with SERVFAIL (`forwardUnresolvable`) why.
     private static func failedLookups(_ names: [DNSName], _ result: AddressResult) -> String {
-        "the \(RecordType.forward(for: result.address)) lookup for PTR "
-            + "\(AddressResult.listing(names, of: names.count)) failed temporarily"
+        let type = RecordType.forward(for: result.address)
+        let unresolvable = names.filter(result.forwardUnresolvable.contains)
+        let temporary = names.filter { !unresolvable.contains($0) }
+        var parts: [String] = []
+        if !temporary.isEmpty {
+            parts.append("the \(type) lookup for PTR \(AddressResult.listing(temporary, of: temporary.count)) failed "
+                         + "temporarily")
+        }
+        if !unresolvable.isEmpty {
+            parts.append("receivers' resolvers answer the \(type) lookup for PTR "
+                         + "\(AddressResult.listing(unresolvable, of: unresolvable.count)) with SERVFAIL (a CNAME loop "
+                         + "or DNSSEC validation failing)")
+        }
+        return parts.joined(separator: "; ")
     }
 
     private static func notLookedUp(_ result: AddressResult) -> String {
@@ -216,6 +233,8 @@ private enum MissingPTR: CustomStringConvertible {
     case failed
     /// Receivers' resolvers answer a loop with SERVFAIL.
     case loop
+    /// Validating resolvers answer a name whose DNSSEC validation fails with SERVFAIL.
+    case bogus
 
     init?(_ result: AddressResult) {
         guard result.ptrNames.isEmpty else { return nil }
@@ -224,6 +243,7 @@ private enum MissingPTR: CustomStringConvertible {
             switch problem.code {
             case .temporaryFailure: self = .failed
             case .cnameLoop: self = .loop
+            case .dnssecBogus: self = .bogus
             case .synthesizedAnswer: self = .synthesized
             default: continue
             }
@@ -234,7 +254,7 @@ private enum MissingPTR: CustomStringConvertible {
     var isTemporary: Bool {
         switch self {
         case .none, .synthesized: false
-        case .failed, .loop: true
+        case .failed, .loop, .bogus: true
         }
     }
 
@@ -245,6 +265,8 @@ private enum MissingPTR: CustomStringConvertible {
         case .failed: "the PTR lookup failed temporarily"
         case .loop: "the PTR lookup meets a CNAME loop, which receivers' resolvers answer with SERVFAIL until it is "
             + "fixed"
+        case .bogus: "the PTR lookup fails DNSSEC validation, which validating receivers' resolvers answer with "
+            + "SERVFAIL until its DS/DNSKEY records are fixed"
         }
     }
 }

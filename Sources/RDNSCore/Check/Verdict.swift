@@ -40,6 +40,10 @@ public enum ProblemCode: String, Sendable, CaseIterable, Comparable {
     case ptrIsCNAME = "ptr-is-cname"
     case invalidHostname = "invalid-hostname"
     case cnameLoop = "cname-loop"
+    /// The resolver answers SERVFAIL, but answers with CD (checking disabled) set: DNSSEC validation fails.
+    case dnssecBogus = "dnssec-bogus"
+    /// More than `ChainedLookup.longChain` CNAMEs before the answer: legal, but some resolvers give up.
+    case longCNAMEChain = "long-cname-chain"
     case temporaryFailure = "temporary-failure"
     /// AWS was asked to set the PTR and has not done it yet (`aws-ptr on`).
     case ptrUpdatePending = "ptr-update-pending"

@@ -5,6 +5,8 @@ public struct ChainedLookup: Sendable, Equatable {
     public let outcome: Outcome
     /// The reply holding the records bears every mark of an answer systemd-resolved made up (`SynthesizedAnswer`).
     public private(set) var isSynthesized = false
+    /// The outcome is what the diagnosis of a SERVFAIL found (`ServerFailureDiagnosis`), not what a reply said.
+    public private(set) var isDiagnosed = false
 
     public enum Outcome: Sendable, Equatable {
         /// Records of the asked type at the end of the chain (addresses for A/AAAA, names for PTR).
@@ -15,15 +17,43 @@ public struct ChainedLookup: Sendable, Equatable {
         case noData
         /// The chain revisits a name or is longer than `maximumCNAMEs`.
         case cnameLoop(at: DNSName)
+        /// The resolver answers SERVFAIL for this name, and an answer with checking disabled: DNSSEC validation
+        /// fails, so a validating resolver never gives its records.
+        case dnssecBogus(at: DNSName)
         case failure(LookupFailure)
     }
 
-    /// RFC 2317 delegations need one CNAME; more than eight is a misconfiguration or a loop.
-    public static let maximumCNAMEs = 8
+    init(chain: [DNSName], outcome: Outcome, isSynthesized: Bool = false, isDiagnosed: Bool = false) {
+        self.chain = chain
+        self.outcome = outcome
+        self.isSynthesized = isSynthesized
+        self.isDiagnosed = isDiagnosed
+    }
+
+    /// The most CNAMEs followed (SPEC step 4): a seventeenth is a misconfiguration, or a loop.
+    public static let maximumCNAMEs = 16
+    /// RFC 2317 delegations need one CNAME; a chain longer than this is legal, but some resolvers give up on it
+    /// (`long-cname-chain`).
+    public static let longChain = 8
 
     /// The name whose records were asked for last (the final CNAME target, or the name itself).
     public func finalName(from start: DNSName) -> DNSName {
         chain.last ?? start
+    }
+
+    /// What a `cnameLoop(at: target)` outcome of a lookup of `start` means, for a problem's detail: `meets a CNAME
+    /// loop at …` or `meets a 17th CNAME at …`, and how it was found when the resolver hid it behind SERVFAIL.
+    public func loopDetail(from start: DNSName, at target: DNSName) -> String {
+        let loops = target == start || chain.contains(target)
+        return (loops ? "meets a CNAME loop at \(target)"
+                    : "meets a CNAME beyond the \(Self.maximumCNAMEs) followed, at \(target)")
+            + (isDiagnosed ? " (the resolver answers SERVFAIL; each name asked for its CNAME shows it)" : "")
+    }
+
+    /// What a `dnssecBogus(at: name)` outcome means, for a problem's detail.
+    public static func bogusDetail(_ name: DNSName) -> String {
+        "DNSSEC validation of \(name) fails (SERVFAIL, but an answer with checking disabled): validating receivers "
+            + "cannot resolve it until its DS/DNSKEY records are fixed"
     }
 
     /// Asks for `name`/`type`, follows CNAMEs within each answer (only records whose owner is the current name
@@ -32,11 +62,26 @@ public struct ChainedLookup: Sendable, Equatable {
         -> ChainedLookup {
         var chain: [DNSName] = []
         var current = name
+        var diagnosed = false
         while true {
             let answers: [ResourceRecord]
             let rcode: UInt8
             let flags: ReplyFlags
-            switch await resolver.query(current, type: type) {
+            var outcome = await resolver.query(current, type: type)
+            if case .failure(.serverFailure) = outcome {
+                switch await ServerFailureDiagnosis.diagnose(current, type: type, start: name, chain: chain,
+                                                             using: resolver) {
+                case .found(let lookup): return lookup
+                case .asked(let again): outcome = again
+                case .followed(let end, let followed):
+                    // Asked once: the end's own SERVFAIL finds no CNAME, so no chain to follow again.
+                    chain = followed
+                    current = end
+                    diagnosed = true
+                    continue
+                }
+            }
+            switch outcome {
             case .failure(let failure):
                 return ChainedLookup(chain: chain, outcome: .failure(failure))
             case .reply(let replyCode, let replyAnswers, let replyFlags):
@@ -47,7 +92,7 @@ public struct ChainedLookup: Sendable, Equatable {
             let hopsBefore = chain.count
             // Follow the chain inside this answer.
             while let target = cnameTarget(of: current, in: answers) {
-                // At most eight names: a linear search is cheaper than hashing them.
+                // At most sixteen names: a linear search is cheaper than hashing them.
                 guard chain.count < maximumCNAMEs, target != name, !chain.contains(target) else {
                     return ChainedLookup(chain: chain, outcome: .cnameLoop(at: target))
                 }
@@ -65,7 +110,8 @@ public struct ChainedLookup: Sendable, Equatable {
             }
             if !records.isEmpty {
                 return ChainedLookup(chain: chain, outcome: .records(records),
-                                     isSynthesized: SynthesizedAnswer.hasMarks(flags: flags, largestTTL: largestTTL))
+                                     isSynthesized: SynthesizedAnswer.hasMarks(flags: flags, largestTTL: largestTTL),
+                                     isDiagnosed: diagnosed)
             }
             if rcode == DNSMessage.rcodeNXDomain {
                 return ChainedLookup(chain: chain, outcome: .nxdomain)
@@ -77,7 +123,7 @@ public struct ChainedLookup: Sendable, Equatable {
         }
     }
 
-    private static func cnameTarget(of owner: DNSName, in answers: [ResourceRecord]) -> DNSName? {
+    static func cnameTarget(of owner: DNSName, in answers: [ResourceRecord]) -> DNSName? {
         for record in answers where record.type == RecordType.cname.rawValue
             && record.recordClass == ResourceRecord.classIN && record.owner == owner {
             if case .name(let target) = record.data { return target }

@@ -6,7 +6,8 @@
 /// What a caller needs from an engine besides answers is here too, with defaults for resolvers that need none of it
 /// (a test table, libresolv's pool): nothing above this line names an implementation.
 public protocol DNSResolver: Sendable {
-    func query(_ name: DNSName, type: RecordType) async -> QueryOutcome
+    /// Asks `name`/`type` with the header bits `options` asks for (an engine must set them on the wire).
+    func query(_ name: DNSName, type: RecordType, options: QueryOptions) async -> QueryOutcome
 
     /// How many checks to keep in flight so the resolver stays busy (each check asks one question at a time).
     var checksInFlight: Int { get }
@@ -27,11 +28,29 @@ public protocol DNSResolver: Sendable {
 }
 
 extension DNSResolver {
+    /// An ordinary question: RD (and AD, to learn whether the answer was validated), no other bit.
+    public func query(_ name: DNSName, type: RecordType) async -> QueryOutcome {
+        await query(name, type: type, options: [])
+    }
+
     public var checksInFlight: Int { 32 }
     public var concurrencyReduction: String? { nil }
     public var nameserverNotice: String? { nil }
     public func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T { await body() }
     public func shutdown() {}
+}
+
+/// Header bits of a question beyond the ordinary ones.
+public struct QueryOptions: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt8
+
+    public init(rawValue: UInt8) {
+        self.rawValue = rawValue
+    }
+
+    /// CD, checking disabled (RFC 4035 3.2.2): a validating resolver answers without validating, so an answer to a
+    /// question that got SERVFAIL without it shows that DNSSEC validation is what fails (`ServerFailureDiagnosis`).
+    public static let checkingDisabled = QueryOptions(rawValue: 1 << 0)
 }
 
 /// What one question got back.

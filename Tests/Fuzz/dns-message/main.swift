@@ -215,7 +215,7 @@ func outcome(of message: DNSMessage) -> QueryOutcome {
 struct ReplyResolver: DNSResolver {
     let outcome: QueryOutcome
 
-    func query(_ name: DNSName, type: RecordType) async -> QueryOutcome {
+    func query(_ name: DNSName, type: RecordType, options: QueryOptions) async -> QueryOutcome {
         outcome
     }
 }
