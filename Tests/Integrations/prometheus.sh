@@ -10,10 +10,10 @@
 #    rdnscheck_address_status would miss). Debian's prometheus-node-exporter serves that directory with only the
 #    textfile collector; Debian's prometheus scrapes it every second with the rules loaded, evaluated every second.
 #    The rules are a copy with every `for:` set to 0s (the durations are the unit tests' business), so the test
-#    waits (at most 60 s) until RDNSCheckAddressCritical, RDNSCheckDrift and RDNSCheckReceiverRejects (for the gmail
-#    and postfix-client rules, which need a PTR name that forward-confirms) are firing for 192.0.2.11, then checks
-#    that these are the only alerts: none for 192.0.2.10, none for the rules that accept 192.0.2.11
-#    (postfix-reverse, spamassassin), and RDNSCheckStale not firing.
+#    waits (at most 60 s) until RDNSCheckAddressCritical, RDNSCheckDrift and RDNSCheckReceiverRejects (for the gmail,
+#    postfix-client and spamassassin rules, which need a PTR name that forward-confirms) are firing for 192.0.2.11,
+#    then checks that these are the only alerts: none for 192.0.2.10, none for the rule that accepts 192.0.2.11
+#    (postfix-reverse), and RDNSCheckStale not firing.
 # 3. Every panel's query of contrib/grafana/rdnscheck.json, its variables set to match all, must return data from
 #    that Prometheus.
 #
@@ -138,21 +138,24 @@ for alert in json.loads(sys.argv[1])["data"]["alerts"]:
 expected="RDNSCheckAddressCritical firing address=$broken
 RDNSCheckDrift firing address=$broken
 RDNSCheckReceiverRejects firing address=$broken receiver=gmail
-RDNSCheckReceiverRejects firing address=$broken receiver=postfix-client"
+RDNSCheckReceiverRejects firing address=$broken receiver=postfix-client
+RDNSCheckReceiverRejects firing address=$broken receiver=spamassassin"
 started=$SECONDS
-until [[ $(alerts | grep -c -xF "$expected") == 4 ]]; do
+until [[ $(alerts | grep -c -xF "$expected") == 5 ]]; do
     if ((SECONDS - started >= 60)); then
         echo "--- alerts:"; alerts; echo "--- prometheus log:"; tail -n 20 "$work/prometheus.log"
         echo "--- node_exporter log:"; tail -n 20 "$work/node-exporter.log"
-        die "RDNSCheckAddressCritical, RDNSCheckDrift and RDNSCheckReceiverRejects (gmail, postfix-client) did" \
+        die "RDNSCheckAddressCritical, RDNSCheckDrift and RDNSCheckReceiverRejects (gmail, postfix-client," \
+            "spamassassin) did" \
             "not all fire for $broken within 60 s"
     fi
     sleep 1
 done
-say "RDNSCheckAddressCritical, RDNSCheckDrift and RDNSCheckReceiverRejects (gmail, postfix-client) firing for" \
+say "RDNSCheckAddressCritical, RDNSCheckDrift and RDNSCheckReceiverRejects (gmail, postfix-client, spamassassin)" \
+    "firing for" \
     "$broken after $((SECONDS - started)) s"
-[[ $(alerts | sort) == "$expected" ]] || die "other alerts than those four: $(alerts)"
-say "no other alert: none for $good nor for the rules that accept $broken, RDNSCheckStale not firing"
+[[ $(alerts | sort) == "$expected" ]] || die "other alerts than those five: $(alerts)"
+say "no other alert: none for $good nor for the rule that accepts $broken, RDNSCheckStale not firing"
 
 say "3. every panel's query of $(basename "$dashboard") returns data"
 # The panels' title and expr, one tab-separated line each; the dashboard's variables match everything. Grafana is

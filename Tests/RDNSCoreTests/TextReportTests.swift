@@ -162,7 +162,8 @@ struct TextReportTests {
               postfix-client: reject (PTR mx.example.com does not forward-confirm: unknown_client_reject_code (450 by \
             default: the mail is deferred, then bounced when it expires; 550 at once where the site sets it))
               postfix-reverse: accept (PTR mx.example.com exists)
-              spamassassin: accept (PTR mx.example.com is not generic)
+              spamassassin: penalise RDNS_NONE (no PTR name forward-confirms, so the receiving MTA (Postfix, Exim) \
+            records the client as unknown: no name for SpamAssassin)
             CRITICAL: 2 addresses: 1 ok, 0 warning, 1 critical, 0 unknown in 0.042s
 
             """)

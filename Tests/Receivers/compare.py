@@ -19,18 +19,6 @@ TEXT = {
     "reverse": "cannot find your reverse hostname",
 }
 RULE_KEY = {"client": "postfix-client", "reverse": "postfix-reverse"}
-# Disagreements known and reported, each naming its issue: shown as XFAIL, and a failure once they match (XPASS),
-# so the entry goes when the rule is fixed.
-EXPECTED_MISMATCHES = {
-    # Issue 13: Postfix's sockaddr_to_hostname() refuses a PTR name of digits and dots before either restriction
-    # runs (smtpd_peer.c: "numeric hostname"), so the reverse name is unknown too and
-    # reject_unknown_reverse_client_hostname rejects with the configured code; ReceiverVerdicts says accept.
-    ("numeric-ptr", "reverse"): "issue 13: Postfix rejects a numeric PTR name for postfix-reverse too",
-    # Issue 13 ("A chain of 9 CNAMEs", being built as `long-cname-chain`): Unbound and Postfix follow the 9 CNAMEs
-    # and accept; rdnscheck stops after 8 (cname-loop, CRITICAL) and says reject. Once the 16-hop limit is in,
-    # postfix-client should say accept here and this mark must go.
-    ("cname-chain-9", "client"): "issue 13: rdnscheck follows 8 CNAMEs, Postfix (glibc, Unbound) 9",
-}
 
 
 def outcome(reply, rule):
@@ -114,7 +102,6 @@ def main():
     names = logged_names(maillog)
     mismatches = []
     comparisons = 0
-    expected_failures = 0
     for name, address, what in cases:
         print(f"{name} ({address}): {what}")
         for rule in ("client", "reverse"):
@@ -130,13 +117,6 @@ def main():
                 problem = f"Postfix was asked with {len(replies)} of the 4 code and setting combinations"
             else:
                 problem = judge(verdict, replies, rule)
-            expected = EXPECTED_MISMATCHES.get((name, rule))
-            if expected and problem:
-                print(f"  XFAIL {expected}: {problem}")
-                expected_failures += 1
-                continue
-            if expected:
-                problem = f"XPASS: marked as an expected mismatch ({expected}), but it matches: remove the mark"
             if problem:
                 reason = next(iter(seen))[1] if len(seen) == 1 else ""
                 mismatches.append(f"{name} ({address}) {RULE_KEY[rule]}: {problem}\n"
@@ -147,8 +127,6 @@ def main():
     for mismatch in mismatches:
         print("MISMATCH " + mismatch)
     result = "OK" if not mismatches else f"FAILED, {len(mismatches)} mismatches"
-    if expected_failures:
-        result += f" ({expected_failures} expected mismatch{'es' if expected_failures > 1 else ''}, XFAIL above)"
     print(f"receivers: {len(cases)} cases, {connections} connections, {comparisons} comparisons "
           f"(each over 2 codes x 2 resolv.conf settings): {result}")
     return 0 if not mismatches else 1

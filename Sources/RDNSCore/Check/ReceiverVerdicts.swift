@@ -7,7 +7,8 @@ public enum ReceiverRule: String, Sendable, CaseIterable {
     case postfixClient = "postfix-client"
     /// Postfix `reject_unknown_reverse_client_hostname`: a PTR name, any.
     case postfixReverse = "postfix-reverse"
-    /// SpamAssassin's `RDNS_NONE` (no PTR name) and `RDNS_DYNAMIC` (a generic one).
+    /// SpamAssassin's `RDNS_NONE` (no PTR name, or none that forward-confirms, which the MTA in front records as
+    /// "unknown") and `RDNS_DYNAMIC` (a generic one).
     case spamassassin
 }
 
@@ -110,7 +111,7 @@ public enum ReceiverVerdicts {
             return ReceiverOutcome(.postfixClient, .accept, "every PTR name glibc may pick forward-confirms "
                                    + "(\(AddressResult.listing(result.ptrNames, of: result.ptrCount)))")
         }
-        let seen = result.ptrNames.filter(HostnameRules.glibcKeeps)
+        let seen = result.ptrNames.filter(postfixKeeps)
         guard !seen.isEmpty else {
             return ReceiverOutcome(.postfixClient, .reject, dropped(result) + ": \(rejectCode)")
         }
@@ -157,7 +158,7 @@ public enum ReceiverVerdicts {
                 ? ReceiverOutcome(.postfixReverse, .defer, "\(missing): 450")
                 : ReceiverOutcome(.postfixReverse, .reject, "\(missing): \(rejectCode)")
         }
-        guard let name = result.ptrNames.first(where: HostnameRules.glibcKeeps) else {
+        guard let name = result.ptrNames.first(where: postfixKeeps) else {
             return ReceiverOutcome(.postfixReverse, .reject, dropped(result) + ": \(rejectCode)")
         }
         return ReceiverOutcome(.postfixReverse, .accept, ptr: name, "exists")
@@ -168,20 +169,32 @@ public enum ReceiverVerdicts {
             return ReceiverOutcome(.spamassassin, .penalise, "\(missing): the receiving MTA records no name",
                                    rules: ["RDNS_NONE"])
         }
-        var seen = 0
-        for name in result.ptrNames where HostnameRules.glibcKeeps(name) {
+        // SpamAssassin reads the name from the Received header of the MTA in front of it, and Postfix (like Exim)
+        // writes a name there only when it forward-confirms, "unknown" otherwise, which SpamAssassin's Received
+        // parser reads as no name at all (Received.pm: `$rdns = '' if $rdns =~ /^unknown$/i`).
+        var confirming = 0
+        for name in result.ptrNames where postfixKeeps(name) && confirms(name, result) {
             if let why = GenericNameDetector.reason(name, for: result.address) {
                 return ReceiverOutcome(.spamassassin, .penalise, ptr: name, "looks dynamic: \(why)",
                                        rules: ["RDNS_DYNAMIC"])
             }
-            seen += 1
+            confirming += 1
         }
-        guard seen > 0 else {
-            return ReceiverOutcome(.spamassassin, .penalise, dropped(result), rules: ["RDNS_NONE"])
+        guard confirming > 0 else {
+            return ReceiverOutcome(.spamassassin, .penalise, "no PTR name forward-confirms, so the receiving MTA "
+                                   + "(Postfix, Exim) records the client as unknown: no name for SpamAssassin",
+                                   rules: ["RDNS_NONE"])
         }
         return result.ptrNames.count == 1
             ? ReceiverOutcome(.spamassassin, .accept, ptr: result.ptrNames[0], "is not generic")
-            : ReceiverOutcome(.spamassassin, .accept, "no PTR name is generic")
+            : ReceiverOutcome(.spamassassin, .accept, "no forward-confirming PTR name is generic")
+    }
+
+    /// Whether Postfix takes `name` as the client's name: glibc keeps it (`HostnameRules.glibcKeeps`) and it is a
+    /// valid hostname, not made of digits and dots only (Postfix's smtpd_peer.c and myaddrinfo.c: a name that is
+    /// not, "numeric hostname" in its log, leaves the client and its reverse name "unknown").
+    private static func postfixKeeps(_ name: DNSName) -> Bool {
+        HostnameRules.glibcKeeps(name) && HostnameRules.violation(in: name) == nil
     }
 
     /// Whether `name`'s forward answer holds the address (a made-up answer is never kept in `forward`).
@@ -220,8 +233,9 @@ public enum ReceiverVerdicts {
     }
 
     private static func dropped(_ result: AddressResult) -> String {
-        "glibc drops every PTR name (\(AddressResult.listing(result.ptrNames, of: result.ptrCount))) for holding a "
-            + "character other than a-z, 0-9, - and _, so receivers see none"
+        "Postfix takes no PTR name (\(AddressResult.listing(result.ptrNames, of: result.ptrCount))): glibc drops a "
+            + "name holding a character other than a-z, 0-9, - and _, and Postfix refuses one that is not a valid "
+            + "hostname or is made of digits and dots only"
     }
 }
 
