@@ -91,10 +91,13 @@ public final class CheckRun {
             await check.check(buffer, concurrency: resolver.checksInFlight, previousTemporaryFailures: previousFailures,
                               progress: progress)
         }
-        while let results = await buffer.next() {
-            for var result in results {
-                result.source = targets.source(of: result.address)
-                deliver(result)
+        while var results = await buffer.next() {
+            // In place: copying each result out of the array retained and released every field of it.
+            results.withUnsafeMutableBufferPointer { results in
+                for index in results.indices {
+                    results[index].source = targets.source(of: results[index].address)
+                    deliver(results[index])
+                }
             }
         }
         await checked
@@ -128,7 +131,11 @@ public final class CheckRun {
         await CheckRun.check(targets, with: check, resolver: resolver, bounded: true, previousFailures: [:],
                              progress: progress) { result in
             counts.add(result.status)
-            deliver(result.problems.isEmpty ? result : FixAdvice.advise(result, region: region))
+            if result.problems.isEmpty {
+                deliver(result)
+            } else {
+                deliver(FixAdvice.advise(result, region: region))
+            }
         }
         for problem in findings.problems { logger.warning(problem.message) }
         return ReportTail(counts: counts, durationSeconds: clock.monotonicSeconds - started,
