@@ -159,8 +159,8 @@ for row in "json|10.0.0.0/16" "json|$sixteens" "text|10.0.0.0/16" "nagios|10.0.0
         if [[ $options == *--state ]]; then
             # The second run, as cron's are: the state of every address read, compared, written.
             rm -f "$work/state.json"
-            "$binary" --once --format json --engine "$engine" --nameserver "127.0.0.1:$port" --state "$work/state.json" \
-                $ranges > /dev/null 2>&1 || true
+            "$binary" --once --format json --engine "$engine" --nameserver "127.0.0.1:$port" \
+                --state "$work/state.json" $ranges > /dev/null 2>&1 || true
             state=("$work/state.json")
         fi
         # shellcheck disable=SC2086 # the options and ranges are words

@@ -19,7 +19,8 @@ public enum ReportFormat: String, Sendable, CaseIterable {
         // Borrowed in place: copying each result out of the array retained and released every field of it.
         report.results.withUnsafeBufferPointer { results in
             for index in results.indices {
-                writer.result(results[index], drift: report.drifts.isEmpty ? nil : report.drifts[results[index].address])
+                let drift = report.drifts.isEmpty ? nil : report.drifts[results[index].address]
+                writer.result(results[index], drift: drift)
             }
         }
         if !tailComesFirst { writer.tail(tail) }
@@ -133,7 +134,7 @@ struct ChunkedSink {
     }
 }
 
-/// One aligned line per address (status, address, PTR names, what is wrong) and under it a `  fix:` line per known
+/// One line per address in fixed-width columns (status, address, PTR names, what is wrong) and under it a `  fix:` line per known
 /// cure and, with `--receivers`, a line per receiver rule (`  gmail: reject (PTR … does not forward-confirm)`),
 /// then a `changed:` line per address that drifted since the last run, then a summary line.
 public enum TextReport {
