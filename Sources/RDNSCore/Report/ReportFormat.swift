@@ -134,9 +134,9 @@ struct ChunkedSink {
     }
 }
 
-/// One line per address in fixed-width columns (status, address, PTR names, what is wrong) and under it a `  fix:` line per known
-/// cure and, with `--receivers`, a line per receiver rule (`  gmail: reject (PTR … does not forward-confirm)`),
-/// then a `changed:` line per address that drifted since the last run, then a summary line.
+/// One line per address in fixed-width columns (status, address, PTR names, what is wrong) and under it a `  fix:`
+/// line per known cure and, with `--receivers`, a line per receiver rule (`  gmail: reject (PTR … does not
+/// forward-confirm)`), then a `changed:` line per address that drifted since the last run, then a summary line.
 public enum TextReport {
     public static func render(_ report: RunReport, receivers: Bool = false) -> String {
         ReportFormat.text.render(report, receivers: receivers)
