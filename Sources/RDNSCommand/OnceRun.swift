@@ -30,14 +30,18 @@ enum OnceRun {
         if let reduction = resolver.concurrencyReduction { logger.warning(reduction) }
         if let notice = resolver.nameserverNotice { logger.notice(notice) }
         let run = CheckRun(configuration: configuration, logger: logger, keepsStateInMemory: false)
-        let progress = ProgressDisplay.start(total: configuration.targets.count)
         let environment = environmentVariables()
         let host = hostSources(for: configuration, environment: environment)
         if !run.needsEveryResult,
            let report = StreamedReport(format: format, receivers: receivers, quiet: quiet, environment: environment) {
+            // Lines written to the terminal as they come show the progress themselves, and a display redrawn
+            // between them would break them (nagios's wait for the end).
+            let lines = isatty(STDOUT_FILENO) == 1 && !format.tailComesFirst
+            let progress = lines ? nil : ProgressDisplay.start(total: configuration.targets.count)
             return await streamed(run, to: report, with: resolver, host: host, progress: progress, quiet: quiet,
                                   logLines: logLines)
         }
+        let progress = ProgressDisplay.start(total: configuration.targets.count)
         let (recorded, stoppedBy) = await run.once(with: resolver, host: host, progress: progress?.counter,
                                                    stopSignals: [SIGTERM, SIGINT])
         progress?.finish()
