@@ -68,10 +68,10 @@ enum OnceRun {
 
     private static let keptUntilExit = Locked<RunReport?>(nil)
 
-    /// A run that needs not every result at its end (`CheckRun.needsEveryResult`): the report is written as the
-    /// results come, and memory does not grow with the range. Its output and exit code are those of the whole
-    /// report, but for the text format's fixed column widths. A signal during the checks ends the process as by
-    /// default: there is no on-change delivery to wait for and nothing to save.
+    /// A run that does not need every result at its end (`CheckRun.needsEveryResult`): the report is written as
+    /// the results come, through the writer of the whole report, so memory does not grow with the range while the
+    /// output and exit code stay the same. A signal during the checks ends the process as by default: there is no
+    /// on-change delivery to wait for and nothing to save.
     private static func streamed(_ run: CheckRun, to report: StreamedReport, with resolver: any DNSResolver,
                                  host: HostSources, progress: ProgressDisplay?, quiet: Bool,
                                  logLines: LogBuffer) async -> Int32 {
