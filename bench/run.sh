@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # rdnscheck's benchmark (`make bench`): FCrDNS checks of 10.0.0.0/24, /20 and /16 against a local NSD, for
 # rdnscheck and, when Debian's adns-tools is installed, for adnslogres (the best bulk peer). Prints checks/s,
-# CPU per check and peak RSS (medians over the repetitions); asserts nothing but the counts of OK and CRITICAL.
+# CPU per check and peak RSS (medians over the repetitions); asserts the counts of OK and CRITICAL. Then the
+# memory table: peak RSS of `--once` on a /16 and on three /16 in one run, per engine and format, with a state
+# file, and the runtime's own (`--version`); asserts that a /16 and three /16 without a state file stay under
+# 16 MiB (MEMORY=0 skips the table).
 #
 # usage: bench/run.sh [BINARY]      environment: SIZES="24 20 16" REPS=3 CONCURRENCY=(rdnscheck's default)
 # The client runs on CPU 0 and NSD on the last CPU, both on loopback; nothing leaves the machine.
@@ -62,6 +65,12 @@ zone:
     name: "0.10.in-addr.arpa"
     zonefile: "0.10.in-addr.arpa.zone"
 CONF
+    # The other /16s of the memory table's several-/16 run (gen_zones.py COUNT).
+    for zone in "$dir"/[1-9]*.10.in-addr.arpa.zone; do
+        [ -e "$zone" ] || continue
+        zone=$(basename "$zone" .zone)
+        printf 'zone:\n    name: "%s"\n    zonefile: "%s.zone"\n' "$zone" "$zone" >> "$dir/nsd.conf"
+    done
     taskset -c "$server_cpu" nsd -d -c "$dir/nsd.conf" &
     nsd_pid=$!
     for _ in $(seq 100); do
@@ -120,3 +129,52 @@ for name, values in runs.items():
     print(f"{name:<10} /{size:<5} {reps:>5} {rate:>14,.0f} {cpu:>14.1f} {rss:>7.1f} MB  {check if name == 'rdnscheck' else ''}")
 PY
 done
+
+# Memory: `--once` without a state file writes its report as the results come and keeps none of them, so a /16 and
+# three /16 in one run peak alike, near the runtime's own; with a state file every address's state is kept (drift
+# needs the last run's) and the state file is written whole.
+[ "${MEMORY:-1}" = 0 ] && exit 0
+dir=$work/memory
+python3 "$here/gen_zones.py" 16 "$dir" 3
+port=$(free_port)
+start_nsd "$dir" "$port"
+peak_kb() {  # COMMAND...: the peak RSS in KiB
+    /usr/bin/time -o "$work/time.txt" -f "%M" taskset -c 0 "$@" > /dev/null 2>&1 || true
+    tail -1 "$work/time.txt"
+}
+mib() { awk -v kb="$1" 'BEGIN { printf "%.1f MiB", kb / 1024 }'; }
+limit_kb=16384
+failed=""
+echo
+printf '%-58s %12s %12s\n' "memory: peak RSS of rdnscheck --once" libresolv pipelined
+printf '%-58s %12s\n' "rdnscheck --version (the runtime alone)" "$(mib "$(peak_kb "$binary" --version)")"
+sixteens="10.0.0.0/16 10.1.0.0/16 10.2.0.0/16"
+for row in "json|10.0.0.0/16" "json|$sixteens" "text|10.0.0.0/16" "nagios|10.0.0.0/16" "json --quiet|10.0.0.0/16" \
+           "json --state|10.0.0.0/16" "json --state|$sixteens"; do
+    options=${row%%|*} ranges=${row#*|}
+    label="--format $options $( [ "$ranges" = "$sixteens" ] && echo "three /16" || echo "a /16")"
+    line=$(printf '%-58s' "$label")
+    for engine in libresolv pipelined; do
+        state=()
+        if [[ $options == *--state ]]; then
+            # The second run, as cron's are: the state of every address read, compared, written.
+            rm -f "$work/state.json"
+            "$binary" --once --format json --engine "$engine" --nameserver "127.0.0.1:$port" \
+                --state "$work/state.json" $ranges > /dev/null 2>&1 || true
+            state=("$work/state.json")
+        fi
+        # shellcheck disable=SC2086 # the options and ranges are words
+        kb=$(peak_kb "$binary" --once --format ${options%--state} "${state[@]/#/--state=}" --engine "$engine" \
+            --nameserver "127.0.0.1:$port" $ranges)
+        line+=$(printf ' %12s' "$(mib "$kb")")
+        if [[ $options != *--state ]] && [ "$kb" -ge "$limit_kb" ]; then
+            failed+=" $engine:'$label'"
+        fi
+    done
+    echo "$line"
+done
+stop_nsd
+if [ -n "$failed" ]; then
+    echo "bench: over $(mib "$limit_kb") without a state file:$failed" >&2
+    exit 1
+fi

@@ -30,8 +30,18 @@ enum OnceRun {
         if let reduction = resolver.concurrencyReduction { logger.warning(reduction) }
         if let notice = resolver.nameserverNotice { logger.notice(notice) }
         let run = CheckRun(configuration: configuration, logger: logger, keepsStateInMemory: false)
+        let environment = environmentVariables()
+        let host = hostSources(for: configuration, environment: environment)
+        if !run.needsEveryResult,
+           let report = StreamedReport(format: format, receivers: receivers, quiet: quiet, environment: environment) {
+            // Lines written to the terminal as they come show the progress themselves, and a display redrawn
+            // between them would break them (nagios's wait for the end).
+            let lines = isatty(STDOUT_FILENO) == 1 && !format.tailComesFirst
+            let progress = lines ? nil : ProgressDisplay.start(total: configuration.targets.count)
+            return await streamed(run, to: report, with: resolver, host: host, progress: progress, quiet: quiet,
+                                  logLines: logLines)
+        }
         let progress = ProgressDisplay.start(total: configuration.targets.count)
-        let host = hostSources(for: configuration, environment: environmentVariables())
         let (recorded, stoppedBy) = await run.once(with: resolver, host: host, progress: progress?.counter,
                                                    stopSignals: [SIGTERM, SIGINT])
         progress?.finish()
@@ -57,6 +67,29 @@ enum OnceRun {
     }
 
     private static let keptUntilExit = Locked<RunReport?>(nil)
+
+    /// A run that does not need every result at its end (`CheckRun.needsEveryResult`): the report is written as
+    /// the results come, through the writer of the whole report, so memory does not grow with the range while the
+    /// output and exit code stay the same. A signal during the checks ends the process as by default: there is no
+    /// on-change delivery to wait for and nothing to save.
+    private static func streamed(_ run: CheckRun, to report: StreamedReport, with resolver: any DNSResolver,
+                                 host: HostSources, progress: ProgressDisplay?, quiet: Bool,
+                                 logLines: LogBuffer) async -> Int32 {
+        let warned = { logLines.worst.map { $0 <= .warning } ?? false }
+        let tail = await run.streamedOnce(with: resolver, host: host, progress: progress?.counter, begin: {
+            report.begin(targets: $0, checkedAt: $1, printing: warned())
+        }, deliver: report.add)
+        progress?.finish()
+        let print = !(quiet && tail.status == .ok && !warned())
+        if print {
+            for line in logLines.lines { Output.write(line, to: STDERR_FILENO) }
+        }
+        if let failure = report.finish(tail, print: print) {
+            Output.error("rdnscheck: UNKNOWN: the report is incomplete: \(failure)")
+            return Status.unknown.exitCode
+        }
+        return tail.status.exitCode
+    }
 }
 
 /// Log lines kept until the run's output is decided, and the worst priority among them.

@@ -24,18 +24,22 @@ public func retryingOnInterrupt<Result: BinaryInteger>(_ call: () -> Result) -> 
 @discardableResult
 public func writeAll(_ text: String, to descriptor: Int32) -> Bool {
     var text = text
-    return text.withUTF8 { bytes in
-        var offset = 0
-        while offset < bytes.count {
-            let count = retryingOnInterrupt { write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }
-            guard count > 0 else {
-                if count == 0 { errno = EIO }
-                return false
-            }
-            offset += count
+    return text.withUTF8 { writeAll(UnsafeRawBufferPointer($0), to: descriptor) }
+}
+
+/// `writeAll` of bytes.
+@discardableResult
+public func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+        let count = retryingOnInterrupt { write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }
+        guard count > 0 else {
+            if count == 0 { errno = EIO }
+            return false
         }
-        return true
+        offset += count
     }
+    return true
 }
 
 /// How a capped read of a whole file ended.

@@ -33,6 +33,7 @@ public final class CheckRun {
     public private(set) var configuration: Configuration
     private let recorder: RunRecorder
     private let clock: any TimeSource
+    private let logger: Logger
 
     /// `keepsStateInMemory`: the daemon compares each run with the last even without a state file; `--once`
     /// without one has nothing to compare with.
@@ -40,6 +41,7 @@ public final class CheckRun {
                 keepsStateInMemory: Bool, deliveryRunner: (any DeliveryRunner)? = nil) {
         self.configuration = configuration
         self.clock = clock
+        self.logger = logger
         recorder = RunRecorder(configuration: configuration, logger: logger, keepsStateInMemory: keepsStateInMemory,
                                clock: clock, deliveryRunner: deliveryRunner)
     }
@@ -63,11 +65,9 @@ public final class CheckRun {
                                                   lastDiscovered: lastDiscovered)
             let region = configuration.awsRegion ?? findings.region
             async let awsRecords = HostFindings.readAWS(with: host.aws, region: region)
-            var results = await resolver.run {
-                await check.check(targets.checked, concurrency: resolver.checksInFlight,
-                                  previousTemporaryFailures: previousFailures, progress: progress)
-            }
-            for index in results.indices { results[index].source = targets.source(of: results[index].address) }
+            var results: [AddressResult] = []
+            await CheckRun.check(targets, with: check, resolver: resolver, bounded: false,
+                                 previousFailures: previousFailures, progress: progress) { results.append($0) }
             await findings.apply(await awsRecords, to: &results, resolver: resolver)
             // Last: the fix depends on every verdict, AWS's included, and names the region of an Elastic IP.
             for index in results.indices where !results[index].problems.isEmpty {
@@ -76,6 +76,70 @@ public final class CheckRun {
             return CheckedRun(results: results, startedAt: startedAt,
                               durationSeconds: clock.monotonicSeconds - started, host: findings)
         }
+    }
+
+    /// Checks `targets` through `resolver` and hands each result, with its source, to `deliver` in target order as
+    /// soon as it and those before it are done. `bounded`: at most `ReorderBuffer.capacity(checksInFlight:)`
+    /// results are held meanwhile, and checks wait for the oldest (else any number may be, when the whole run is
+    /// kept anyway).
+    private static func check(_ targets: RunTargets, with check: ForwardConfirmation, resolver: any DNSResolver,
+                              bounded: Bool, previousFailures: [IPAddress: Int], progress: CheckProgress?,
+                              deliver: (AddressResult) -> Void) async {
+        let capacity = bounded ? ReorderBuffer<CheckTargets>.capacity(checksInFlight: resolver.checksInFlight) : nil
+        let buffer = ReorderBuffer(targets.checked, capacity: capacity)
+        async let checked: Void = resolver.run {
+            await check.check(buffer, concurrency: resolver.checksInFlight, previousTemporaryFailures: previousFailures,
+                              progress: progress)
+        }
+        while var results = await buffer.next() {
+            // In place: copying each result out of the array retained and released every field of it.
+            results.withUnsafeMutableBufferPointer { results in
+                for index in results.indices {
+                    results[index].source = targets.source(of: results[index].address)
+                    deliver(results[index])
+                }
+            }
+        }
+        await checked
+    }
+
+    /// Whether a run needs every result at its end: for the state file (every address's state, for drift), the
+    /// metrics textfile (one family after the other, one series per address, sorted) and `aws-ptr on` (AWS's
+    /// records arrive beside the checks and change their verdicts). Without these `--once` writes its report as
+    /// the results come (`streamedOnce`).
+    public var needsEveryResult: Bool {
+        configuration.statePath != nil || configuration.textfilePath != nil || configuration.awsPTR
+    }
+
+    /// `--once` when the run does not need every result at its end (`needsEveryResult`): each result, with its
+    /// source and fix, is handed to `deliver` in target order as soon as it and those before it are done, and at
+    /// most `ReorderBuffer.capacity(checksInFlight:)` are held meanwhile. `begin` gets the targets (after
+    /// discovery) and the run's start, in seconds since the epoch, before the first. Nothing is recorded: there is
+    /// no state, so no drift and no on-change; the run's problems are logged as a recorded run logs them.
+    public func streamedOnce(with resolver: any DNSResolver, host: HostSources = HostSources(),
+                             progress: CheckProgress? = nil, begin: (CheckTargets, Int) -> Void,
+                             deliver: (AddressResult) -> Void) async -> ReportTail {
+        precondition(!needsEveryResult && host.aws == nil, "a run that needs every result at its end")
+        let check = ForwardConfirmation(resolver: resolver, policy: configuration.policy)
+        let startedAt = Int(clock.wallSeconds)
+        let started = clock.monotonicSeconds
+        var findings = HostFindings()
+        let targets = await findings.discover(with: host.discoverer, configuration: configuration, lastDiscovered: nil)
+        let region = configuration.awsRegion ?? findings.region
+        begin(targets.checked, startedAt)
+        var counts = StatusCounts()
+        await CheckRun.check(targets, with: check, resolver: resolver, bounded: true, previousFailures: [:],
+                             progress: progress) { result in
+            counts.add(result.status)
+            if result.problems.isEmpty {
+                deliver(result)
+            } else {
+                deliver(FixAdvice.advise(result, region: region))
+            }
+        }
+        for problem in findings.problems { logger.warning(problem.message) }
+        return ReportTail(counts: counts, durationSeconds: clock.monotonicSeconds - started,
+                          problems: findings.problems, discovery: findings.discovery, aws: findings.aws)
     }
 
     /// Records a finished run (drift, deliveries, state file, metrics) and builds its report and summary.

@@ -18,20 +18,23 @@ struct OnceRunTests {
         #expect(result.stderrText.isEmpty)
     }
 
-    @Test("text output: one aligned line per address and a summary")
+    @Test("text output: one line per address in fixed-width columns (IPv6 widens the second), then a summary")
     func textFormat() async throws {
         let result = try await rdnscheckOnce(["192.0.2.10", "192.0.2.15", "192.0.2.11", "2001:DB8:0:0::25"])
         let lines = result.stdoutText.lines
         #expect(lines.count == 7)
-        #expect(lines[0].hasPrefix("OK        192.0.2.10    mail.example.test"))
-        #expect(lines[1].hasPrefix("WARNING   192.0.2.15    a15.example.test,b15.example.test  multiple-ptr: "))
+        let ipv6Width = String(repeating: " ", count: 41 - "192.0.2.10".count)
+        #expect(lines[0].hasPrefix("OK        192.0.2.10" + ipv6Width + "mail.example.test"))
+        #expect(lines[1].hasPrefix("WARNING   192.0.2.15" + ipv6Width + "a15.example.test,b15.example.test"
+                                   + String(repeating: " ", count: 66 - 33) + "multiple-ptr: "))
         #expect(lines[2] == "  fix: keep only 15.2.0.192.in-addr.arpa. IN PTR a15.example.test. and remove the other "
                     + "PTR records there (b15.example.test)")
-        #expect(lines[3].hasPrefix("CRITICAL  192.0.2.11    mx.example.test"))
+        #expect(lines[3].hasPrefix("CRITICAL  192.0.2.11" + ipv6Width + "mx.example.test"))
         #expect(lines[3].hasSuffix("forward-mismatch: PTR mx.example.test resolves to 198.51.100.9, not 192.0.2.11"))
         #expect(lines[4] == "  fix: change the A record of mx.example.test (now 198.51.100.9) to 192.0.2.11, or ask "
                     + "for a PTR to a name that resolves to 192.0.2.11")
-        #expect(lines[5].hasPrefix("OK        2001:db8::25  mail6.example.test"))
+        #expect(lines[5].hasPrefix("OK        2001:db8::25" + String(repeating: " ", count: 41 - 12)
+                                   + "mail6.example.test"))
         #expect(lines[6].hasPrefix("CRITICAL: 4 addresses: 2 ok, 1 warning, 1 critical, 0 unknown in "))
     }
 
@@ -191,7 +194,7 @@ struct BoundedAnswerTests {
         let text = try await rdnscheckOnce(["192.0.2.42"], port: server.port)
         #expect(text.exitStatus == 1, "\(text.stderrText)")
         // Six names and the count fill the 64-character names column.
-        #expect(text.stdoutText.lines.first == "WARNING  192.0.2.42  " + kept.prefix(6).joined(separator: ",")
+        #expect(text.stdoutText.lines.first == "WARNING   192.0.2.42       " + kept.prefix(6).joined(separator: ",")
             + " … and 1,394 more  " + message)
         #expect(text.stdout.count < 1_000)
         #expect(server.queries.filter { $0.type == 1 }.count == 32, "only the kept names are looked up")

@@ -30,6 +30,11 @@ struct ReportFormatTests {
         let report = SampleReports.specExample
         #expect(ReportFormat.text.render(report).hasPrefix("OK        203.0.113.25"))
         #expect(ReportFormat.nagios.render(report).hasPrefix("RDNS CRITICAL - "))
-        #expect(ReportFormat.json.render(report).hasPrefix("{\"status\": \"critical\""))
+        // The run's status and counts come after the results, so that each result is written once it is checked.
+        let json = ReportFormat.json.render(report)
+        #expect(json.hasPrefix("{\"checked_at\": \"2026-11-23T10:00:00Z\",\n \"results\": ["))
+        #expect(json.hasSuffix("],\n \"status\": \"critical\", \"exit_code\": 2, \"duration_seconds\": 0.042,\n "
+                               + "\"counts\": {\"ok\": 1, \"warning\": 0, \"critical\": 1, \"unknown\": 0},\n "
+                               + "\"problems\": [],\n \"discovered\": null,\n \"aws\": null}\n"))
     }
 }

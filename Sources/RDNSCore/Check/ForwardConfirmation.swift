@@ -22,21 +22,31 @@ public struct ForwardConfirmation: Sendable {
         _ targets: Targets, concurrency: Int, previousTemporaryFailures: [IPAddress: Int] = [:],
         progress: CheckProgress? = nil
     ) async -> [AddressResult] where Targets.Index: Sendable {
+        let buffer = ReorderBuffer(targets, capacity: nil)
+        await check(buffer, concurrency: concurrency, previousTemporaryFailures: previousTemporaryFailures,
+                    progress: progress)
+        return buffer.take() ?? []
+    }
+
+    /// Checks the targets `buffer` hands out with at most `concurrency` checks in flight, storing each result in
+    /// it; returns when every target is checked (a bounded buffer needs a taker meanwhile: `ReorderBuffer.next`).
+    public func check<Targets: Collection<CheckTarget> & Sendable>(
+        _ buffer: ReorderBuffer<Targets>, concurrency: Int, previousTemporaryFailures: [IPAddress: Int] = [:],
+        progress: CheckProgress? = nil
+    ) async where Targets.Index: Sendable {
         // A fixed set of workers, each taking the next target when it is done: a /16 costs `concurrency` tasks,
         // not 65,536.
-        let work = SharedWork(targets)
         await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<min(max(concurrency, 1), targets.count) {
+            for _ in 0..<min(max(concurrency, 1), buffer.capacity) {
                 group.addTask {
-                    while let (index, target) = work.claim() {
+                    while let (index, target) = await buffer.claim() {
                         let previous = previousTemporaryFailures[target.address] ?? 0
-                        work.store(await self.check(target, previousTemporaryFailures: previous), at: index)
+                        buffer.store(await self.check(target, previousTemporaryFailures: previous), at: index)
                         progress?.done.add(1, ordering: .relaxed)
                     }
                 }
             }
         }
-        return work.results()
     }
 
     /// Checks one address. `previousTemporaryFailures` is how many runs in a row ended in a temporary failure
@@ -264,42 +274,6 @@ public final class CheckProgress: Sendable {
     public init() {}
 }
 
-/// The next target to check and the results so far, shared by the workers of one run.
-private final class SharedWork<Targets: Collection<CheckTarget> & Sendable>: Sendable where Targets.Index: Sendable {
-    private struct State {
-        var next: Targets.Index
-        var claimed = 0
-        var results: [AddressResult?]
-    }
-
-    private let state: Locked<State>
-    private let targets: Targets
-
-    init(_ targets: Targets) {
-        self.targets = targets
-        state = Locked(State(next: targets.startIndex, results: [AddressResult?](repeating: nil, count: targets.count)))
-    }
-
-    /// The next target and its place in the results.
-    func claim() -> (Int, CheckTarget)? {
-        state.withLock { state in
-            guard state.next != targets.endIndex else { return nil }
-            defer {
-                state.next = targets.index(after: state.next)
-                state.claimed += 1
-            }
-            return (state.claimed, targets[state.next])
-        }
-    }
-
-    func store(_ result: AddressResult, at index: Int) {
-        state.withLock { $0.results[index] = result }
-    }
-
-    func results() -> [AddressResult] {
-        state.withLock { $0.results.map { $0! } }
-    }
-}
 
 /// Problems collected during one check, and the status they add up to.
 private struct Findings: Sendable {

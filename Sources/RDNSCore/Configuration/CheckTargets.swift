@@ -106,6 +106,9 @@ public struct CheckTargets: Collection, Sendable, Equatable {
         }
     }
 
+    /// Whether any address listed is IPv6 (the text report's address column is wider then).
+    public var holdsIPv6: Bool { !ipv6PrefixLengths.isEmpty }
+
     private mutating func append(_ range: AddressRange, adding: Int, listedBy: [Int]) {
         guard adding > 0 else { return }
         entries.append(Entry(range: range, listedBy: listedBy))

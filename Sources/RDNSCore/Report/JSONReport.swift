@@ -4,36 +4,27 @@ public enum JSONReport {
         ReportFormat.json.render(report)
     }
 
-    static func write(_ report: RunReport, to sink: @escaping (String) -> Void) {
-        var out = "{"
-        out += "\"status\": \(Escaping.jsonString(report.status.word)), \"exit_code\": \(report.status.rawValue), "
-        out += "\"checked_at\": \(Escaping.jsonString(PlainFormat.iso8601(report.checkedAt))), "
-        out += "\"duration_seconds\": \(PlainFormat.decimal(report.durationSeconds, places: 3)),\n"
-        out += " \"counts\": {"
-        out += Status.allCases.map { "\(Escaping.jsonString($0.word)): \(report.count($0))" }.joined(separator: ", ")
-        out += "},\n" + runLevel(report) + " \"results\": ["
-        var output = ChunkedSink(sink)
-        output.append(out)
-        // Borrowed in place: copying each result out of the array retained and released every field of it.
-        report.results.withUnsafeBufferPointer { results in
-            for index in results.indices {
-                if index > 0 { output.append(",") }
-                output.result(results[index], drifts: report.drifts)
-            }
-        }
-        output.append("]}\n")
-        output.flush()
+    /// `{"checked_at": …, "results": [`: the results come before the run's status and counts, so each is written
+    /// as soon as it is checked.
+    static func head(checkedAt: Int, to output: inout ChunkedSink) {
+        output.append("{\"checked_at\": \(Escaping.jsonString(PlainFormat.iso8601(checkedAt))),\n \"results\": [")
     }
 
-    /// `"problems"`, `"discovered"` (null without `discover`) and `"aws"` (null without `aws-ptr on`), one line
-    /// each; addresses that disappeared from the host are listed in `"detached"` with their changes.
-    private static func runLevel(_ report: RunReport) -> String {
-        let problems = report.problems.map { problem in
+    /// The end of `"results"`, then the run's keys: status, exit code, duration, counts, and `"problems"`,
+    /// `"discovered"` (null without `discover`) and `"aws"` (null without `aws-ptr on`); addresses that disappeared
+    /// from the host are listed in `"detached"` with their changes.
+    static func tail(_ tail: ReportTail, to output: inout ChunkedSink) {
+        var out = "],\n \"status\": \(Escaping.jsonString(tail.status.word)), \"exit_code\": \(tail.status.rawValue), "
+        out += "\"duration_seconds\": \(PlainFormat.decimal(tail.durationSeconds, places: 3)),\n"
+        out += " \"counts\": {"
+        out += Status.allCases.map { "\(Escaping.jsonString($0.word)): \(tail.counts[$0])" }.joined(separator: ", ")
+        out += "},\n"
+        let problems = tail.problems.map { problem in
             JSONValue.object([JSONValue.Member("code", .string(problem.code.rawValue)),
                               JSONValue.Member("message", .string(problem.message))])
         }
-        var out = " \"problems\": \(JSONValue.array(problems).jsonText),\n"
-        let discovered = report.discovery.map { discovery in
+        out += " \"problems\": \(JSONValue.array(problems).jsonText),\n"
+        let discovered = tail.discovery.map { discovery in
             JSONValue.object([
                 JSONValue.Member("source", .string(discovery.source.rawValue)),
                 JSONValue.Member("ok", .bool(discovery.ok)),
@@ -41,17 +32,17 @@ public enum JSONReport {
             ])
         } ?? .null
         out += " \"discovered\": \(discovered.jsonText),\n"
-        let aws = report.aws.map { aws in
+        let aws = tail.aws.map { aws in
             JSONValue.object([JSONValue.Member("ok", .bool(aws.ok)),
                               JSONValue.Member("error", aws.error.map(JSONValue.string) ?? .null)])
         } ?? .null
-        out += " \"aws\": \(aws.jsonText),\n"
-        let detached = report.detached.map { drift in
+        out += " \"aws\": \(aws.jsonText)"
+        let detached = tail.detached.map { drift in
             JSONValue.object([JSONValue.Member("address", .string(drift.address.description)),
                               JSONValue.Member("changes", .array(drift.changes.map(\.json)))])
         }
-        if !detached.isEmpty { out += " \"detached\": \(JSONValue.array(detached).jsonText),\n" }
-        return out
+        if !detached.isEmpty { out += ",\n \"detached\": \(JSONValue.array(detached).jsonText)" }
+        output.append(out + "}\n")
     }
 
     /// A result's `"aws"`: AWS's record of the address's PTR, or null.
@@ -75,9 +66,9 @@ public enum JSONReport {
 /// The per-address objects, written byte by byte without building Strings: this runs 65,536 times for a /16,
 /// and String building was most of its cost.
 extension ChunkedSink {
-    /// One result object (see the README for its keys).
-    mutating func result(_ result: AddressResult, drifts: [IPAddress: Drift]) {
-        literal("\n  {\"address\": ")
+    /// One result object (see the README for its keys), with `changes` from its drift; `first`: no comma before.
+    mutating func result(_ result: AddressResult, drift: Drift?, first: Bool) {
+        literal(first ? "\n  {\"address\": " : ",\n  {\"address\": ")
         quoted(result.address)
         literal(", \"status\": \"")
         append(result.status.word)
@@ -130,7 +121,7 @@ extension ChunkedSink {
         literal("],\n   \"receivers\": {")
         receivers(result)
         literal("}, \"changes\": ")
-        if let changes = drifts.isEmpty ? nil : drifts[result.address]?.changes, !changes.isEmpty {
+        if let changes = drift?.changes, !changes.isEmpty {
             append(Drift.json(changes))
         } else {
             append("[]")

@@ -12,11 +12,98 @@ public enum ReportFormat: String, Sendable, CaseIterable {
 
     /// The output in pieces of a few hundred addresses each, so a /16 is never held as one string.
     public func write(_ report: RunReport, receivers: Bool = false, to sink: @escaping (String) -> Void) {
-        switch self {
-        case .text: TextReport.write(report, receivers: receivers, to: sink)
-        case .nagios: sink(NagiosReport.render(report))
-        case .json: JSONReport.write(report, to: sink)
+        var writer = ReportWriter(self, receivers: receivers, ipv6: report.results.contains { !$0.address.isIPv4 },
+                                  to: sink)
+        let tail = report.tail
+        if tailComesFirst { writer.tail(tail) } else { writer.head(checkedAt: report.checkedAt) }
+        // Borrowed in place: copying each result out of the array retained and released every field of it.
+        report.results.withUnsafeBufferPointer { results in
+            for index in results.indices {
+                let drift = report.drifts.isEmpty ? nil : report.drifts[results[index].address]
+                writer.result(results[index], drift: drift)
+            }
         }
+        if !tailComesFirst { writer.tail(tail) }
+        writer.flush()
+    }
+
+    /// Whether the tail (`ReportWriter.tail`) is written before the results: nagios's first line carries the
+    /// counts.
+    public var tailComesFirst: Bool { self == .nagios }
+}
+
+/// What a report says after its results: known once the last address is checked.
+public struct ReportTail: Sendable {
+    public let counts: StatusCounts
+    public let durationSeconds: Double
+    /// The drifts of the addresses checked, in result order.
+    public let drifts: [Drift]
+    /// See `RunReport`.
+    public let detached: [Drift]
+    public let problems: [RunProblem]
+    public let discovery: DiscoveryOutcome?
+    public let aws: AWSOutcome?
+
+    public init(counts: StatusCounts, durationSeconds: Double, drifts: [Drift] = [], detached: [Drift] = [],
+                problems: [RunProblem] = [], discovery: DiscoveryOutcome? = nil, aws: AWSOutcome? = nil) {
+        self.counts = counts
+        self.durationSeconds = durationSeconds
+        self.drifts = drifts
+        self.detached = detached
+        self.problems = problems
+        self.discovery = discovery
+        self.aws = aws
+    }
+
+    /// The run's status: see `StatusCounts.status(with:)`.
+    public var status: Status { counts.status(with: problems) }
+}
+
+/// The one writer of each format, in three pieces: a head, one piece per result, a tail with the summary. A whole
+/// report (`ReportFormat.write`) and `--once` writing results as they come (`StreamedReport`) both go through it,
+/// the head first and the tail last, but for nagios (`ReportFormat.tailComesFirst`).
+public struct ReportWriter {
+    private let format: ReportFormat
+    private let receivers: Bool
+    private let addressWidth: Int
+    private var output: ChunkedSink
+    private var resultsWritten = 0
+
+    /// `ipv6`: whether any address checked is IPv6, for the text format's address column (`TextReport`).
+    public init(_ format: ReportFormat, receivers: Bool, ipv6: Bool, to sink: @escaping (String) -> Void) {
+        self.format = format
+        self.receivers = receivers
+        addressWidth = TextReport.addressWidth(ipv6: ipv6)
+        output = ChunkedSink(sink)
+    }
+
+    /// What comes before the results: JSON's opening, with the run's start (seconds since the epoch).
+    public mutating func head(checkedAt: Int) {
+        if format == .json { JSONReport.head(checkedAt: checkedAt, to: &output) }
+    }
+
+    /// One result, with its drift since the last run when it has one.
+    public mutating func result(_ result: AddressResult, drift: Drift?) {
+        switch format {
+        case .text: TextReport.line(result, receivers: receivers, addressWidth: addressWidth, to: &output)
+        case .nagios: NagiosReport.line(result, to: &output)
+        case .json: output.result(result, drift: drift, first: resultsWritten == 0)
+        }
+        resultsWritten += 1
+    }
+
+    /// What comes after the results (before them for nagios): the summary, the counts, the run's problems.
+    public mutating func tail(_ tail: ReportTail) {
+        switch format {
+        case .text: TextReport.tail(tail, to: &output)
+        case .nagios: NagiosReport.statusLines(tail, to: &output)
+        case .json: JSONReport.tail(tail, to: &output)
+        }
+    }
+
+    /// Hands on what is collected.
+    public mutating func flush() {
+        output.flush()
     }
 }
 
@@ -47,9 +134,9 @@ struct ChunkedSink {
     }
 }
 
-/// One aligned line per address (status, address, PTR names, what is wrong) and under it a `  fix:` line per known
-/// cure and, with `--receivers`, a line per receiver rule (`  gmail: reject (PTR … does not forward-confirm)`),
-/// then a `changed:` line per address that drifted since the last run, then a summary line.
+/// One line per address in fixed-width columns (status, address, PTR names, what is wrong) and under it a `  fix:`
+/// line per known cure and, with `--receivers`, a line per receiver rule (`  gmail: reject (PTR … does not
+/// forward-confirm)`), then a `changed:` line per address that drifted since the last run, then a summary line.
 public enum TextReport {
     public static func render(_ report: RunReport, receivers: Bool = false) -> String {
         ReportFormat.text.render(report, receivers: receivers)
@@ -60,47 +147,44 @@ public enum TextReport {
     /// (`ec2-203-0-113-255.ap-southeast-1.compute.amazonaws.com` is 54 characters).
     public static let maximumNamesWidth = 64
 
-    /// Two passes over the results (column widths, then lines), so no table of rows is kept.
-    static func write(_ report: RunReport, receivers: Bool, to sink: @escaping (String) -> Void) {
-        var widths = (status: 0, address: 0, names: 0)
-        for result in report.results {
-            widths.status = max(widths.status, result.status.description.count)
-            widths.address = max(widths.address, result.address.description.count)
-            widths.names = max(widths.names, namesCell(result).count)
+    /// The columns have fixed widths, so a line is written as soon as its address is checked: the widest status
+    /// (`CRITICAL`), the widest address of the families checked, and `maximumNamesWidth`.
+    static let statusWidth = 8
+
+    /// The widest IPv4 address (15 characters), or the widest IPv6 one (39) when any address is IPv6.
+    static func addressWidth(ipv6: Bool) -> Int { ipv6 ? 39 : 15 }
+
+    /// One result's line, its `  fix:` lines and, with `receivers`, its receivers' lines.
+    static func line(_ result: AddressResult, receivers: Bool, addressWidth: Int, to output: inout ChunkedSink) {
+        let problems = result.problems.map { "\($0.code.rawValue): \($0.detail)" }.joined(separator: "; ")
+        let names = namesCell(result)
+        var line = padded(result.status.description, statusWidth) + padded(result.address.description, addressWidth)
+        line += problems.isEmpty ? names : padded(names, maximumNamesWidth) + problems
+        output.append(line + "\n")
+        // Two problems with one cure (generic-ptr and expected-name-mismatch: the PTR to ask for) print it once.
+        var fixes: [String] = []
+        for problem in result.problems {
+            if let fix = problem.fix, !fixes.contains(fix) { fixes.append(fix) }
         }
-        var output = ChunkedSink(sink)
-        for result in report.results {
-            let problems = result.problems.map { "\($0.code.rawValue): \($0.detail)" }.joined(separator: "; ")
-            let names = namesCell(result)
-            var line = padded(result.status.description, widths.status)
-                + padded(result.address.description, widths.address)
-            line += problems.isEmpty ? names : padded(names, widths.names) + problems
-            output.append(line + "\n")
-            // Two problems with one cure (generic-ptr and expected-name-mismatch: the PTR to ask for) print it once.
-            var fixes: [String] = []
-            for problem in result.problems {
-                if let fix = problem.fix, !fixes.contains(fix) { fixes.append(fix) }
-            }
-            for fix in fixes { output.append("  fix: \(fix)\n") }
-            if receivers {
-                for outcome in ReceiverVerdicts.all(for: result) {
-                    let rules = outcome.rules.map { " " + $0 }.joined()
-                    output.append("  \(outcome.rule.rawValue): \(outcome.verdict.rawValue)\(rules) "
-                                  + "(\(outcome.reason))\n")
-                }
+        for fix in fixes { output.append("  fix: \(fix)\n") }
+        if receivers {
+            for outcome in ReceiverVerdicts.all(for: result) {
+                let rules = outcome.rules.map { " " + $0 }.joined()
+                output.append("  \(outcome.rule.rawValue): \(outcome.verdict.rawValue)\(rules) (\(outcome.reason))\n")
             }
         }
-        for result in report.results {
-            if let drift = report.drifts[result.address] { output.append("changed: \(drift.description)\n") }
-        }
-        for drift in report.detached { output.append("changed: \(drift.description)\n") }
-        for problem in report.problems {
+    }
+
+    /// A `changed:` line per drift, the run's problems, and the summary line.
+    static func tail(_ tail: ReportTail, to output: inout ChunkedSink) {
+        for drift in tail.drifts { output.append("changed: \(drift.description)\n") }
+        for drift in tail.detached { output.append("changed: \(drift.description)\n") }
+        for problem in tail.problems {
             // Escaped: the message quotes what a metadata service or the aws command said.
             output.append("\(problem.severity): \(problem.code.rawValue): \(Escaping.oneLine(problem.message))\n")
         }
-        let seconds = PlainFormat.decimal(report.durationSeconds, places: 3)
-        output.append("\(report.status): \(report.summary) in \(seconds)s\n")
-        output.flush()
+        let seconds = PlainFormat.decimal(tail.durationSeconds, places: 3)
+        output.append("\(tail.status): \(tail.counts.summary) in \(seconds)s\n")
     }
 
     /// The PTR names that fit in `maximumNamesWidth`, whole and comma-separated, then ` … and N more` for the ones
@@ -137,25 +221,31 @@ public enum TextReport {
 /// with the receiver rules that reject or defer its mail (`; receivers: gmail reject, postfix-client defer`).
 public enum NagiosReport {
     public static func render(_ report: RunReport) -> String {
-        let total = report.results.count
-        let perfdata = Status.allCases.map { "\($0.word)=\(report.count($0));;;0;\(total)" }.joined(separator: " ")
-            + " time=\(PlainFormat.decimal(report.durationSeconds, places: 3))s;;;0"
-        let runProblems = report.problems.map { "; \($0.code.rawValue)" }.joined()
-        var output = Escaping.withoutPipes("RDNS \(report.status) - \(report.summary)\(runProblems)")
-            + " | \(perfdata)\n"
-        for problem in report.problems {
-            output += Escaping.withoutPipes("\(problem.severity) \(problem.code.rawValue): "
-                                            + Escaping.oneLine(problem.message)) + "\n"
+        ReportFormat.nagios.render(report)
+    }
+
+    /// The status line, with the counts, then a line per problem of the run.
+    static func statusLines(_ tail: ReportTail, to output: inout ChunkedSink) {
+        let total = tail.counts.total
+        let perfdata = Status.allCases.map { "\($0.word)=\(tail.counts[$0]);;;0;\(total)" }.joined(separator: " ")
+            + " time=\(PlainFormat.decimal(tail.durationSeconds, places: 3))s;;;0"
+        let runProblems = tail.problems.map { "; \($0.code.rawValue)" }.joined()
+        output.append(Escaping.withoutPipes("RDNS \(tail.status) - \(tail.counts.summary)\(runProblems)")
+                      + " | \(perfdata)\n")
+        for problem in tail.problems {
+            output.append(Escaping.withoutPipes("\(problem.severity) \(problem.code.rawValue): "
+                                                + Escaping.oneLine(problem.message)) + "\n")
         }
-        for result in report.results where result.status != .ok {
-            let problems = result.problems.map { "\($0.code.rawValue): \($0.detail)" }.joined(separator: "; ")
-            let refusing = ReceiverVerdicts.all(for: result).filter { $0.verdict == .reject || $0.verdict == .defer }
-            let receivers = refusing.isEmpty ? ""
-                : "; receivers: "
-                    + refusing.map { "\($0.rule.rawValue) \($0.verdict.rawValue)" }.joined(separator: ", ")
-            // '|' would start performance data in the plugin output; DNS names are already escaped.
-            output += Escaping.withoutPipes("\(result.status) \(result.address): \(problems)\(receivers)") + "\n"
-        }
-        return output
+    }
+
+    /// A non-OK address's line; nothing for an OK one.
+    static func line(_ result: AddressResult, to output: inout ChunkedSink) {
+        guard result.status != .ok else { return }
+        let problems = result.problems.map { "\($0.code.rawValue): \($0.detail)" }.joined(separator: "; ")
+        let refusing = ReceiverVerdicts.all(for: result).filter { $0.verdict == .reject || $0.verdict == .defer }
+        let receivers = refusing.isEmpty ? ""
+            : "; receivers: " + refusing.map { "\($0.rule.rawValue) \($0.verdict.rawValue)" }.joined(separator: ", ")
+        // '|' would start performance data in the plugin output; DNS names are already escaped.
+        output.append(Escaping.withoutPipes("\(result.status) \(result.address): \(problems)\(receivers)") + "\n")
     }
 }

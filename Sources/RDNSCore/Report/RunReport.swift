@@ -30,26 +30,61 @@ public struct RunReport: Sendable {
         self.aws = aws
     }
 
-    /// The worst status of any address and of the run's own problems; UNKNOWN when there was nothing to check.
-    public var status: Status {
+    /// How many addresses had each status.
+    public var counts: StatusCounts {
         // By index, reading only the field: iterating copies every result (and retains all it holds).
-        var worst: Status? = nil
-        for index in results.indices { worst = max(worst ?? results[index].status, results[index].status) }
-        guard let worst else { return .unknown }
-        return problems.reduce(worst) { max($0, $1.severity) }
+        var counts = StatusCounts()
+        for index in results.indices { counts.add(results[index].status) }
+        return counts
     }
 
-    public func count(_ status: Status) -> Int {
-        var count = 0
-        for index in results.indices where results[index].status == status { count += 1 }
-        return count
+    /// The worst status of any address and of the run's own problems; UNKNOWN when there was nothing to check.
+    public var status: Status { counts.status(with: problems) }
+
+    public func count(_ status: Status) -> Int { counts[status] }
+
+    /// `12 addresses: 9 ok, 1 warning, 2 critical, 0 unknown`.
+    public var summary: String { counts.summary }
+
+    /// What the report says after its results, in the order it gives them.
+    public var tail: ReportTail {
+        var changed: [Drift] = []
+        if !drifts.isEmpty {
+            for index in results.indices {
+                if let drift = drifts[results[index].address] { changed.append(drift) }
+            }
+        }
+        return ReportTail(counts: counts, durationSeconds: durationSeconds, drifts: changed, detached: detached,
+                          problems: problems, discovery: discovery, aws: aws)
+    }
+}
+
+/// How many addresses of a run had each status: all a report's summary needs, counted as results come or from a
+/// whole run alike.
+public struct StatusCounts: Sendable, Equatable {
+    private var byStatus = [0, 0, 0, 0]
+
+    public init() {}
+
+    public mutating func add(_ status: Status) {
+        byStatus[status.rawValue] += 1
+    }
+
+    public subscript(status: Status) -> Int { byStatus[status.rawValue] }
+
+    public var total: Int { byStatus.reduce(0, +) }
+
+    /// The worst status of any address and of the run's own `problems`; UNKNOWN when there was nothing to check.
+    public func status(with problems: [RunProblem]) -> Status {
+        guard let worst = Status.allCases.last(where: { self[$0] > 0 }) else { return .unknown }
+        return problems.reduce(worst) { max($0, $1.severity) }
     }
 
     /// `12 addresses: 9 ok, 1 warning, 2 critical, 0 unknown`.
     public var summary: String {
-        let noun = results.count == 1 ? "address" : "addresses"
-        let counts = Status.allCases.map { "\(count($0)) \($0.word)" }.joined(separator: ", ")
-        return "\(results.count) \(noun): \(counts)"
+        let noun = total == 1 ? "address" : "addresses"
+        let counts = Status.allCases.map { "\(self[$0]) \($0.word)" }.joined(separator: ", ")
+        return "\(total) \(noun): \(counts)"
     }
 }
 
