@@ -106,12 +106,14 @@ public struct DNSMessage: Sendable {
     }
 
     /// The same for a receive buffer, not generic: generic code is not specialized across modules, and the
-    /// resolvers parse every reply of a range through this.
-    public init(parsing bytes: UnsafeBufferPointer<UInt8>) throws(ParseError) {
-        try self.init(wire: Array(bytes))
+    /// resolvers parse every reply of a range through this. A question name equal byte for byte to `asked` (the
+    /// name the query asked for) is `asked` itself, sharing its storage: no allocation for it, and the answers'
+    /// owners, which share the question's, compare to the name asked without reading their bytes.
+    public init(parsing bytes: UnsafeBufferPointer<UInt8>, asked: DNSName? = nil) throws(ParseError) {
+        try self.init(wire: Array(bytes), asked: asked)
     }
 
-    private init(wire: [UInt8]) throws(ParseError) {
+    private init(wire: [UInt8], asked: DNSName? = nil) throws(ParseError) {
         var reader = WireReader(wire)
         guard reader.bytes.count >= 12 else { throw .truncated("header") }
         id = reader.uint16(at: 0)
@@ -127,7 +129,7 @@ public struct DNSMessage: Sendable {
 
         guard questionCount <= 1 else { throw .tooManyQuestions(questionCount) }
         if questionCount == 1 {
-            let name = try reader.readName()
+            let name = try reader.readName(like: asked)
             guard let fixed = reader.take(4) else { throw .truncated("question") }
             question = (name, WireReader.uint16(fixed, 0), WireReader.uint16(fixed, 2))
         } else {

@@ -60,6 +60,7 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// names for every address of a range.
     public func appendPresentation(to text: inout [UInt8]) {
         wire.withUnsafeBufferPointer { wire in
+            if DNSName.appendPlain(wire, to: &text) { return }
             var index = 0
             while index < wire.count, wire[index] != 0 {
                 if index > 0 { text.append(UInt8(ascii: ".")) }
@@ -82,6 +83,30 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
                 }
             }
         }
+    }
+
+    /// Most names need no escape at all: copied whole, as the wire form after its first length byte with the other
+    /// length bytes turned into dots (one copy per name instead of one per label: a report writes six names for
+    /// each address of a range). False, with nothing appended, for a name that needs an escape.
+    private static func appendPlain(_ wire: UnsafeBufferPointer<UInt8>, to text: inout [UInt8]) -> Bool {
+        var index = 0
+        while index < wire.count, wire[index] != 0 {
+            let end = index + 1 + Int(wire[index])
+            guard end < wire.count else { return false }
+            for byte in wire[(index + 1)..<end] where !printsUnescaped(byte) { return false }
+            index = end
+        }
+        guard index > 0 else { return true }
+        let start = text.count
+        text.append(contentsOf: UnsafeBufferPointer(rebasing: wire[1..<index]))
+        text.withUnsafeMutableBufferPointer { text in
+            var label = Int(wire[0]) + 1
+            while label < index {
+                text[start + label - 1] = UInt8(ascii: ".")
+                label += 1 + Int(wire[label])
+            }
+        }
+        return true
     }
 
     private static func printsUnescaped(_ byte: UInt8) -> Bool {

@@ -153,7 +153,11 @@ extension ChunkedSink {
             literal("\"")
             if outcome.rule == .spamassassin {
                 literal(", \"rules\": [")
-                append(outcome.rules.map { "\"\($0)\"" }.joined(separator: ", "))
+                for (position, rule) in outcome.rules.enumerated() {
+                    literal(position > 0 ? ", \"" : "\"")
+                    append(rule)
+                    literal("\"")
+                }
                 literal("]")
             }
             literal("}")

@@ -47,7 +47,7 @@ public enum OutcomeClassification {
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, name: DNSName, type: RecordType) -> QueryOutcome {
         let message: DNSMessage
         do {
-            message = try DNSMessage(parsing: bytes)
+            message = try DNSMessage(parsing: bytes, asked: name)
         } catch {
             return .failure(.malformed(error.description))
         }
