@@ -13,7 +13,7 @@ public enum ReceiverRule: String, Sendable, CaseIterable {
 }
 
 /// What a receiver applying one rule does with mail from the address today.
-public enum ReceiverVerdict: String, Sendable {
+public enum ReceiverVerdict: String, Sendable, CaseIterable {
     case accept
     /// With the rule's reject code (Postfix: `unknown_client_reject_code`, 450 unless the site sets 550).
     case reject

@@ -139,29 +139,40 @@ extension ChunkedSink {
     private mutating func receivers(_ result: AddressResult) {
         for (index, outcome) in ReceiverVerdicts.all(for: result).enumerated() {
             if index > 0 { literal(", ") }
-            literal("\"")
-            append(outcome.rule.rawValue)
-            literal("\": {\"verdict\": \"")
-            append(outcome.verdict.rawValue)
-            literal("\", \"reason\": \"")
+            bytes.append(contentsOf: ChunkedSink.receiverOpening(outcome.rule, outcome.verdict))
             if let subject = outcome.subject {
                 literal("PTR ")
                 Escaping.appendJSONContent(subject, to: &bytes)
                 literal(" ")
             }
             Escaping.appendJSONContent(outcome.predicate, to: &bytes)
-            literal("\"")
-            if outcome.rule == .spamassassin {
-                literal(", \"rules\": [")
-                for (position, rule) in outcome.rules.enumerated() {
-                    literal(position > 0 ? ", \"" : "\"")
-                    append(rule)
-                    literal("\"")
-                }
-                literal("]")
+            guard outcome.rule == .spamassassin else {
+                literal("\"}")
+                continue
             }
-            literal("}")
+            literal("\", \"rules\": [")
+            for (position, rule) in outcome.rules.enumerated() {
+                literal(position > 0 ? ", \"" : "\"")
+                append(rule)
+                literal("\"")
+            }
+            literal("]}")
         }
+    }
+
+    /// `"gmail": {"verdict": "accept", "reason": "` for each rule and verdict, made once: one copy for what was
+    /// five appends, four times per address of a range.
+    private static let receiverOpenings: [[UInt8]] = ruleOrder.flatMap { rule in
+        verdictOrder.map { verdict in
+            Array("\"\(rule.rawValue)\": {\"verdict\": \"\(verdict.rawValue)\", \"reason\": \"".utf8)
+        }
+    }
+    // Kept: `allCases` builds a new array at each use.
+    private static let ruleOrder = ReceiverRule.allCases
+    private static let verdictOrder = ReceiverVerdict.allCases
+
+    private static func receiverOpening(_ rule: ReceiverRule, _ verdict: ReceiverVerdict) -> [UInt8] {
+        receiverOpenings[ruleOrder.firstIndex(of: rule)! * verdictOrder.count + verdictOrder.firstIndex(of: verdict)!]
     }
 
     /// Fixed text, copied without going through String.
