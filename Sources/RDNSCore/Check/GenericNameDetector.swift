@@ -50,22 +50,25 @@ public enum GenericNameDetector {
     /// Writes the labels joined with dots, ASCII-lowercased (other bytes as they are), into `text` (room for 255
     /// bytes: a name's text is at most its wire length less one); returns the length.
     private static func dottedLowercase(_ name: DNSName, into text: UnsafeMutableBufferPointer<UInt8>) -> Int {
-        var length = 0
-        var index = 0
-        let wire = name.wire
-        while index < wire.count, wire[index] != 0, length < text.count {
-            let labelLength = Int(wire[index])
-            if length > 0 {
-                text[length] = UInt8(ascii: ".")
-                length += 1
+        // Through the base pointer: array and slice subscripts check their bounds at every byte.
+        name.wire.withUnsafeBufferPointer { wire in
+            guard let bytes = wire.baseAddress else { return 0 }
+            var length = 0
+            var index = 0
+            while index < wire.count, bytes[index] != 0, length < text.count {
+                let labelLength = Int(bytes[index])
+                if length > 0 {
+                    text[length] = UInt8(ascii: ".")
+                    length += 1
+                }
+                for position in (index + 1)..<min(index + 1 + labelLength, wire.count) where length < text.count {
+                    text[length] = asciiLowercased(bytes[position])
+                    length += 1
+                }
+                index += 1 + labelLength
             }
-            for byte in wire[(index + 1)..<min(index + 1 + labelLength, wire.count)] where length < text.count {
-                text[length] = asciiLowercased(byte)
-                length += 1
-            }
-            index += 1 + labelLength
+            return length
         }
-        return length
     }
 
     private static func isSeparator(_ byte: UInt8) -> Bool {

@@ -57,10 +57,11 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     /// Appends `description`'s bytes (printable ASCII only) without building a String: reports write one or more
-    /// names for every address of a range.
-    public func appendPresentation(to text: inout [UInt8]) {
+    /// names for every address of a range. Returns whether a byte was escaped (`\DDD`, the only backslashes).
+    @discardableResult
+    public func appendPresentation(to text: inout [UInt8]) -> Bool {
         wire.withUnsafeBufferPointer { wire in
-            if DNSName.appendPlain(wire, to: &text) { return }
+            if DNSName.appendPlain(wire, to: &text) { return false }
             var index = 0
             while index < wire.count, wire[index] != 0 {
                 if index > 0 { text.append(UInt8(ascii: ".")) }
@@ -82,6 +83,7 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
                     index += 1
                 }
             }
+            return true
         }
     }
 
@@ -89,21 +91,23 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// length bytes turned into dots (one copy per name instead of one per label: a report writes six names for
     /// each address of a range). False, with nothing appended, for a name that needs an escape.
     private static func appendPlain(_ wire: UnsafeBufferPointer<UInt8>, to text: inout [UInt8]) -> Bool {
+        guard let bytes = wire.baseAddress else { return true }
+        // Through the base pointer: a slice of the buffer checks its bounds at every byte.
         var index = 0
-        while index < wire.count, wire[index] != 0 {
-            let end = index + 1 + Int(wire[index])
+        while index < wire.count, bytes[index] != 0 {
+            let end = index + 1 + Int(bytes[index])
             guard end < wire.count else { return false }
-            for byte in wire[(index + 1)..<end] where !printsUnescaped(byte) { return false }
+            for position in (index + 1)..<end where !printsUnescaped(bytes[position]) { return false }
             index = end
         }
         guard index > 0 else { return true }
         let start = text.count
         text.append(contentsOf: UnsafeBufferPointer(rebasing: wire[1..<index]))
         text.withUnsafeMutableBufferPointer { text in
-            var label = Int(wire[0]) + 1
+            var label = Int(bytes[0]) + 1
             while label < index {
                 text[start + label - 1] = UInt8(ascii: ".")
-                label += 1 + Int(wire[label])
+                label += 1 + Int(bytes[label])
             }
         }
         return true

@@ -104,8 +104,7 @@ public enum Escaping {
     /// `appendJSONString(name, to:)` without the quotes.
     public static func appendJSONContent(_ name: DNSName, to bytes: inout [UInt8]) {
         let start = bytes.count
-        name.appendPresentation(to: &bytes)
-        if bytes[start...].contains(UInt8(ascii: "\\")) {
+        if name.appendPresentation(to: &bytes) && bytes[start...].contains(UInt8(ascii: "\\")) {
             var escaped: [UInt8] = []
             for byte in bytes[start...] {
                 if byte == UInt8(ascii: "\\") { escaped.append(byte) }
