@@ -74,15 +74,20 @@ extension ChunkedSink {
         append(result.status.word)
         literal("\", \"source\": \"")
         append(result.source.rawValue)
-        literal("\", \"expected_name\": ")
-        if let expected = result.target.expectedName { quoted(expected) } else { literal("null") }
+        // Fixed text runs merged where the common case allows: each append costs about as much as its bytes.
+        if let expected = result.target.expectedName {
+            literal("\", \"expected_name\": ")
+            quoted(expected)
+        } else {
+            literal("\", \"expected_name\": null")
+        }
         literal(",\n   \"ptr_names\": [")
         for (index, name) in result.ptrNames.enumerated() {
             if index > 0 { literal(", ") }
             quoted(name)
         }
         literal("], \"ptr_count\": ")
-        append(String(result.ptrCount))
+        decimal(result.ptrCount)
         literal(", \"forward\": {")
         for (index, answer) in result.forward.enumerated() {
             if index > 0 { literal(", ") }
@@ -106,7 +111,7 @@ extension ChunkedSink {
             }
             literal("}")
         }
-        literal(",\n   \"problems\": [")
+        literal(result.problems.isEmpty ? ",\n   \"problems\": [],\n   \"receivers\": {" : ",\n   \"problems\": [")
         for (index, problem) in result.problems.enumerated() {
             if index > 0 { literal(", ") }
             literal("{\"code\": \"")
@@ -118,10 +123,15 @@ extension ChunkedSink {
             if let fix = problem.fix { append(Escaping.jsonString(fix)) } else { literal("null") }
             literal("}")
         }
-        literal("],\n   \"receivers\": {")
+        if !result.problems.isEmpty { literal("],\n   \"receivers\": {") }
         receivers(result)
+        let changes = drift?.changes ?? []
+        if changes.isEmpty && result.aws == nil {
+            literal("}, \"changes\": [], \"aws\": null}")
+            return
+        }
         literal("}, \"changes\": ")
-        if let changes = drift?.changes, !changes.isEmpty {
+        if !changes.isEmpty {
             append(Drift.json(changes))
         } else {
             append("[]")
@@ -173,6 +183,15 @@ extension ChunkedSink {
 
     private static func receiverOpening(_ rule: ReceiverRule, _ verdict: ReceiverVerdict) -> [UInt8] {
         receiverOpenings[ruleOrder.firstIndex(of: rule)! * verdictOrder.count + verdictOrder.firstIndex(of: verdict)!]
+    }
+
+    /// A count: most are a single digit.
+    private mutating func decimal(_ value: Int) {
+        if (0...9).contains(value) {
+            bytes.append(UInt8(ascii: "0") + UInt8(value))
+        } else {
+            append(String(value))
+        }
     }
 
     /// Fixed text, copied without going through String.
