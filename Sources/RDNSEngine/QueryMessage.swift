@@ -30,17 +30,35 @@ struct QueryMessage {
     /// messages, so a range's queries cost no allocation each.
     mutating func reset(name: DNSName, type: RecordType, options: QueryOptions = [], edns: Bool = true) {
         usesEDNS = edns
-        bytes.removeAll(keepingCapacity: true)
-        bytes.reserveCapacity(12 + name.wire.count + 4 + 11)
+        let questionEnd = 12 + name.wire.count + 4
+        self.questionEnd = questionEnd
         let cd = options.contains(.checkingDisabled) ? QueryMessage.checkingDisabledBit : 0
-        bytes.append(contentsOf: [0, 0, 0x01, 0x20 | cd, 0, 1, 0, 0, 0, 0, 0, edns ? 1 : 0] as [UInt8])
-        bytes.append(contentsOf: name.wire)
-        bytes.append(contentsOf: [UInt8(type.rawValue >> 8), UInt8(type.rawValue & 0xff), 0, 1] as [UInt8])
-        questionEnd = bytes.count
-        if edns {
+        // Written in place, in the storage the message has: appending array literals and the name part by part cost
+        // about 900 instructions a query, more than the rest of sending it.
+        let count = questionEnd + (edns ? 11 : 0)
+        if bytes.count < count {
+            bytes.append(contentsOf: repeatElement(0, count: count - bytes.count))
+        } else if bytes.count > count {
+            bytes.removeLast(bytes.count - count)
+        }
+        bytes.withUnsafeMutableBufferPointer { message in
+            // Header: ID 0 (set per attempt), RD and AD (and CD), one question, an additional record with EDNS.
+            for index in 0..<12 { message[index] = 0 }
+            message[2] = 0x01
+            message[3] = 0x20 | cd
+            message[5] = 1
+            message[11] = edns ? 1 : 0
+            _ = UnsafeMutableBufferPointer(rebasing: message[12..<(questionEnd - 4)]).initialize(from: name.wire)
+            message[questionEnd - 4] = UInt8(type.rawValue >> 8)
+            message[questionEnd - 3] = UInt8(type.rawValue & 0xff)
+            message[questionEnd - 2] = 0
+            message[questionEnd - 1] = 1
+            guard edns else { return }
             // OPT: root owner, type 41, class = payload size, TTL 0 (no extended RCODE, version 0, no DO), no data.
-            bytes.append(contentsOf: [0, 0, 41, UInt8(QueryMessage.ednsPayloadSize >> 8),
-                                      UInt8(QueryMessage.ednsPayloadSize & 0xff), 0, 0, 0, 0, 0, 0] as [UInt8])
+            for index in questionEnd..<count { message[index] = 0 }
+            message[questionEnd + 2] = 41
+            message[questionEnd + 3] = UInt8(QueryMessage.ednsPayloadSize >> 8)
+            message[questionEnd + 4] = UInt8(QueryMessage.ednsPayloadSize & 0xff)
         }
     }
 
