@@ -147,13 +147,20 @@ extension ChunkedSink {
 
     /// `"gmail": {"verdict": …, "reason": …}, …`; SpamAssassin's with `"rules"`.
     private mutating func receivers(_ result: AddressResult) {
+        // `PTR <name> `, escaped once: most addresses' four reasons start with the same name (compared byte for byte,
+        // not as names are, ignoring case).
+        var subject: (name: DNSName, text: [UInt8])? = nil
         for (index, outcome) in ReceiverVerdicts.all(for: result).enumerated() {
             if index > 0 { literal(", ") }
             bytes.append(contentsOf: ChunkedSink.receiverOpening(outcome.rule, outcome.verdict))
-            if let subject = outcome.subject {
-                literal("PTR ")
-                Escaping.appendJSONContent(subject, to: &bytes)
-                literal(" ")
+            if let name = outcome.subject {
+                if subject?.name.wire != name.wire {
+                    var text = Array("PTR ".utf8)
+                    Escaping.appendJSONContent(name, to: &text)
+                    text.append(UInt8(ascii: " "))
+                    subject = (name, text)
+                }
+                bytes.append(contentsOf: subject!.text)
             }
             Escaping.appendJSONContent(outcome.predicate, to: &bytes)
             guard outcome.rule == .spamassassin else {
