@@ -23,6 +23,25 @@ struct QueryMessageTests {
         #expect(query.bytes[3] == 0x30 && query.bytes[11] == 0)
     }
 
+    @Test("a query rebuilt in a slot's storage is byte for byte a new one, after any name, EDNS or not, ID cleared")
+    func rebuiltInPlace() {
+        let expected: [UInt8] = [0, 0, 0x01, 0x20, 0, 1, 0, 0, 0, 0, 0, 1,
+                                 4, 0x6d, 0x61, 0x69, 0x6c, 2, 0x65, 0x78, 0, 0, 12, 0, 1,
+                                 0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0]
+        let short = DNSName("mail.ex")!
+        var query = QueryMessage(name: DNSName("a-much-longer-name.example.com")!, type: .a,
+                                 options: .checkingDisabled, edns: false)
+        query.id = 0xbeef
+        query.reset(name: short, type: .ptr)
+        #expect(query.bytes == expected && query.questionEnd == 25 && query.usesEDNS)
+        query.reset(name: DNSName("x")!, type: .aaaa, edns: false)
+        #expect(query.bytes == [0, 0, 0x01, 0x20, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0x78, 0, 0, 28, 0, 1])
+        query.id = 0xbeef
+        query.reset(name: short, type: .ptr)
+        #expect(query.bytes == expected)
+        #expect(query.bytes == QueryMessage(name: short, type: .ptr).bytes)
+    }
+
     @Test("a reply with CD never answers a query without it; a CD query takes a reply with or without the bit",
           arguments: [(false, false, true), (false, true, false), (true, true, true), (true, false, true)])
     func checkingDisabledReplies(queryCD: Bool, replyCD: Bool, answers: Bool) {
