@@ -102,18 +102,19 @@ public struct DNSMessage: Sendable {
 
     /// Parses a reply. Never reads outside `bytes`; every malformation is a thrown `ParseError`.
     public init(parsing bytes: some RandomAccessCollection<UInt8>) throws(ParseError) {
-        try self.init(wire: Array(bytes))
+        self = try Array(bytes).withUnsafeBufferPointer { (wire) throws(ParseError) in try DNSMessage(wire: wire) }
     }
 
     /// The same for a receive buffer, not generic: generic code is not specialized across modules, and the
     /// resolvers parse every reply of a range through this. A question name equal byte for byte to `asked` (the
     /// name the query asked for) is `asked` itself, sharing its storage: no allocation for it, and the answers'
     /// owners, which share the question's, compare to the name asked without reading their bytes.
+    /// Read in place, not copied: the message keeps nothing of the buffer (names and addresses are copied out).
     public init(parsing bytes: UnsafeBufferPointer<UInt8>, asked: DNSName? = nil) throws(ParseError) {
-        try self.init(wire: Array(bytes), asked: asked)
+        try self.init(wire: bytes, asked: asked)
     }
 
-    private init(wire: [UInt8], asked: DNSName? = nil) throws(ParseError) {
+    private init(wire: UnsafeBufferPointer<UInt8>, asked: DNSName? = nil) throws(ParseError) {
         var reader = WireReader(wire)
         guard reader.bytes.count >= 12 else { throw .truncated("header") }
         id = reader.uint16(at: 0)
@@ -156,10 +157,11 @@ private func sameBytes(_ array: [UInt8], _ buffer: UnsafeBufferPointer<UInt8>) -
 
 /// Bounds-checked reading of wire-format data, with name decompression that rejects loops and forward jumps.
 struct WireReader {
-    let bytes: [UInt8]
+    /// Valid while the reader is: `DNSMessage` copies out what it keeps.
+    let bytes: UnsafeBufferPointer<UInt8>
     var offset = 0
 
-    init(_ bytes: [UInt8]) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
@@ -167,12 +169,12 @@ struct WireReader {
         UInt16(bytes[position]) << 8 | UInt16(bytes[position + 1])
     }
 
-    static func uint16(_ slice: ArraySlice<UInt8>, _ position: Int) -> UInt16 {
+    static func uint16(_ slice: Slice<UnsafeBufferPointer<UInt8>>, _ position: Int) -> UInt16 {
         let start = slice.startIndex + position
         return UInt16(slice[start]) << 8 | UInt16(slice[start + 1])
     }
 
-    mutating func take(_ count: Int) -> ArraySlice<UInt8>? {
+    mutating func take(_ count: Int) -> Slice<UnsafeBufferPointer<UInt8>>? {
         guard count >= 0, offset + count <= bytes.count else { return nil }
         defer { offset += count }
         return bytes[offset..<(offset + count)]
@@ -231,10 +233,8 @@ struct WireReader {
                     throw .nameTooLong(offset: start)
                 }
                 // The length byte and the label, copied at once (both ranges were checked above).
-                bytes.withUnsafeBufferPointer { source in
-                    _ = UnsafeMutableBufferPointer(rebasing: wire[length..<(length + labelEnd - position)])
-                        .initialize(from: UnsafeBufferPointer(rebasing: source[position..<labelEnd]))
-                }
+                _ = UnsafeMutableBufferPointer(rebasing: wire[length..<(length + labelEnd - position)])
+                    .initialize(from: UnsafeBufferPointer(rebasing: bytes[position..<labelEnd]))
                 length += labelEnd - position
                 position = labelEnd
             case 0xc0:
