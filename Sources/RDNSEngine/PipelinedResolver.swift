@@ -51,11 +51,12 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
     /// The engine asking `nameservers` (at least one), `attempts` times each, `timeoutSeconds` per attempt; the
     /// resolver module builds it from `ResolverSettings` (see its `init(settings:budget:)`).
     package init(nameservers: [Nameserver], timeoutSeconds: Int, attempts: Int, budget: DescriptorBudget,
-                 clock: @escaping () -> Double, nameserverNotice: String? = nil) throws(EngineSetupError) {
+                 rate: Int? = nil, clock: @escaping () -> Double, nameserverNotice: String? = nil)
+        throws(EngineSetupError) {
         concurrencyReduction = budget.reduction
         self.nameserverNotice = nameserverNotice
         engine = try LookupEngine(nameservers: nameservers, timeoutSeconds: timeoutSeconds, attempts: attempts,
-                                  window: budget.window, tcpLimit: budget.tcpExchanges,
+                                  window: budget.window, tcpLimit: budget.tcpExchanges, rate: rate,
                                   clock: clock)
         selector = engine.selector
         let context = Unmanaged.passRetained(self).toOpaque()
@@ -97,6 +98,18 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
                 selector.wakeUp()
             }
         }
+    }
+
+    public func takePacingSummary() -> PacingSummary? {
+        let summary = engine.pacing.withLock { summary in
+            defer {
+                summary.firstSlowdown = nil
+                summary.slowdowns = 0
+                summary.askedAgain = 0
+            }
+            return summary
+        }
+        return summary
     }
 
     /// Stops the thread after failing what is still queued or in flight, and waits for it (unless called on it).

@@ -1,5 +1,6 @@
 import CResolv
 import RDNSCore
+import RDNSPOSIX
 
 #if canImport(Glibc)
 import Glibc
@@ -15,6 +16,9 @@ import Glibc
 /// process's. So nothing run on a worker may use a descriptor of the process: resuming a caller only enqueues its
 /// task on the global executor (a task that prefers the pipelined engine's executor would be woken through that
 /// engine's eventfd, a number this table does not hold: one run uses one engine).
+///
+/// With a rate (`--rate`), each lookup takes a token of one bucket shared by the threads before its `res_nsend`;
+/// the datagrams `res_nsend` sends again by itself (its attempts, and other nameservers) take none.
 final class BlockingLookupPool: @unchecked Sendable {
     // @unchecked: all mutable state below is guarded by `mutex`.
     struct Job {
@@ -40,10 +44,13 @@ final class BlockingLookupPool: @unchecked Sendable {
     private var resolvers: [OpaquePointer] = []
     /// What the first worker reported: its deadline, or why it could not open a resolver state.
     private var firstWorker: Result<Int, ResolverSetupError>?
+    /// The shared send rate; nil: none.
+    private var bucket: TokenBucket?
 
-    init(options: cresolv_options, width: Int) throws(ResolverSetupError) {
+    init(options: cresolv_options, width: Int, rate: Int? = nil) throws(ResolverSetupError) {
         self.options = options
         self.width = max(1, width)
+        bucket = rate.map { TokenBucket.pacing(rate: Double($0)) }
         mutex = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
         changed = .allocate(capacity: 1)
@@ -138,6 +145,19 @@ final class BlockingLookupPool: @unchecked Sendable {
             idleWorkers += 1
             pthread_cond_wait(changed, mutex)
             idleWorkers -= 1
+        }
+        // The job's token: the worker waits its turn here (a shutdown wakes it).
+        if !stopping, let due = bucket?.reserve(at: monotonicSeconds()) {
+            var delay = due - monotonicSeconds()
+            while delay > 0 && !stopping {
+                var deadline = timespec()
+                clock_gettime(CLOCK_REALTIME, &deadline)
+                let nanoseconds = Int(deadline.tv_nsec) + Int(delay * 1e9)
+                deadline.tv_sec += nanoseconds / 1_000_000_000
+                deadline.tv_nsec = nanoseconds % 1_000_000_000
+                pthread_cond_timedwait(changed, mutex, &deadline)
+                delay = due - monotonicSeconds()
+            }
         }
         guard !stopping else { return nil }
         let job = queue[queueHead]

@@ -13,6 +13,8 @@ public struct CheckedRun: Sendable {
     public let startedAt: Int
     public let durationSeconds: Double
     public var host = HostFindings()
+    /// How the resolver paced the run's queries (`PacingSummary`), nil when it did not.
+    public var pacing: PacingSummary? = nil
 }
 
 /// The parts that ask about the host besides DNS, for one configuration: nil where it does not ask.
@@ -33,6 +35,7 @@ public final class CheckRun {
     public private(set) var configuration: Configuration
     private let recorder: RunRecorder
     private let clock: any TimeSource
+    private let logger: Logger
 
     /// `keepsStateInMemory`: the daemon compares each run with the last even without a state file; `--once`
     /// without one has nothing to compare with.
@@ -40,6 +43,7 @@ public final class CheckRun {
                 keepsStateInMemory: Bool, deliveryRunner: (any DeliveryRunner)? = nil) {
         self.configuration = configuration
         self.clock = clock
+        self.logger = logger
         recorder = RunRecorder(configuration: configuration, logger: logger, keepsStateInMemory: keepsStateInMemory,
                                clock: clock, deliveryRunner: deliveryRunner)
     }
@@ -74,14 +78,16 @@ public final class CheckRun {
                 results[index] = FixAdvice.advise(results[index], region: region)
             }
             return CheckedRun(results: results, startedAt: startedAt,
-                              durationSeconds: clock.monotonicSeconds - started, host: findings)
+                              durationSeconds: clock.monotonicSeconds - started, host: findings,
+                              pacing: resolver.takePacingSummary())
         }
     }
 
     /// Records a finished run (drift, deliveries, state file, metrics) and builds its report and summary.
     /// `nextRunInSeconds` is for the daemon's status line.
     public func record(_ run: CheckedRun, nextRunInSeconds: Double? = nil) -> RunRecorder.Recorded {
-        recorder.record(run.results, host: run.host, startedAt: run.startedAt, durationSeconds: run.durationSeconds,
+        for line in run.pacing?.logLines ?? [] { logger.notice(line) }
+        return recorder.record(run.results, host: run.host, startedAt: run.startedAt, durationSeconds: run.durationSeconds,
                         nextRunInSeconds: nextRunInSeconds)
     }
 
