@@ -146,8 +146,16 @@ final class BlockingLookupPool: @unchecked Sendable {
             pthread_cond_wait(changed, mutex)
             idleWorkers -= 1
         }
-        // The job's token: the worker waits its turn here (a shutdown wakes it).
-        if !stopping, let due = bucket?.reserve(at: monotonicSeconds()) {
+        guard !stopping else { return nil }
+        let job = queue[queueHead]
+        queueHead += 1
+        if queueHead > 1024 && queueHead * 2 > queue.count {
+            queue.removeFirst(queueHead)
+            queueHead = 0
+        }
+        // The job's token: the worker waits its turn with the job in hand (the mutex is released meanwhile, and a
+        // shutdown wakes it: the job then fails as the queued ones do).
+        if let due = bucket?.reserve(at: monotonicSeconds()) {
             var delay = due - monotonicSeconds()
             while delay > 0 && !stopping {
                 var deadline = timespec()
@@ -158,13 +166,12 @@ final class BlockingLookupPool: @unchecked Sendable {
                 pthread_cond_timedwait(changed, mutex, &deadline)
                 delay = due - monotonicSeconds()
             }
-        }
-        guard !stopping else { return nil }
-        let job = queue[queueHead]
-        queueHead += 1
-        if queueHead > 1024 && queueHead * 2 > queue.count {
-            queue.removeFirst(queueHead)
-            queueHead = 0
+            if stopping {
+                pthread_mutex_unlock(mutex)
+                job.complete(.failure(OutcomeClassifier.shutDown))
+                pthread_mutex_lock(mutex)
+                return nil
+            }
         }
         return job
     }

@@ -87,8 +87,8 @@ public final class CheckRun {
     /// `nextRunInSeconds` is for the daemon's status line.
     public func record(_ run: CheckedRun, nextRunInSeconds: Double? = nil) -> RunRecorder.Recorded {
         for line in run.pacing?.logLines ?? [] { logger.notice(line) }
-        return recorder.record(run.results, host: run.host, startedAt: run.startedAt, durationSeconds: run.durationSeconds,
-                        nextRunInSeconds: nextRunInSeconds)
+        return recorder.record(run.results, host: run.host, startedAt: run.startedAt,
+                               durationSeconds: run.durationSeconds, nextRunInSeconds: nextRunInSeconds)
     }
 
     /// `--once`: one run, recorded, its on-change deliveries made (each within its time limit) before it returns.
