@@ -72,8 +72,10 @@ private struct RecentOutcomes {
 
     /// The answers and losses of the last second, and the seconds they cover (less at the start).
     mutating func totals(at now: Double) -> (answers: Int, losses: Int, span: Double) {
-        _ = advance(to: now)
-        let span = min(Double(RecentOutcomes.steps) * RecentOutcomes.step, max(RecentOutcomes.step, now - first))
+        let step = advance(to: now)
+        // The steps kept: the 19 before this one, whole, and this one so far.
+        let kept = Double(RecentOutcomes.steps - 1) * RecentOutcomes.step + now - Double(step) * RecentOutcomes.step
+        let span = max(RecentOutcomes.step, min(kept, now - first))
         return (answers.reduce(0, +), losses.reduce(0, +), span)
     }
 
