@@ -4,12 +4,21 @@
 # CPU per check and peak RSS (medians over the repetitions); asserts nothing but the counts of OK and CRITICAL.
 #
 # usage: bench/run.sh [BINARY]      environment: SIZES="24 20 16" REPS=3 CONCURRENCY=(rdnscheck's default)
+#                                                RATE_LIMIT=1000 BURST="1000 100" (RATE_LIMIT=0: no such case)
 # The client runs on CPU 0 and NSD on the last CPU, both on loopback; nothing leaves the machine.
+#
+# Then the rate-limited case: 10.0.0.0/20 through bench/relay.c (the peer benchmark's relay), which answers at
+# most RATE_LIMIT queries a second and drops the rest unanswered, as the Amazon VPC resolver does, once per
+# BURST (its bucket's depth) and engine, each with a fresh relay: wall time against the floor (queries needed /
+# RATE_LIMIT), unanswered addresses (temporary failures and addresses missing) and the relay's drops. A run is
+# stopped at 10x the floor.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 binary=${1:-$here/../.build/release/rdnscheck}
 sizes=${SIZES:-24 20 16}
 reps=${REPS:-3}
+rate_limit=${RATE_LIMIT:-1000}
+bursts=${BURST:-$rate_limit $((rate_limit / 10))}
 [ -x "$binary" ] || { echo "bench: $binary is not built (make release)" >&2; exit 1; }
 for tool in nsd python3 taskset /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install nsd python3 util-linux time)" >&2; exit 1; }
@@ -17,11 +26,16 @@ done
 
 work=$(mktemp -d /tmp/rdnscheck-bench.XXXXXX)
 nsd_pid=""
+relay_pid=""
 stop_nsd() {
     if [ -n "$nsd_pid" ]; then kill "$nsd_pid" 2>/dev/null || true; wait "$nsd_pid" 2>/dev/null || true; fi
     nsd_pid=""
 }
-trap 'stop_nsd; rm -rf "$work"' EXIT
+stop_relay() {
+    if [ -n "$relay_pid" ]; then kill "$relay_pid" 2>/dev/null || true; wait "$relay_pid" 2>/dev/null || true; fi
+    relay_pid=""
+}
+trap 'stop_relay; stop_nsd; rm -rf "$work"' EXIT
 
 server_cpu=$(( $(nproc) - 1 ))
 adns=""
@@ -120,3 +134,55 @@ for name, values in runs.items():
     print(f"{name:<10} /{size:<5} {reps:>5} {rate:>14,.0f} {cpu:>14.1f} {rss:>7.1f} MB  {check if name == 'rdnscheck' else ''}")
 PY
 done
+
+[ "$rate_limit" -gt 0 ] || exit 0
+cc -O2 -o "$work/relay" "$here/relay.c"
+dir=$work/rate
+python3 "$here/gen_zones.py" 20 "$dir"
+port=$(free_port)
+start_nsd "$dir" "$port"
+# One PTR per address and one A per PTR name (every 1000th family from 3 has no PTR).
+queries=$(python3 -c 'print(sum(1 if i % 1000 == 3 else 2 for i in range(4096)))')
+floor=$(awk -v q="$queries" -v r="$rate_limit" 'BEGIN { printf "%.2f", q / r }')
+echo
+echo "10.0.0.0/20 through a relay answering at most $rate_limit queries/s (the rest dropped):" \
+    "$queries queries, floor $floor s"
+printf '%-10s %6s %8s %8s %11s %9s %8s  %s\n' engine burst "wall s" "x floor" unanswered tempfail dropped result
+for burst in $bursts; do
+    for engine in pipelined libresolv; do
+        relay_port=$(free_port)
+        taskset -c "$server_cpu" "$work/relay" "$relay_port" "$port" "$rate_limit" "$burst" \
+            > "$work/relay.json" 2>/dev/null &
+        relay_pid=$!
+        sleep 0.2
+        started=$(date +%s.%N)
+        timeout -k 5 "$(awk -v f="$floor" 'BEGIN { printf "%.0f", f * 10 + 1 }')" taskset -c 0 "$binary" --once \
+            --format json --engine "$engine" --nameserver "127.0.0.1:$relay_port" 10.0.0.0/20 \
+            > "$work/rate.json" 2>/dev/null </dev/null || true
+        wall=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+        stop_relay
+        python3 - "$work/rate.json" "$dir/expected.json" "$work/relay.json" "$engine" "$burst" "$wall" "$floor" <<'PY'
+import json, sys
+out, expected, relay, engine, burst, wall, floor = sys.argv[1:]
+expected, addresses = json.load(open(expected)), 4096
+try:
+    results = json.load(open(out))["results"]
+except (OSError, ValueError, KeyError):
+    results = []  # stopped at 10x the floor: nothing printed
+try:
+    dropped = json.loads(open(relay).read().strip().splitlines()[-1])["dropped"]
+except (OSError, ValueError, KeyError, IndexError):
+    dropped = "?"
+temporary = sum(1 for r in results if any(p["code"] == "temporary-failure" for p in r.get("problems", [])))
+unanswered = temporary + addresses - len(results)
+ok = sum(1 for r in results if r["status"] == "OK")
+critical = sum(1 for r in results if r["status"] == "CRITICAL")
+valid = ok == expected["ok"] and critical == expected["critical"]
+result = "valid" if valid else "INVALID" if results else "stopped at 10x the floor"
+ratio = float(wall) / float(floor)
+print(f"{engine:<10} {burst:>6} {float(wall):>8.2f} {ratio:>7.2f}x {unanswered:>11,} {temporary:>9,} {dropped:>8}  "
+      f"{result}: OK {ok}, CRITICAL {critical}")
+PY
+    done
+done
+stop_nsd

@@ -25,7 +25,9 @@ struct PacingEngineTests {
     @Test("a query dropped while others are answered is asked again early, under the same attempt, and answered")
     func droppedQueryAskedAgain() async throws {
         let names = (1...20).map { "ok\($0).example.test" }
-        var rules = Dictionary(uniqueKeysWithValues: names.map { ($0, FaultBehaviour.answer(PacingEngineTests.record)) })
+        var rules = Dictionary(uniqueKeysWithValues: names.map {
+            ($0, FaultBehaviour.answer(PacingEngineTests.record))
+        })
         rules["dropped.example.test"] = .sequence([.drop, .answer(PacingEngineTests.record)])
         let server = try FaultServer(rules: rules)
         defer { server.stop() }
