@@ -37,10 +37,11 @@ public struct TokenBucket: Sendable {
         return tokens >= 0 ? now : now - tokens / rate
     }
 
-    /// When the next token is there: `now` if one is already.
-    public mutating func nextToken(at now: Double) -> Double {
+    /// When `count` tokens are there (at most the capacity): `now` if they are already.
+    public mutating func nextToken(at now: Double, count: Int = 1) -> Double {
         refill(at: now)
-        return tokens >= 1 ? now : now + (1 - tokens) / rate
+        let wanted = min(Double(count), capacity)
+        return tokens >= wanted ? now : now + (wanted - tokens) / rate
     }
 
     /// Another rate (the adaptive pacing's), with the capacity `pacing(rate:)` gives it; the tokens held stay,
