@@ -377,7 +377,13 @@ final class LookupEngine {
     /// being answered, so it was most likely dropped) is asked again under the same ID without spending an
     /// attempt; the attempt's own timeout and the query's hard limit still end it as before.
     private func expireTimeouts() {
-        let clock = now()
+        var clock = now()
+        if let next = timers.nextDeadline, next <= clock {
+            // Replies that came while this thread was not running (a busy machine) are read before any datagram
+            // is called lost: a loss read from the clock alone would slow the engine down for nothing.
+            for server in sockets.indices { receive(from: server) }
+            clock = now()
+        }
         timers.expire(at: clock, isLive: { slots[$0].currentSend == $1 }, into: &expired)
         for index in expired {
             lost(index, at: clock)
