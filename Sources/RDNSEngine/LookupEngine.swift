@@ -446,9 +446,9 @@ final class LookupEngine {
     /// together: a wake-up and a system call per datagram cost more CPU than the paced queries themselves.
     private func nextDeadline() -> Double {
         var next = timers.nextDeadline ?? now() + 1
-        if pacedHead < paced.count, let bucket {
-            let count = min(paced.count - pacedHead, max(1, Int(bucket.capacity / 2)))
-            next = min(next, self.bucket!.nextToken(at: now(), count: count))
+        if pacedHead < paced.count && bucket != nil {
+            let count = min(paced.count - pacedHead, max(1, Int(bucket!.capacity / 2)))
+            next = min(next, bucket!.nextToken(at: now(), count: count))
         }
         return tcp.nextDeadline(before: next)
     }

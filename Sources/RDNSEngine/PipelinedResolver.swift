@@ -19,7 +19,9 @@ import Glibc
 /// timeout after `timeout` seconds, `attempts` times per nameserver, like glibc; a truncated reply is asked again
 /// over TCP by the engine itself (`TCPExchange`, in the same poll), within what is left of the query's time; at most
 /// `DescriptorBudget.tcpExchanges` at once, the others waiting for their turn.
-/// Outcomes are classified by the same `OutcomeClassifier` as `LibresolvResolver`'s.
+/// Outcomes are classified by the same `OutcomeClassifier` as `LibresolvResolver`'s. Sends are paced by `--rate`,
+/// or, without it, by a rate the engine adapts when a nameserver drops queries (see `LookupEngine`); the run's
+/// pacing is read, for the log, with `takePacingSummary`.
 public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Sendable {
     // @unchecked: `engine` is touched only on the engine thread; `inbox` is behind a lock; the rest is immutable.
 
