@@ -442,12 +442,12 @@ final class LookupEngine {
     }
 
     /// The next live deadline (`expireTimeouts` keeps the timers' head live), TCP and the tokens for the datagrams
-    /// waiting for the send rate included. Those wait for up to half the bucket (5 ms of the rate) and go out
-    /// together: a wake-up and a system call per datagram cost more CPU than the paced queries themselves.
+    /// waiting for the send rate included. Those wait for up to 5 ms of the rate and go out together: a wake-up
+    /// and a system call per datagram cost more CPU than the paced queries themselves.
     private func nextDeadline() -> Double {
         var next = timers.nextDeadline ?? now() + 1
         if pacedHead < paced.count && bucket != nil {
-            let count = min(paced.count - pacedHead, max(1, Int(bucket!.capacity / 2)))
+            let count = min(paced.count - pacedHead, max(1, Int(bucket!.rate * 0.005)))
             next = min(next, bucket!.nextToken(at: now(), count: count))
         }
         return tcp.nextDeadline(before: next)
