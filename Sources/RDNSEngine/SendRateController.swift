@@ -1,9 +1,12 @@
 /// The pipelined engine's send rate, adapted as TCP adapts its window (AIMD): unlimited until queries are lost
 /// while others are answered (a rate limiter dropping the excess, not a dead server), then cut to a share of the
-/// rate answers came back at, and raised by a constant number of queries a second each second while the rate is
-/// what holds the queries back. With `--rate` the rate is fixed and never adapts. Time is given to it, never read.
+/// rate answers came back at; after that each cut takes the same share of the rate itself, and the rate is raised
+/// by a constant number of queries a second each second while it is what holds the queries back. With `--rate`
+/// the rate is fixed and never adapts. Time is given to it, never read.
 struct SendRateController {
-    /// The cut: the new rate is this share of the rate answers came at over the last second.
+    /// The cut: the new rate is this share of the rate (the first time, of the rate answers came at over the last
+    /// second). Not of that rate every time: a second in which answers were few because this thread or the server
+    /// was held off the CPU would cut the rate to a fraction, and the raise would take many seconds to undo it.
     static let decrease = 0.85
     /// The raise, per second, as a share of the rate at the last cut (so it takes about 1 / 0.15 / 0.5 = 0.3 s to
     /// get back to the rate that was too much).
@@ -44,8 +47,7 @@ struct SendRateController {
         let (answers, losses, span) = recent.totals(at: now)
         guard answers > 0, losses >= 2,
               Double(losses) >= SendRateController.lossShare * Double(answers + losses) else { return nil }
-        let delivered = Double(answers) / span
-        let cut = max(SendRateController.minimumRate, SendRateController.decrease * min(rate ?? .infinity, delivered))
+        let cut = max(SendRateController.minimumRate, SendRateController.decrease * (rate ?? Double(answers) / span))
         rate = cut
         slope = cut * SendRateController.growth
         cutAt = now

@@ -107,6 +107,17 @@ struct SendRateControllerTests {
         #expect(controller.cuts == 2)
     }
 
+    @Test("after the first cut each cut takes 15% of the rate, however few answers the last second had")
+    func laterCutsTakeAShare() throws {
+        var controller = SendRateController(fixedRate: nil)
+        SendRateControllerTests.answer(&controller, 1_000, until: 1)
+        let first = try #require(SendRateControllerTests.loseUntilCut(&controller, sentAt: 0.9, at: 1).rate)
+        // A second later: 20 answers only (the server, or this thread, was held off the CPU), and losses.
+        for index in 0..<20 { controller.answered(at: 1.5 + Double(index) / 100, limited: false) }
+        let second = try #require(SendRateControllerTests.loseUntilCut(&controller, sentAt: 1.9, at: 2.3).rate)
+        #expect(abs(second - 0.85 * first) < 1e-6, "cut to \(second) from \(first), not to 85% of 20 a second")
+    }
+
     @Test("raised by a constant step a second while queries wait for the rate, kept while they do not")
     func additiveIncrease() throws {
         var controller = SendRateController(fixedRate: nil)
