@@ -24,7 +24,7 @@
 #                              (Tests/Integrations/prometheus.sh)
 #   rate-limit                 a /20 through a relay answering 1,000 queries/s and dropping the rest (bench/relay.c),
 #                              burst 1,000 and 100: NSD's answers, no temporary failure (Tests/Integrations/
-#                              rate-limit.sh; about 23 s, mostly waiting on the limit)
+#                              rate-limit.sh; about 25 s, mostly waiting on the limit)
 #   fuzz-build, fuzz           every libFuzzer target for FUZZ_SECONDS (default 60) after its regression inputs,
 #                              FUZZ_JOBS (default 2) at a time (Tests/Fuzz/run.sh)
 #
