@@ -35,6 +35,9 @@ final class BlockingLookupPool: @unchecked Sendable {
     private let width: Int
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let changed: UnsafeMutablePointer<pthread_cond_t>
+    /// Where workers wait for their token of the rate: signalled only by `shutdown` (a new job, which signals
+    /// `changed`, must not wake them to wait again).
+    private let tokenWait: UnsafeMutablePointer<pthread_cond_t>
     private var queue: [Job] = []
     private var queueHead = 0
     private var threads: [pthread_t] = []
@@ -55,6 +58,8 @@ final class BlockingLookupPool: @unchecked Sendable {
         pthread_mutex_init(mutex, nil)
         changed = .allocate(capacity: 1)
         pthread_cond_init(changed, nil)
+        tokenWait = .allocate(capacity: 1)
+        pthread_cond_init(tokenWait, nil)
         pthread_mutex_lock(mutex)
         startWorker()
         while firstWorker == nil && !threads.isEmpty {
@@ -74,6 +79,8 @@ final class BlockingLookupPool: @unchecked Sendable {
     deinit {
         pthread_cond_destroy(changed)
         changed.deallocate()
+        pthread_cond_destroy(tokenWait)
+        tokenWait.deallocate()
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
     }
@@ -115,6 +122,7 @@ final class BlockingLookupPool: @unchecked Sendable {
         // Under the mutex: a worker closes its state only after taking it out of `resolvers`, under the mutex too.
         resolvers.forEach(cresolv_interrupt)
         pthread_cond_broadcast(changed)
+        pthread_cond_broadcast(tokenWait)
         pthread_mutex_unlock(mutex)
         queued.forEach { $0.complete(.failure(OutcomeClassifier.shutDown)) }
         for thread in running {
@@ -163,7 +171,7 @@ final class BlockingLookupPool: @unchecked Sendable {
                 let nanoseconds = Int(deadline.tv_nsec) + Int(delay * 1e9)
                 deadline.tv_sec += nanoseconds / 1_000_000_000
                 deadline.tv_nsec = nanoseconds % 1_000_000_000
-                pthread_cond_timedwait(changed, mutex, &deadline)
+                pthread_cond_timedwait(tokenWait, mutex, &deadline)
                 delay = due - monotonicSeconds()
             }
             if stopping {
