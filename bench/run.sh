@@ -175,8 +175,8 @@ except (OSError, ValueError, KeyError, IndexError):
     dropped = "?"
 temporary = sum(1 for r in results if any(p["code"] == "temporary-failure" for p in r.get("problems", [])))
 unanswered = temporary + addresses - len(results)
-ok = sum(1 for r in results if r["status"] == "OK")
-critical = sum(1 for r in results if r["status"] == "CRITICAL")
+ok = sum(1 for r in results if r["status"].upper() == "OK")
+critical = sum(1 for r in results if r["status"].upper() == "CRITICAL")
 valid = ok == expected["ok"] and critical == expected["critical"]
 result = "valid" if valid else "INVALID" if results else "stopped at 10x the floor"
 ratio = float(wall) / float(floor)
