@@ -7,12 +7,21 @@
 # 16 MiB (MEMORY=0 skips the table).
 #
 # usage: bench/run.sh [BINARY]      environment: SIZES="24 20 16" REPS=3 CONCURRENCY=(rdnscheck's default)
+#                                                RATE_LIMIT=1000 BURST="1000 100" (RATE_LIMIT=0: no such case)
 # The client runs on CPU 0 and NSD on the last CPU, both on loopback; nothing leaves the machine.
+#
+# Then the rate-limited case: 10.0.0.0/20 through bench/relay.c (the peer benchmark's relay), which answers at
+# most RATE_LIMIT queries a second and drops the rest unanswered, as the Amazon VPC resolver does, once per
+# BURST (its bucket's depth) and engine, each with a fresh relay: wall time against the floor (queries needed /
+# RATE_LIMIT), unanswered addresses (temporary failures and addresses missing) and the relay's drops. A run is
+# stopped at 10x the floor.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 binary=${1:-$here/../.build/release/rdnscheck}
 sizes=${SIZES:-24 20 16}
 reps=${REPS:-3}
+rate_limit=${RATE_LIMIT:-1000}
+bursts=${BURST:-$rate_limit $((rate_limit / 10))}
 [ -x "$binary" ] || { echo "bench: $binary is not built (make release)" >&2; exit 1; }
 for tool in nsd python3 taskset /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install nsd python3 util-linux time)" >&2; exit 1; }
@@ -20,11 +29,16 @@ done
 
 work=$(mktemp -d /tmp/rdnscheck-bench.XXXXXX)
 nsd_pid=""
+relay_pid=""
 stop_nsd() {
     if [ -n "$nsd_pid" ]; then kill "$nsd_pid" 2>/dev/null || true; wait "$nsd_pid" 2>/dev/null || true; fi
     nsd_pid=""
 }
-trap 'stop_nsd; rm -rf "$work"' EXIT
+stop_relay() {
+    if [ -n "$relay_pid" ]; then kill "$relay_pid" 2>/dev/null || true; wait "$relay_pid" 2>/dev/null || true; fi
+    relay_pid=""
+}
+trap 'stop_relay; stop_nsd; rm -rf "$work"' EXIT
 
 server_cpu=$(( $(nproc) - 1 ))
 adns=""
@@ -133,48 +147,101 @@ done
 # Memory: `--once` without a state file writes its report as the results come and keeps none of them, so a /16 and
 # three /16 in one run peak alike, near the runtime's own; with a state file every address's state is kept (drift
 # needs the last run's) and the state file is written whole.
-[ "${MEMORY:-1}" = 0 ] && exit 0
-dir=$work/memory
-python3 "$here/gen_zones.py" 16 "$dir" 3
+if [ "${MEMORY:-1}" != 0 ]; then
+    dir=$work/memory
+    python3 "$here/gen_zones.py" 16 "$dir" 3
+    port=$(free_port)
+    start_nsd "$dir" "$port"
+    peak_kb() {  # COMMAND...: the peak RSS in KiB
+        /usr/bin/time -o "$work/time.txt" -f "%M" taskset -c 0 "$@" > /dev/null 2>&1 || true
+        tail -1 "$work/time.txt"
+    }
+    mib() { awk -v kb="$1" 'BEGIN { printf "%.1f MiB", kb / 1024 }'; }
+    limit_kb=16384
+    failed=""
+    echo
+    printf '%-58s %12s %12s\n' "memory: peak RSS of rdnscheck --once" libresolv pipelined
+    printf '%-58s %12s\n' "rdnscheck --version (the runtime alone)" "$(mib "$(peak_kb "$binary" --version)")"
+    sixteens="10.0.0.0/16 10.1.0.0/16 10.2.0.0/16"
+    for row in "json|10.0.0.0/16" "json|$sixteens" "text|10.0.0.0/16" "nagios|10.0.0.0/16" "json --quiet|10.0.0.0/16" \
+               "json --state|10.0.0.0/16" "json --state|$sixteens"; do
+        options=${row%%|*} ranges=${row#*|}
+        label="--format $options $( [ "$ranges" = "$sixteens" ] && echo "three /16" || echo "a /16")"
+        line=$(printf '%-58s' "$label")
+        for engine in libresolv pipelined; do
+            state=()
+            if [[ $options == *--state ]]; then
+                # The second run, as cron's are: the state of every address read, compared, written.
+                rm -f "$work/state.json"
+                "$binary" --once --format json --engine "$engine" --nameserver "127.0.0.1:$port" \
+                    --state "$work/state.json" $ranges > /dev/null 2>&1 || true
+                state=("$work/state.json")
+            fi
+            # shellcheck disable=SC2086 # the options and ranges are words
+            kb=$(peak_kb "$binary" --once --format ${options%--state} "${state[@]/#/--state=}" --engine "$engine" \
+                --nameserver "127.0.0.1:$port" $ranges)
+            line+=$(printf ' %12s' "$(mib "$kb")")
+            if [[ $options != *--state ]] && [ "$kb" -ge "$limit_kb" ]; then
+                failed+=" $engine:'$label'"
+            fi
+        done
+        echo "$line"
+    done
+    stop_nsd
+    if [ -n "$failed" ]; then
+        echo "bench: over $(mib "$limit_kb") without a state file:$failed" >&2
+        exit 1
+    fi
+fi
+
+[ "$rate_limit" -gt 0 ] || exit 0
+cc -O2 -o "$work/relay" "$here/relay.c"
+dir=$work/rate
+python3 "$here/gen_zones.py" 20 "$dir"
 port=$(free_port)
 start_nsd "$dir" "$port"
-peak_kb() {  # COMMAND...: the peak RSS in KiB
-    /usr/bin/time -o "$work/time.txt" -f "%M" taskset -c 0 "$@" > /dev/null 2>&1 || true
-    tail -1 "$work/time.txt"
-}
-mib() { awk -v kb="$1" 'BEGIN { printf "%.1f MiB", kb / 1024 }'; }
-limit_kb=16384
-failed=""
+# One PTR per address and one A per PTR name (every 1000th family from 3 has no PTR).
+queries=$(python3 -c 'print(sum(1 if i % 1000 == 3 else 2 for i in range(4096)))')
+floor=$(awk -v q="$queries" -v r="$rate_limit" 'BEGIN { printf "%.2f", q / r }')
 echo
-printf '%-58s %12s %12s\n' "memory: peak RSS of rdnscheck --once" libresolv pipelined
-printf '%-58s %12s\n' "rdnscheck --version (the runtime alone)" "$(mib "$(peak_kb "$binary" --version)")"
-sixteens="10.0.0.0/16 10.1.0.0/16 10.2.0.0/16"
-for row in "json|10.0.0.0/16" "json|$sixteens" "text|10.0.0.0/16" "nagios|10.0.0.0/16" "json --quiet|10.0.0.0/16" \
-           "json --state|10.0.0.0/16" "json --state|$sixteens"; do
-    options=${row%%|*} ranges=${row#*|}
-    label="--format $options $( [ "$ranges" = "$sixteens" ] && echo "three /16" || echo "a /16")"
-    line=$(printf '%-58s' "$label")
-    for engine in libresolv pipelined; do
-        state=()
-        if [[ $options == *--state ]]; then
-            # The second run, as cron's are: the state of every address read, compared, written.
-            rm -f "$work/state.json"
-            "$binary" --once --format json --engine "$engine" --nameserver "127.0.0.1:$port" \
-                --state "$work/state.json" $ranges > /dev/null 2>&1 || true
-            state=("$work/state.json")
-        fi
-        # shellcheck disable=SC2086 # the options and ranges are words
-        kb=$(peak_kb "$binary" --once --format ${options%--state} "${state[@]/#/--state=}" --engine "$engine" \
-            --nameserver "127.0.0.1:$port" $ranges)
-        line+=$(printf ' %12s' "$(mib "$kb")")
-        if [[ $options != *--state ]] && [ "$kb" -ge "$limit_kb" ]; then
-            failed+=" $engine:'$label'"
-        fi
+echo "10.0.0.0/20 through a relay answering at most $rate_limit queries/s (the rest dropped):" \
+    "$queries queries, floor $floor s"
+printf '%-10s %6s %8s %8s %11s %9s %8s  %s\n' engine burst "wall s" "x floor" unanswered tempfail dropped result
+for burst in $bursts; do
+    for engine in pipelined libresolv; do
+        relay_port=$(free_port)
+        taskset -c "$server_cpu" "$work/relay" "$relay_port" "$port" "$rate_limit" "$burst" \
+            > "$work/relay.json" 2>/dev/null &
+        relay_pid=$!
+        sleep 0.2
+        started=$(date +%s.%N)
+        timeout -k 5 "$(awk -v f="$floor" 'BEGIN { printf "%.0f", f * 10 + 1 }')" taskset -c 0 "$binary" --once \
+            --format json --engine "$engine" --nameserver "127.0.0.1:$relay_port" 10.0.0.0/20 \
+            > "$work/rate.json" 2>/dev/null </dev/null || true
+        wall=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+        stop_relay
+        python3 - "$work/rate.json" "$dir/expected.json" "$work/relay.json" "$engine" "$burst" "$wall" "$floor" <<'PY'
+import json, sys
+out, expected, relay, engine, burst, wall, floor = sys.argv[1:]
+expected, addresses = json.load(open(expected)), 4096
+try:
+    results = json.load(open(out))["results"]
+except (OSError, ValueError, KeyError):
+    results = []  # stopped at 10x the floor: nothing printed
+try:
+    dropped = json.loads(open(relay).read().strip().splitlines()[-1])["dropped"]
+except (OSError, ValueError, KeyError, IndexError):
+    dropped = "?"
+temporary = sum(1 for r in results if any(p["code"] == "temporary-failure" for p in r.get("problems", [])))
+unanswered = temporary + addresses - len(results)
+ok = sum(1 for r in results if r["status"].upper() == "OK")
+critical = sum(1 for r in results if r["status"].upper() == "CRITICAL")
+valid = ok == expected["ok"] and critical == expected["critical"]
+result = "valid" if valid else "INVALID" if results else "stopped at 10x the floor"
+ratio = float(wall) / float(floor)
+print(f"{engine:<10} {burst:>6} {float(wall):>8.2f} {ratio:>7.2f}x {unanswered:>11,} {temporary:>9,} {dropped:>8}  "
+      f"{result}: OK {ok}, CRITICAL {critical}")
+PY
     done
-    echo "$line"
 done
 stop_nsd
-if [ -n "$failed" ]; then
-    echo "bench: over $(mib "$limit_kb") without a state file:$failed" >&2
-    exit 1
-fi

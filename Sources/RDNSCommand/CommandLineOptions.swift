@@ -13,6 +13,8 @@ public struct CommandLineOptions: Equatable, Sendable {
     public var receivers = false
     public var nameservers: [Nameserver] = []
     public var timeoutSeconds: Int? = nil
+    /// `--rate`, over the configuration file's `rate`: nil when not given, `.some(nil)` for `--rate off`.
+    public var rate: Int?? = nil
     public var statePath: String? = nil
     public var textfilePath: String? = nil
     /// The most DNS queries in flight at once (`--concurrency`); nil: the engine's default.
@@ -104,6 +106,9 @@ public struct CommandLineOptions: Equatable, Sendable {
             case "--timeout":
                 let text = try value(for: name, inline: inline)
                 options.timeoutSeconds = try setting { () throws(InvalidSetting) in try SettingValues.timeout(text) }
+            case "--rate":
+                let text = try value(for: name, inline: inline)
+                options.rate = .some(try setting { () throws(InvalidSetting) in try SettingValues.rate(text) })
             case "--concurrency":
                 let text = try value(for: name, inline: inline)
                 options.concurrency = try setting { () throws(InvalidSetting) in try SettingValues.concurrency(text) }

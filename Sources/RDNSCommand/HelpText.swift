@@ -24,6 +24,9 @@ enum HelpText {
                                   default: /etc/resolv.conf's (systemd-resolved's upstream servers
                                   when it names only resolved's stub)
               --timeout DURATION  per attempt, whole seconds from 1s to 30s (default 5s)
+              --rate QPS|off      at most QPS queries a second to all nameservers together (1 to
+                                  1000000); default off: the pipelined engine slows down by itself
+                                  when a nameserver drops queries
               --engine ENGINE     libresolv (default: glibc's res_nmkquery + res_nsend on a pool of threads) or
                                   pipelined (one thread, many UDP queries in flight: for large ranges)
               --concurrency N     libresolv: N threads (default 16, at most 256); pipelined: at most N

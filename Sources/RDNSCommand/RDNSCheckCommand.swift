@@ -80,6 +80,7 @@ public enum RDNSCheckCommand {
         }
         if !options.nameservers.isEmpty { configuration.nameservers = options.nameservers }
         if let timeout = options.timeoutSeconds { configuration.timeoutSeconds = timeout }
+        if let rate = options.rate { configuration.rate = rate }
         if let engine = options.engine { configuration.engine = engine }
         if let state = options.statePath { configuration.statePath = state }
         if let textfile = options.textfilePath { configuration.textfilePath = textfile }

@@ -1,10 +1,13 @@
-/// The deadlines of the UDP attempts in flight (NIOPosix's scheduled tasks). Every attempt waits the same
-/// timeout, so deadlines come due in the order attempts were sent: a queue, not a heap. An attempt answered or
-/// given up early leaves its entry behind, told apart by its send number and dropped when it reaches the head.
+/// The deadlines of the UDP datagrams in flight (NIOPosix's scheduled tasks), at most one per slot, in a binary
+/// heap indexed by slot: an attempt waits its timeout, but a datagram the engine may ask again early
+/// (`RoundTripEstimator`) waits less, so deadlines do not come due in the order they were set. An answered
+/// datagram's deadline is cancelled, so the heap holds no more than the window.
 struct AttemptTimers {
-    private var entries: [(deadline: Double, slot: Int, send: UInt64)] = []
-    private var head = 0
-    /// Number of the latest attempt scheduled; each attempt's is one more than the one before.
+    private typealias Entry = (deadline: Double, slot: Int, send: UInt64)
+    private var entries: [Entry] = []
+    /// Where each slot's entry is in `entries`; -1: none.
+    private var positions: [Int] = []
+    /// Number of the latest deadline scheduled; each one's is one more than the one before.
     private(set) var sends: UInt64 = 0
     let timeout: Double
 
@@ -12,32 +15,89 @@ struct AttemptTimers {
         self.timeout = timeout
     }
 
-    /// Starts the clock of an attempt of `slot` sent at `now`; returns its send number.
+    /// Starts the clock of an attempt of `slot` sent at `now`: due one timeout later. Returns its send number.
     mutating func schedule(_ slot: Int, at now: Double) -> UInt64 {
+        schedule(slot, until: now + timeout)
+    }
+
+    /// The deadline of `slot` is now `deadline` (any earlier one of it is cancelled); returns its send number.
+    mutating func schedule(_ slot: Int, until deadline: Double) -> UInt64 {
+        cancel(slot)
         sends += 1
-        entries.append((now + timeout, slot, sends))
+        if slot >= positions.count {
+            positions.append(contentsOf: repeatElement(-1, count: slot + 1 - positions.count))
+        }
+        entries.append((deadline, slot, sends))
+        positions[slot] = entries.count - 1
+        siftUp(entries.count - 1)
         return sends
     }
 
-    /// Removes the entries due at `now` and those no longer live (`isLive(slot, send)` false), and puts the slots
-    /// of the live ones due into `expired`, oldest first. Afterwards the head is the next live deadline.
+    /// Cancels the deadline of `slot`, if it has one.
+    mutating func cancel(_ slot: Int) {
+        guard slot < positions.count, positions[slot] >= 0 else { return }
+        remove(at: positions[slot])
+    }
+
+    /// Removes the entries due at `now` and those no longer live (`isLive(slot, send)` false) from the top, and
+    /// puts the slots of the live ones due into `expired`, earliest first (equal deadlines in the order they were
+    /// set). Afterwards the top is the next live deadline.
     mutating func expire(at now: Double, isLive: (Int, UInt64) -> Bool, into expired: inout [Int]) {
         expired.removeAll(keepingCapacity: true)
-        while head < entries.count {
-            let entry = entries[head]
-            let live = isLive(entry.slot, entry.send)
-            guard !live || entry.deadline <= now else { break }
-            head += 1
-            if live { expired.append(entry.slot) }
-        }
-        if head > 4096 && head * 2 > entries.count {
-            entries.removeFirst(head)
-            head = 0
+        while let top = entries.first {
+            let live = isLive(top.slot, top.send)
+            guard !live || top.deadline <= now else { break }
+            remove(at: 0)
+            if live { expired.append(top.slot) }
         }
     }
 
-    /// The deadline at the head (after `expire`, the next live one), nil when none waits.
+    /// The deadline at the top (after `expire`, the next live one), nil when none waits.
     var nextDeadline: Double? {
-        head < entries.count ? entries[head].deadline : nil
+        entries.first?.deadline
+    }
+
+    private static func before(_ a: Entry, _ b: Entry) -> Bool {
+        a.deadline < b.deadline || a.deadline == b.deadline && a.send < b.send
+    }
+
+    private mutating func remove(at index: Int) {
+        positions[entries[index].slot] = -1
+        let last = entries.removeLast()
+        guard index < entries.count else { return }
+        entries[index] = last
+        positions[last.slot] = index
+        siftDown(siftUp(index))
+    }
+
+    private mutating func swap(_ a: Int, _ b: Int) {
+        entries.swapAt(a, b)
+        positions[entries[a].slot] = a
+        positions[entries[b].slot] = b
+    }
+
+    @discardableResult
+    private mutating func siftUp(_ start: Int) -> Int {
+        var index = start
+        while index > 0 {
+            let parent = (index - 1) / 2
+            guard AttemptTimers.before(entries[index], entries[parent]) else { break }
+            swap(index, parent)
+            index = parent
+        }
+        return index
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var index = start
+        while true {
+            let left = 2 * index + 1
+            guard left < entries.count else { return }
+            let right = left + 1
+            let child = right < entries.count && AttemptTimers.before(entries[right], entries[left]) ? right : left
+            guard AttemptTimers.before(entries[child], entries[index]) else { return }
+            swap(child, index)
+            index = child
+        }
     }
 }

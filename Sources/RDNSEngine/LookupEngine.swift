@@ -7,7 +7,10 @@ import Glibc
 
 /// The pipelined engine's state, used only on its thread: the query table (one slot per query in flight), the
 /// window, and the retry and EDNS policy, over its parts: `Selector` (the wait), `PendingWrites` (sends),
-/// `ReplyReader` (receives), `QueryIDs`, `AttemptTimers` (UDP deadlines) and `TCPFallback` (truncated replies).
+/// `ReplyReader` (receives), `QueryIDs`, `AttemptTimers` (UDP deadlines) and `TCPFallback` (truncated replies),
+/// and the pacing: `TokenBucket` (the send rate, when there is one), `SendRateController` (AIMD: the rate adapted
+/// to a nameserver that drops queries) and `RoundTripEstimator` (when an unanswered datagram was most likely
+/// dropped, to be asked again without spending an attempt).
 final class LookupEngine {
     struct Request {
         let name: DNSName
@@ -20,8 +23,18 @@ final class LookupEngine {
         var request: Request?
         var query: QueryMessage
         var server = 0
-        /// Attempts sent so far, over all nameservers.
+        /// Attempts begun so far, over all nameservers.
         var sends = 0
+        /// Datagrams of the current attempt after its first: asked again early, not spending an attempt.
+        var resends = 0
+        /// When the current attempt's first datagram and its latest one left.
+        var attemptStarted = 0.0
+        var lastSent = 0.0
+        /// The query's hard limit: timeout x attempts x nameservers after its first datagram left (waiting for a
+        /// token of the send rate before that is not counted); infinity until then.
+        var deadline = Double.infinity
+        /// Ticket of its place in the queue waiting for the send rate (0: not waiting).
+        var ticket: UInt64 = 0
         /// Send number of the attempt now awaited (0: none), to tell stale timeouts apart.
         var currentSend: UInt64 = 0
         var started = 0.0
@@ -36,6 +49,9 @@ final class LookupEngine {
             query.reset(name: request.name, type: request.type, options: request.options)
             server = 0
             sends = 0
+            resends = 0
+            deadline = .infinity
+            ticket = 0
             currentSend = 0
             started = clock
             lastFailure = nil
@@ -56,6 +72,18 @@ final class LookupEngine {
     private let tcp: TCPFallback
     private let now: () -> Double
     private let attemptsTotal: Int
+    private let nameservers: [Nameserver]
+    private var roundTrips: RoundTripEstimator
+    private var rateController: SendRateController
+    /// The send rate; nil: none (every datagram goes at once).
+    private var bucket: TokenBucket?
+    /// Slots waiting for a token, in order, with the ticket each waits under (a stale one is skipped).
+    private var paced: [(slot: Int, ticket: UInt64)] = []
+    private var pacedHead = 0
+    private var tickets: UInt64 = 0
+    /// This run's pacing so far, for the log; read by other threads through `takePacingSummary`.
+    let pacing: Locked<PacingSummary>
+    private var pacingPublished = 0.0
     /// The window: the most queries in flight, bounded by what the receive buffers hold.
     let window: Int
 
@@ -70,7 +98,8 @@ final class LookupEngine {
     /// Bytes of receive buffer one small datagram costs the kernel (its sk_buff), with room to spare.
     private static let bufferPerDatagram = 2048
 
-    init(nameservers: [Nameserver], timeoutSeconds: Int, attempts: Int, window: Int, tcpLimit: Int,
+    /// `rate`: at most that many queries a second (`--rate`); nil: no limit until a nameserver drops queries.
+    init(nameservers: [Nameserver], timeoutSeconds: Int, attempts: Int, window: Int, tcpLimit: Int, rate: Int? = nil,
          clock: @escaping () -> Double) throws(EngineSetupError) {
         selector = try Selector()
         var sockets: [Int32] = []
@@ -98,6 +127,11 @@ final class LookupEngine {
         tcp = TCPFallback(servers: nameservers, selector: selector, limit: tcpLimit)
         now = clock
         attemptsTotal = attempts * sockets.count
+        self.nameservers = nameservers
+        roundTrips = RoundTripEstimator(timeout: Double(timeoutSeconds))
+        rateController = SendRateController(fixedRate: rate.map(Double.init))
+        bucket = rate.map { TokenBucket.pacing(rate: Double($0)) }
+        pacing = Locked(PacingSummary(fixedRate: rate))
     }
 
     func closeSockets() {
@@ -144,6 +178,7 @@ final class LookupEngine {
     /// expire timeouts.
     func turn() {
         expireTimeouts()
+        sendPaced()
         startPending()
         // Sends still queued: the socket would block, or a failed send queued a retry while its batch went out.
         let unsent = flushSends() || writes.hasPending
@@ -153,7 +188,7 @@ final class LookupEngine {
         // `startPending` the window is full whenever some are): only replies make room, and asking the sockets
         // over and over meanwhile cost a system call each (measured: 24,000 empty receives for a /16).
         if jobsHead == jobs.count && !unsent {
-            let wait = inFlight > 0 || tcp.isBusy
+            let wait = inFlight > 0 || tcp.isBusy || pacedHead < paced.count
                 ? max(0, Int32(((nextDeadline() - now()) * 1000).rounded(.up))) : -1
             var ready = [Bool](repeating: false, count: sockets.count)
             selector.wait(milliseconds: wait) { event in
@@ -208,14 +243,64 @@ final class LookupEngine {
         }
     }
 
-    /// Queues the slot's next attempt: the next nameserver in turn, a fresh random ID unused there.
+    /// Begins the slot's next attempt: the next nameserver in turn, a fresh random ID unused there.
     private func send(_ index: Int, at clock: Double) {
         let server = slots[index].sends % sockets.count
         slots[index].query.id = ids.take(for: index, server: server)
         slots[index].server = server
         slots[index].sends += 1
-        slots[index].currentSend = timers.schedule(index, at: clock)
-        writes.append(index, server: server)
+        slots[index].resends = 0
+        transmit(index, at: clock)
+    }
+
+    /// Sends the slot's datagram now, or queues it for a token of the send rate (behind those already waiting).
+    private func transmit(_ index: Int, at clock: Double) {
+        if bucket == nil || pacedHead == paced.count && bucket!.take(at: clock) {
+            emit(index, at: clock)
+        } else {
+            tickets += 1
+            slots[index].ticket = tickets
+            paced.append((index, tickets))
+        }
+    }
+
+    /// The datagrams whose token has come, in order; a query whose hard limit passed while it waited ends.
+    private func sendPaced() {
+        guard pacedHead < paced.count else { return }
+        let clock = now()
+        while pacedHead < paced.count {
+            let (index, ticket) = paced[pacedHead]
+            guard slots[index].request != nil && slots[index].ticket == ticket else {
+                pacedHead += 1
+                continue
+            }
+            if clock >= slots[index].deadline {
+                pacedHead += 1
+                slots[index].timedOut = true
+                giveUp(index)
+                continue
+            }
+            guard bucket!.take(at: clock) else { break }
+            pacedHead += 1
+            emit(index, at: clock)
+        }
+        if pacedHead == paced.count {
+            paced.removeAll(keepingCapacity: true)
+            pacedHead = 0
+        }
+    }
+
+    /// Queues the slot's datagram for the socket and sets its deadline: the attempt's timeout, or sooner when
+    /// other queries are being answered and this one may be asked again early (`RoundTripEstimator`).
+    private func emit(_ index: Int, at clock: Double) {
+        slots[index].ticket = 0
+        if slots[index].resends == 0 { slots[index].attemptStarted = clock }
+        if slots[index].deadline == .infinity { slots[index].deadline = clock + timers.timeout * Double(attemptsTotal) }
+        slots[index].lastSent = clock
+        let attemptEnd = min(slots[index].attemptStarted + timers.timeout, slots[index].deadline)
+        let early = roundTrips.retryDelay(afterResends: slots[index].resends, at: clock).map { clock + $0 }
+        slots[index].currentSend = timers.schedule(index, until: min(early ?? attemptEnd, attemptEnd))
+        writes.append(index, server: slots[index].server)
     }
 
     private func flushSends() -> Bool {
@@ -236,7 +321,10 @@ final class LookupEngine {
         let id = UInt16(reply[0]) << 8 | UInt16(reply[1])
         guard let index = ids.owner(of: id, server: server), slots[index].query.isAnswered(by: reply) else { return }
         ids.release(id, server: server)
+        answered(index)
         slots[index].currentSend = 0
+        slots[index].ticket = 0
+        timers.cancel(index)
         if cut || reply[2] & 0x02 != 0 {
             retryOverTCP(index)
             return
@@ -273,30 +361,107 @@ final class LookupEngine {
         guard slots[index].request != nil, slots[index].currentSend != 0 else { return }
         ids.release(slots[index].query.id, server: slots[index].server)
         slots[index].currentSend = 0
+        timers.cancel(index)
         if timedOut { slots[index].timedOut = true }
         retryOrFinish(index)
     }
 
     private func retryOrFinish(_ index: Int) {
-        if slots[index].sends < attemptsTotal {
-            send(index, at: now())
+        let clock = now()
+        if slots[index].sends < attemptsTotal && clock < slots[index].deadline {
+            send(index, at: clock)
         } else {
-            let slot = slots[index]
-            finish(index, .failure(slot.lastFailure ?? (slot.timedOut ? .timeout : .unreachable)))
+            giveUp(index)
         }
     }
 
-    /// Fails the attempts and TCP exchanges whose time is up.
+    /// Ends the query without an answer: the last SERVFAIL or REFUSED, else a timeout (or nothing reachable).
+    private func giveUp(_ index: Int) {
+        if slots[index].currentSend != 0 || slots[index].ticket != 0 {
+            ids.release(slots[index].query.id, server: slots[index].server)
+        }
+        let slot = slots[index]
+        finish(index, .failure(slot.lastFailure ?? (slot.timedOut ? .timeout : .unreachable)))
+    }
+
+    /// Fails the attempts and TCP exchanges whose time is up. A datagram whose early deadline came (others are
+    /// being answered, so it was most likely dropped) is asked again under the same ID without spending an
+    /// attempt; the attempt's own timeout and the query's hard limit still end it as before.
     private func expireTimeouts() {
-        let clock = now()
+        var clock = now()
+        if let next = timers.nextDeadline, next <= clock {
+            // Replies that came while this thread was not running (a busy machine) are read before any datagram
+            // is called lost: a loss read from the clock alone would slow the engine down for nothing.
+            for server in sockets.indices { receive(from: server) }
+            clock = now()
+        }
         timers.expire(at: clock, isLive: { slots[$0].currentSend == $1 }, into: &expired)
-        for index in expired { failAttempt(index, timedOut: true) }
+        for index in expired {
+            lost(index, at: clock)
+            let attemptEnd = min(slots[index].attemptStarted + timers.timeout, slots[index].deadline)
+            if clock >= attemptEnd {
+                failAttempt(index, timedOut: true)
+            } else if roundTrips.answersFlowing(at: clock) {
+                slots[index].currentSend = 0
+                slots[index].resends += 1
+                pacing.withLock { $0.askedAgain += 1 }
+                transmit(index, at: clock)
+            } else {
+                // No answers lately: the server may be down, not limiting; the attempt waits out its timeout.
+                slots[index].currentSend = timers.schedule(index, until: attemptEnd)
+            }
+        }
         tcp.expire(at: clock)
     }
 
-    /// The next live deadline (`expireTimeouts` keeps the timers' head live), TCP included.
+    // MARK: Pacing
+
+    /// A reply to the slot's query: a round trip to measure (when the attempt had one datagram out), and an
+    /// answer for the send rate.
+    private func answered(_ index: Int) {
+        let clock = now()
+        roundTrips.answered(roundTrip: slots[index].resends == 0 ? clock - slots[index].lastSent : nil, at: clock)
+        guard !rateController.fixed else { return }
+        rateController.answered(at: clock, limited: pacedHead < paced.count)
+        if let rate = rateController.rate {
+            bucket?.change(rate: rate, at: clock)
+            if clock - pacingPublished >= 0.1 { publish(rate: rate, at: clock) }
+        }
+    }
+
+    /// The slot's latest datagram went unanswered until its deadline: the send rate may have to come down.
+    private func lost(_ index: Int, at clock: Double) {
+        guard let rate = rateController.lost(sentAt: slots[index].lastSent, at: clock) else { return }
+        if bucket == nil {
+            bucket = TokenBucket.pacing(rate: rate)
+        } else {
+            bucket!.change(rate: rate, at: clock)
+        }
+        let nameserver = nameservers[slots[index].server].description
+        pacing.withLock { summary in
+            summary.slowdowns += 1
+            if summary.firstSlowdown == nil {
+                summary.firstSlowdown = PacingSummary.Slowdown(nameserver: nameserver, rate: Int(rate.rounded()))
+            }
+        }
+        publish(rate: rate, at: clock)
+    }
+
+    private func publish(rate: Double, at clock: Double) {
+        pacingPublished = clock
+        pacing.withLock { $0.rate = Int(rate.rounded()) }
+    }
+
+    /// The next live deadline (`expireTimeouts` keeps the timers' head live), TCP and the tokens for the datagrams
+    /// waiting for the send rate included. Those wait for up to 5 ms of the rate and go out together: a wake-up
+    /// and a system call per datagram cost more CPU than the paced queries themselves.
     private func nextDeadline() -> Double {
-        tcp.nextDeadline(before: timers.nextDeadline ?? now() + 1)
+        var next = timers.nextDeadline ?? now() + 1
+        if pacedHead < paced.count && bucket != nil {
+            let count = min(paced.count - pacedHead, max(1, Int(bucket!.rate * 0.005)))
+            next = min(next, bucket!.nextToken(at: now(), count: count))
+        }
+        return tcp.nextDeadline(before: next)
     }
 
     // MARK: TCP
@@ -319,6 +484,8 @@ final class LookupEngine {
     private func release(_ index: Int) {
         slots[index].request = nil
         slots[index].currentSend = 0
+        slots[index].ticket = 0
+        timers.cancel(index)
         freeSlots.append(index)
         inFlight -= 1
     }

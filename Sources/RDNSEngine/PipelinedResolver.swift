@@ -19,7 +19,9 @@ import Glibc
 /// timeout after `timeout` seconds, `attempts` times per nameserver, like glibc; a truncated reply is asked again
 /// over TCP by the engine itself (`TCPExchange`, in the same poll), within what is left of the query's time; at most
 /// `DescriptorBudget.tcpExchanges` at once, the others waiting for their turn.
-/// Outcomes are classified by the same `OutcomeClassifier` as `LibresolvResolver`'s.
+/// Outcomes are classified by the same `OutcomeClassifier` as `LibresolvResolver`'s. Sends are paced by `--rate`,
+/// or, without it, by a rate the engine adapts when a nameserver drops queries (see `LookupEngine`); the run's
+/// pacing is read, for the log, with `takePacingSummary`.
 public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Sendable {
     // @unchecked: `engine` is touched only on the engine thread; `inbox` is behind a lock; the rest is immutable.
 
@@ -51,11 +53,12 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
     /// The engine asking `nameservers` (at least one), `attempts` times each, `timeoutSeconds` per attempt; the
     /// resolver module builds it from `ResolverSettings` (see its `init(settings:budget:)`).
     package init(nameservers: [Nameserver], timeoutSeconds: Int, attempts: Int, budget: DescriptorBudget,
-                 clock: @escaping () -> Double, nameserverNotice: String? = nil) throws(EngineSetupError) {
+                 rate: Int? = nil, clock: @escaping () -> Double, nameserverNotice: String? = nil)
+        throws(EngineSetupError) {
         concurrencyReduction = budget.reduction
         self.nameserverNotice = nameserverNotice
         engine = try LookupEngine(nameservers: nameservers, timeoutSeconds: timeoutSeconds, attempts: attempts,
-                                  window: budget.window, tcpLimit: budget.tcpExchanges,
+                                  window: budget.window, tcpLimit: budget.tcpExchanges, rate: rate,
                                   clock: clock)
         selector = engine.selector
         let context = Unmanaged.passRetained(self).toOpaque()
@@ -97,6 +100,18 @@ public final class PipelinedResolver: DNSResolver, TaskExecutor, @unchecked Send
                 selector.wakeUp()
             }
         }
+    }
+
+    public func takePacingSummary() -> PacingSummary? {
+        let summary = engine.pacing.withLock { summary in
+            defer {
+                summary.firstSlowdown = nil
+                summary.slowdowns = 0
+                summary.askedAgain = 0
+            }
+            return summary
+        }
+        return summary
     }
 
     /// Stops the thread after failing what is still queued or in flight, and waits for it (unless called on it).

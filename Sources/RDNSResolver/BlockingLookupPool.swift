@@ -1,5 +1,6 @@
 import CResolv
 import RDNSCore
+import RDNSPOSIX
 
 #if canImport(Glibc)
 import Glibc
@@ -15,6 +16,9 @@ import Glibc
 /// process's. So nothing run on a worker may use a descriptor of the process: resuming a caller only enqueues its
 /// task on the global executor (a task that prefers the pipelined engine's executor would be woken through that
 /// engine's eventfd, a number this table does not hold: one run uses one engine).
+///
+/// With a rate (`--rate`), each lookup takes a token of one bucket shared by the threads before its `res_nsend`;
+/// the datagrams `res_nsend` sends again by itself (its attempts, and other nameservers) take none.
 final class BlockingLookupPool: @unchecked Sendable {
     // @unchecked: all mutable state below is guarded by `mutex`.
     struct Job {
@@ -32,6 +36,9 @@ final class BlockingLookupPool: @unchecked Sendable {
     private let width: Int
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let changed: UnsafeMutablePointer<pthread_cond_t>
+    /// Where workers wait for their token of the rate: signalled only by `shutdown` (a new job, which signals
+    /// `changed`, must not wake them to wait again).
+    private let tokenWait: UnsafeMutablePointer<pthread_cond_t>
     private var queue: [Job] = []
     private var queueHead = 0
     private var threads: [pthread_t] = []
@@ -41,14 +48,19 @@ final class BlockingLookupPool: @unchecked Sendable {
     private var resolvers: [OpaquePointer] = []
     /// What the first worker reported: its deadline, or why it could not open a resolver state.
     private var firstWorker: Result<Int, ResolverSetupError>?
+    /// The shared send rate; nil: none.
+    private var bucket: TokenBucket?
 
-    init(options: cresolv_options, width: Int) throws(ResolverSetupError) {
+    init(options: cresolv_options, width: Int, rate: Int? = nil) throws(ResolverSetupError) {
         self.options = options
         self.width = max(1, width)
+        bucket = rate.map { TokenBucket.pacing(rate: Double($0)) }
         mutex = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
         changed = .allocate(capacity: 1)
         pthread_cond_init(changed, nil)
+        tokenWait = .allocate(capacity: 1)
+        pthread_cond_init(tokenWait, nil)
         pthread_mutex_lock(mutex)
         startWorker()
         while firstWorker == nil && !threads.isEmpty {
@@ -68,6 +80,8 @@ final class BlockingLookupPool: @unchecked Sendable {
     deinit {
         pthread_cond_destroy(changed)
         changed.deallocate()
+        pthread_cond_destroy(tokenWait)
+        tokenWait.deallocate()
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
     }
@@ -109,6 +123,7 @@ final class BlockingLookupPool: @unchecked Sendable {
         // Under the mutex: a worker closes its state only after taking it out of `resolvers`, under the mutex too.
         resolvers.forEach(cresolv_interrupt)
         pthread_cond_broadcast(changed)
+        pthread_cond_broadcast(tokenWait)
         pthread_mutex_unlock(mutex)
         queued.forEach { $0.complete(.failure(OutcomeClassifier.shutDown)) }
         for thread in running {
@@ -146,6 +161,26 @@ final class BlockingLookupPool: @unchecked Sendable {
         if queueHead > 1024 && queueHead * 2 > queue.count {
             queue.removeFirst(queueHead)
             queueHead = 0
+        }
+        // The job's token: the worker waits its turn with the job in hand (the mutex is released meanwhile, and a
+        // shutdown wakes it: the job then fails as the queued ones do).
+        if let due = bucket?.reserve(at: monotonicSeconds()) {
+            var delay = due - monotonicSeconds()
+            while delay > 0 && !stopping {
+                var deadline = timespec()
+                clock_gettime(CLOCK_REALTIME, &deadline)
+                let nanoseconds = Int(deadline.tv_nsec) + Int(delay * 1e9)
+                deadline.tv_sec += nanoseconds / 1_000_000_000
+                deadline.tv_nsec = nanoseconds % 1_000_000_000
+                pthread_cond_timedwait(tokenWait, mutex, &deadline)
+                delay = due - monotonicSeconds()
+            }
+            if stopping {
+                pthread_mutex_unlock(mutex)
+                job.complete(.failure(OutcomeClassifier.shutDown))
+                pthread_mutex_lock(mutex)
+                return nil
+            }
         }
         return job
     }

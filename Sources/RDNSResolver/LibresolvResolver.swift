@@ -13,6 +13,8 @@ public struct ResolverSettings: Sendable, Equatable {
     public var nameservers: [Nameserver]
     public var timeoutSeconds: Int
     public var attempts: Int
+    /// At most this many queries a second, to all nameservers together (`rate`); nil: no fixed rate.
+    public var rate: Int? = nil
     /// Where `SystemNameservers` reads, when `nameservers` is empty.
     public var systemFiles = SystemNameservers.Files()
 
@@ -25,6 +27,7 @@ public struct ResolverSettings: Sendable, Equatable {
     public init(_ configuration: Configuration) {
         self.init(nameservers: configuration.nameservers, timeoutSeconds: configuration.timeoutSeconds,
                   attempts: configuration.attempts)
+        rate = configuration.rate
     }
 }
 
@@ -36,13 +39,16 @@ public final class LibresolvResolver: DNSResolver {
     /// The longest one query may take: timeout x attempts x nameservers, TCP included.
     public var deadlineMilliseconds: Int { pool.deadlineMilliseconds }
     public let nameserverNotice: String?
+    /// `rate`: queries a second, across the pool's threads.
+    public let rate: Int?
 
     /// Opens the first lookup thread's resolver state now, so a resolver that cannot work fails here, before any
     /// address is checked.
     public init(settings: ResolverSettings, threads: Int = 16) throws(ResolverSetupError) {
         let (chosen, notice) = settings.choosingSystemNameservers()
         nameserverNotice = notice
-        pool = try BlockingLookupPool(options: try chosen.cresolvOptions(), width: threads)
+        rate = settings.rate
+        pool = try BlockingLookupPool(options: try chosen.cresolvOptions(), width: threads, rate: settings.rate)
     }
 
     deinit {

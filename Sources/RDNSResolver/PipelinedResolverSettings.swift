@@ -22,7 +22,7 @@ extension PipelinedResolver {
         let nameservers = try chosen.engineNameservers()
         do {
             try self.init(nameservers: nameservers, timeoutSeconds: settings.timeoutSeconds,
-                          attempts: settings.attempts, budget: budget, clock: monotonicSeconds,
+                          attempts: settings.attempts, budget: budget, rate: settings.rate, clock: monotonicSeconds,
                           nameserverNotice: notice)
         } catch {
             throw ResolverSetupError(description: error.description)

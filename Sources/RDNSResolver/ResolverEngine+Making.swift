@@ -38,6 +38,10 @@ private struct PooledLibresolv: DNSResolver {
         await resolver.query(name, type: type, options: options)
     }
 
+    func takePacingSummary() -> PacingSummary? {
+        resolver.rate.map { PacingSummary(fixedRate: $0) }
+    }
+
     func shutdown() {
         resolver.shutdown()
     }

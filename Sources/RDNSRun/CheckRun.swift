@@ -13,6 +13,8 @@ public struct CheckedRun: Sendable {
     public let startedAt: Int
     public let durationSeconds: Double
     public var host = HostFindings()
+    /// How the resolver paced the run's queries (`PacingSummary`), nil when it did not.
+    public var pacing: PacingSummary? = nil
 }
 
 /// The parts that ask about the host besides DNS, for one configuration: nil where it does not ask.
@@ -74,7 +76,8 @@ public final class CheckRun {
                 results[index] = FixAdvice.advise(results[index], region: region)
             }
             return CheckedRun(results: results, startedAt: startedAt,
-                              durationSeconds: clock.monotonicSeconds - started, host: findings)
+                              durationSeconds: clock.monotonicSeconds - started, host: findings,
+                              pacing: resolver.takePacingSummary())
         }
     }
 
@@ -145,8 +148,9 @@ public final class CheckRun {
     /// Records a finished run (drift, deliveries, state file, metrics) and builds its report and summary.
     /// `nextRunInSeconds` is for the daemon's status line.
     public func record(_ run: CheckedRun, nextRunInSeconds: Double? = nil) -> RunRecorder.Recorded {
-        recorder.record(run.results, host: run.host, startedAt: run.startedAt, durationSeconds: run.durationSeconds,
-                        nextRunInSeconds: nextRunInSeconds)
+        for line in run.pacing?.logLines ?? [] { logger.notice(line) }
+        return recorder.record(run.results, host: run.host, startedAt: run.startedAt,
+                               durationSeconds: run.durationSeconds, nextRunInSeconds: nextRunInSeconds)
     }
 
     /// `--once`: one run, recorded, its on-change deliveries made (each within its time limit) before it returns.

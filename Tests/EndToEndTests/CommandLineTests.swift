@@ -50,6 +50,8 @@ struct CommandLineTests {
         (["--once", "--format", "xml", "203.0.113.5"], "unknown format 'xml'"),
         (["--once", "--timeout", "0s", "203.0.113.5"], "timeout '0s'"),
         (["--once", "--timeout"], "option '--timeout' needs a value"),
+        (["--once", "--rate", "0", "203.0.113.5"], "rate '0' is not a number of queries a second from 1 to 1000000, or o"),
+        (["--once", "--rate=1.5", "203.0.113.5"], "rate '1.5' is not a number of queries a second"),
         (["--once", "--nameserver", "[::1]5300", "203.0.113.5"], "is not a nameserver"),
         (["--once", "--nameserver", "127.0.0.1:0", "203.0.113.5"], "is not a nameserver"),
         (["--once", "--nameserver", "0.0.0.0:53", "203.0.113.5"], "'0.0.0.0:53' is not a nameserver: 0.0.0.0 is the "),

@@ -334,6 +334,22 @@ struct ConfigurationParserTests {
         #expect(errors(of: "attempts \(value)") == ["\(mainFile):1: \(expected)"])
     }
 
+    @Test("rate is a number of queries a second from 1 to 1000000, or off (no fixed rate)", arguments: [
+        ("rate 1", 1), ("rate 900", 900), ("rate 1000000", 1_000_000), ("rate off", nil),
+    ] as [(String, Int?)])
+    func rate(line: String, rate: Int?) {
+        let (configuration, errors) = parse([mainFile: line + "\n"])
+        #expect(errors == [])
+        #expect(configuration.rate == rate)
+    }
+
+    @Test("a rate of 0, below, above 1000000, not a whole number or not off is an error naming the value",
+          arguments: ["0", "-5", "1000001", "1.5", "1e3", "01000", "fast", "OFF"])
+    func badRate(value: String) {
+        #expect(errors(of: "rate \(value)") == ["\(mainFile):1: rate '\(value)' is not a number of queries a second "
+                                                + "from 1 to 1000000, or off"])
+    }
+
     @Test("an interval outside 1s to 7d and a fail-after outside 1 to 10000 are errors", arguments: [
         ("interval 0s", "interval '0s' is out of range: from 1s to 7d"),
         ("interval 8d", "interval '8d' is out of range: from 1s to 7d"),

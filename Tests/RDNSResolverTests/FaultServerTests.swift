@@ -333,7 +333,11 @@ struct FaultServerTests {
         #expect(codes(result).filter { $0 == "temporary-failure" }.count == 12)
         // Timed where the queries arrive, so a busy machine holding back the test's task does not count: at once,
         // the 12 arrive within moments; one after another, each 2 s after the one before (22 s from first to last).
-        let sent = server.queries.filter { $0.type == RecordType.a.rawValue }.map(\.receivedAt)
+        // Each name's first query counts: the PTR query was answered just before, so the engine may ask a silent
+        // name again early, within its attempt (a rate limiter's drop, as far as it can tell).
+        let firstSent = Dictionary(grouping: server.queries.filter { $0.type == RecordType.a.rawValue }, by: \.name)
+            .mapValues { $0.map(\.receivedAt).min()! }
+        let sent = Array(firstSent.values)
         #expect(sent.count == 12)
         let spread = (sent.max() ?? 0) - (sent.min() ?? 0)
         #expect(spread < busyMachineAllowance, "12 silent names were sent over \(spread) s; one after another: 22 s")

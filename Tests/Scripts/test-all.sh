@@ -24,14 +24,18 @@
 #   soak                       the release daemon for TEST_SOAK_RUNS runs (default 200; Tests/Soak/soak.sh)
 #   prometheus                 contrib/'s alert rules and dashboard on Debian's prometheus and node_exporter
 #                              (Tests/Integrations/prometheus.sh)
+#   rate-limit                 a /20 through a relay answering 1,000 queries/s and dropping the rest (bench/relay.c),
+#                              burst 1,000 and 100: NSD's answers, no temporary failure (Tests/Integrations/
+#                              rate-limit.sh; about 25 s, mostly waiting on the limit)
 #   fuzz-build, fuzz           every libFuzzer target for FUZZ_SECONDS (default 60) after its regression inputs,
 #                              FUZZ_JOBS (default 2) at a time (Tests/Fuzz/run.sh)
 #
 # They run in two lanes at once. The build lane compiles, one build after the other, then fuzzes: build,
 # tsan-build, asan-build, release, fuzz-build, fuzz. The test lane runs each step as soon as what it needs is built:
 # valgrind, swift-test, tsan-test, asan-test, units-check, deb, systemd-test, soak, valgrind-binary, prometheus,
-# icinga-nagios, receivers. The test steps mostly wait (for timeouts, deadlines, processes), so the builds and the
-# fuzzers get the CPU they leave. The build lane runs under
+# icinga-nagios. The build lane, idle after the fuzzers while the test lane still runs, then runs rate-limit and
+# receivers (both need the release binary and mostly wait). The test steps mostly wait (for timeouts, deadlines,
+# processes), so the builds and the fuzzers get the CPU they leave. The build lane runs under
 # `nice -n 10`, which holds for the fuzzers (they yield to the test steps beside them) but not for the compilers
 # SwiftPM starts (seen with ps: swift-build at 10, its swift-frontend processes at 0); the suites run in two lanes
 # of one test at a time, which passes with builds beside them (swift-test-lanes.sh). The fuzzers run after the last
@@ -79,6 +83,7 @@ summary() {
     soak) grep -a -E '^soak: ([0-9]+ runs|RSS|open descriptors|OK|FAIL)' "$log" ;;
     receivers) grep -a -E '^(receivers: [0-9]+ cases|MISMATCH)' "$log" ;;
     prometheus) grep -a -E '^prometheus.sh: (RDNSCheckAddressCritical|no other|OK)' "$log" ;;
+    rate-limit) grep -a -E '^rate-limit.sh: ([a-z]+-(burst|rate)-[0-9]+:|OK)' "$log" ;;
     fuzz-build)
         grep -a -E 'regression inputs' "$log" \
             | awk '{ n += $2; t += 1 } END { printf "%d targets built, %d regression inputs pass\n", t, n }'
@@ -136,6 +141,9 @@ build_lane() {
     run release - 10 "$swift" build "${release_flags[@]}"
     run fuzz-build - 10 Tests/Fuzz/run.sh 0
     run fuzz fuzz-build 10 env FUZZ_JOBS="$fuzz_jobs" Tests/Fuzz/run.sh "$fuzz_seconds"
+    # Not niced: they run real servers and clients with deadlines, and only test steps are beside them by now.
+    run rate-limit release 0 Tests/Integrations/rate-limit.sh "$release_bin"
+    run receivers release 0 Tests/Receivers/run.sh "$release_bin"
 }
 
 test_lane() {
@@ -151,11 +159,10 @@ test_lane() {
     run valgrind-binary release 0 Tests/Sanitizers/valgrind.sh --binary "$release_bin"
     run prometheus release 0 Tests/Integrations/prometheus.sh "$release_bin"
     run icinga-nagios release 0 Tests/Integrations/icinga-nagios-onchange.sh "$release_bin"
-    run receivers release 0 Tests/Receivers/run.sh "$release_bin"
 }
 
 steps=(build swift-test tsan-build tsan-test asan-build asan-test valgrind release units-check deb systemd-test soak
-    valgrind-binary prometheus icinga-nagios receivers fuzz-build fuzz)
+    valgrind-binary prometheus icinga-nagios fuzz-build fuzz rate-limit receivers)
 echo "make test: ${#steps[@]} steps in two lanes; logs in ${logs#"$root"/}/"
 build_lane &
 build_pid=$!

@@ -78,6 +78,9 @@ public struct Configuration: Sendable, Equatable {
     public var nameservers: [Nameserver] = []
     /// How lookups are made (`engine`, `--engine`).
     public var engine = ResolverEngine.libresolv
+    /// `rate`, `--rate`: at most this many queries a second, to all nameservers together; nil (`off`): no fixed
+    /// rate (the pipelined engine slows down by itself for a nameserver that drops queries).
+    public var rate: Int? = nil
     public var policy = CheckPolicy()
     public var statePath: String? = nil
     public var textfilePath: String? = nil
@@ -111,6 +114,7 @@ public struct Configuration: Sendable, Equatable {
     public static let maximumNameservers = 3
     public static let timeoutRange = 1...30
     public static let attemptsRange = 1...5
+    public static let rateRange = 1...1_000_000
 
     public init() {}
 }

@@ -161,6 +161,7 @@ public struct ConfigurationParser {
         "interval": { $0.intervalSeconds = try SettingValues.interval($1) },
         "timeout": { $0.timeoutSeconds = try SettingValues.timeout($1) },
         "attempts": { $0.attempts = try SettingValues.attempts($1) },
+        "rate": { $0.rate = try SettingValues.rate($1) },
         "fail-after": { $0.policy.failAfter = try SettingValues.failAfter($1) },
         "generic-ptr": { $0.policy.genericNames = try SettingValues.genericNames($1) },
         "state": { $0.statePath = try SettingValues.absolutePath($1, of: "state") },

@@ -53,6 +53,15 @@ public enum SettingValues {
         return count
     }
 
+    /// `rate` and `--rate`: queries a second to all nameservers together, or `off` (nil: no fixed rate).
+    public static func rate(_ text: String) throws(InvalidSetting) -> Int? {
+        if text == "off" { return nil }
+        guard let rate = plainNumber(text), Configuration.rateRange.contains(rate) else {
+            throw InvalidSetting("rate '\(text)' is not a number of queries a second from 1 to 1000000, or off")
+        }
+        return rate
+    }
+
     /// `--concurrency`: DNS queries in flight at once.
     public static func concurrency(_ text: String) throws(InvalidSetting) -> Int {
         guard let count = Int(text), (1...4096).contains(count), text.utf8.allSatisfy(isDecimalDigit) else {

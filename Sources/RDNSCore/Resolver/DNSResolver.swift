@@ -23,6 +23,10 @@ public protocol DNSResolver: Sendable {
     /// there, beside its sockets.
     func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T
 
+    /// How the queries since the last call were paced (`--rate`, or the engine slowing down for a nameserver that
+    /// drops queries); nil when the resolver does not pace. Each call starts a new tally.
+    func takePacingSummary() -> PacingSummary?
+
     /// Stops the resolver's threads; later queries fail at once.
     func shutdown()
 }
@@ -37,6 +41,7 @@ extension DNSResolver {
     public var concurrencyReduction: String? { nil }
     public var nameserverNotice: String? { nil }
     public func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T { await body() }
+    public func takePacingSummary() -> PacingSummary? { nil }
     public func shutdown() {}
 }
 
