@@ -147,20 +147,13 @@ extension ChunkedSink {
 
     /// `"gmail": {"verdict": …, "reason": …}, …`; SpamAssassin's with `"rules"`.
     private mutating func receivers(_ result: AddressResult) {
-        // `PTR <name> `, escaped once: most addresses' four reasons start with the same name (compared byte for byte,
-        // not as names are, ignoring case).
-        var subject: (name: DNSName, text: [UInt8])? = nil
         for (index, outcome) in ReceiverVerdicts.all(for: result).enumerated() {
             if index > 0 { literal(", ") }
             bytes.append(contentsOf: ChunkedSink.receiverOpening(outcome.rule, outcome.verdict))
             if let name = outcome.subject {
-                if subject?.name.wire != name.wire {
-                    var text = Array("PTR ".utf8)
-                    Escaping.appendJSONContent(name, to: &text)
-                    text.append(UInt8(ascii: " "))
-                    subject = (name, text)
-                }
-                bytes.append(contentsOf: subject!.text)
+                literal("PTR ")
+                nameContent(name)
+                literal(" ")
             }
             Escaping.appendJSONContent(outcome.predicate, to: &bytes)
             guard outcome.rule == .spamassassin else {
@@ -214,6 +207,20 @@ extension ChunkedSink {
     }
 
     private mutating func quoted(_ name: DNSName) {
-        Escaping.appendJSONString(name, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        nameContent(name)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `name` escaped as inside a JSON string, escaped once for as long as the same name comes again: most addresses
+    /// write their PTR name three times and more (`ptr_names`, `forward`, the receivers' reasons). Compared byte for
+    /// byte, not as names are (ignoring case).
+    private mutating func nameContent(_ name: DNSName) {
+        if lastName?.wire != name.wire {
+            lastName = name
+            lastNameText.removeAll(keepingCapacity: true)
+            Escaping.appendJSONContent(name, to: &lastNameText)
+        }
+        bytes.append(contentsOf: lastNameText)
     }
 }

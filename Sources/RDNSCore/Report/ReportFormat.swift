@@ -115,6 +115,9 @@ private final class StringBox {
 /// report write addresses and names without building a String for each (see `JSONReport`).
 struct ChunkedSink {
     var bytes: [UInt8] = []
+    /// The last name the JSON report wrote and its escaped text (`JSONReport`'s `nameContent`).
+    var lastName: DNSName? = nil
+    var lastNameText: [UInt8] = []
     private let sink: (String) -> Void
 
     init(_ sink: @escaping (String) -> Void) {
