@@ -145,44 +145,41 @@ extension ChunkedSink {
         literal("}")
     }
 
-    /// `"gmail": {"verdict": …, "reason": …}, …`; SpamAssassin's with `"rules"`.
+    /// `"gmail": {"verdict": …, "reason": …}, …`; SpamAssassin's with `"rules"`. Each rule in three copies: its
+    /// opening, its PTR name and the rest of its reason, which most addresses of a range share.
     private mutating func receivers(_ result: AddressResult) {
         for (index, outcome) in ReceiverVerdicts.all(for: result).enumerated() {
-            if index > 0 { literal(", ") }
-            bytes.append(contentsOf: ChunkedSink.receiverOpening(outcome.rule, outcome.verdict))
-            if let name = outcome.subject {
-                literal("PTR ")
-                nameContent(name)
-                literal(" ")
+            bytes.append(contentsOf: ChunkedSink.receiverOpening(outcome, first: index == 0))
+            if let name = outcome.subject { nameContent(name) }
+            let rule = ChunkedSink.ruleOrder.firstIndex(of: outcome.rule)!
+            if reasonEnds[rule]?.matches(outcome) != true {
+                reasonEnds[rule] = ReasonEnd(outcome)
             }
-            Escaping.appendJSONContent(outcome.predicate, to: &bytes)
-            guard outcome.rule == .spamassassin else {
-                literal("\"}")
-                continue
-            }
-            literal("\", \"rules\": [")
-            for (position, rule) in outcome.rules.enumerated() {
-                literal(position > 0 ? ", \"" : "\"")
-                append(rule)
-                literal("\"")
-            }
-            literal("]}")
+            bytes.append(contentsOf: reasonEnds[rule]!.text)
         }
     }
 
-    /// `"gmail": {"verdict": "accept", "reason": "` for each rule and verdict, made once: one copy for what was
-    /// five appends, four times per address of a range.
-    private static let receiverOpenings: [[UInt8]] = ruleOrder.flatMap { rule in
-        verdictOrder.map { verdict in
-            Array("\"\(rule.rawValue)\": {\"verdict\": \"\(verdict.rawValue)\", \"reason\": \"".utf8)
+    /// `"gmail": {"verdict": "accept", "reason": "` for each rule and verdict, with the `, ` between rules and the
+    /// `PTR ` a reason may start with, made once: one copy for what was up to seven appends.
+    private static let receiverOpenings: [[UInt8]] = [false, true].flatMap { first in
+        [false, true].flatMap { ptr in
+            ruleOrder.flatMap { rule in
+                verdictOrder.map { verdict in
+                    Array(((first ? "" : ", ") + "\"\(rule.rawValue)\": {\"verdict\": \"\(verdict.rawValue)\", "
+                        + "\"reason\": \"" + (ptr ? "PTR " : "")).utf8)
+                }
+            }
         }
     }
     // Kept: `allCases` builds a new array at each use.
     private static let ruleOrder = ReceiverRule.allCases
     private static let verdictOrder = ReceiverVerdict.allCases
 
-    private static func receiverOpening(_ rule: ReceiverRule, _ verdict: ReceiverVerdict) -> [UInt8] {
-        receiverOpenings[ruleOrder.firstIndex(of: rule)! * verdictOrder.count + verdictOrder.firstIndex(of: verdict)!]
+    private static func receiverOpening(_ outcome: ReceiverOutcome, first: Bool) -> [UInt8] {
+        let kind = (first ? 2 : 0) + (outcome.subject == nil ? 0 : 1)
+        let rule = ruleOrder.firstIndex(of: outcome.rule)!
+        return receiverOpenings[(kind * ruleOrder.count + rule) * verdictOrder.count
+            + verdictOrder.firstIndex(of: outcome.verdict)!]
     }
 
     /// A count: most are a single digit.
