@@ -200,6 +200,16 @@ struct JSONReportTests {
         #expect(try resultsText([upper]).contains("\"reason\": \"PTR MAIL.example.com forward-confirms\""))
     }
 
+    @Test("a long run of passing results is handed on in chunks of about 64 KiB as it is written, not at the end")
+    func chunksAsWritten() {
+        var chunks: [Int] = []
+        var writer = ReportWriter(.json, receivers: false, ipv6: false) { chunks.append($0.utf8.count) }
+        writer.head(checkedAt: 0)
+        for _ in 0..<1_000 { writer.result(SampleReports.mailOK, drift: nil) }
+        #expect(chunks.count >= 5)
+        #expect(chunks.allSatisfy { $0 < 70_000 })
+    }
+
     @Test("every result says what each receiver rule does, with the reason, and SpamAssassin's rules")
     func receivers() throws {
         let listed = try results(try parsedJSON(SampleReports.specExample))

@@ -68,12 +68,11 @@ public enum JSONReport {
 extension ChunkedSink {
     /// One result object (see the README for its keys), with `changes` from its drift; `first`: no comma before.
     mutating func result(_ result: AddressResult, drift: Drift?, first: Bool) {
+        // Most results are written without `append`, which hands a full chunk on.
+        defer { flushIfFull() }
         literal(first ? "\n  {\"address\": " : ",\n  {\"address\": ")
         quoted(result.address)
-        literal(", \"status\": \"")
-        append(result.status.word)
-        literal("\", \"source\": \"")
-        append(result.source.rawValue)
+        bytes.append(contentsOf: ChunkedSink.statusAndSource(result))
         // Fixed text runs merged where the common case allows: each append costs about as much as its bytes.
         if let expected = result.target.expectedName {
             literal("\", \"expected_name\": ")
@@ -180,6 +179,21 @@ extension ChunkedSink {
         let rule = ruleOrder.firstIndex(of: outcome.rule)!
         return receiverOpenings[(kind * ruleOrder.count + rule) * verdictOrder.count
             + verdictOrder.firstIndex(of: outcome.verdict)!]
+    }
+
+    /// `, "status": "ok", "source": "command-line` for each status and source, made once: one copy for what was four
+    /// appends, two of them through String.
+    private static let statusAndSources: [[UInt8]] = statusOrder.flatMap { status in
+        sourceOrder.map { source in
+            Array(", \"status\": \"\(status.word)\", \"source\": \"\(source.rawValue)".utf8)
+        }
+    }
+    private static let statusOrder = Status.allCases
+    private static let sourceOrder = TargetSource.allCases
+
+    private static func statusAndSource(_ result: AddressResult) -> [UInt8] {
+        statusAndSources[statusOrder.firstIndex(of: result.status)! * sourceOrder.count
+            + sourceOrder.firstIndex(of: result.source)!]
     }
 
     /// A count: most are a single digit.

@@ -129,6 +129,11 @@ struct ChunkedSink {
 
     mutating func append(_ text: String) {
         bytes.append(contentsOf: text.utf8)
+        flushIfFull()
+    }
+
+    /// Hands on what is collected once it reaches 64 KiB: for what is written to `bytes` directly.
+    mutating func flushIfFull() {
         if bytes.count >= 65_536 { flush() }
     }
 
