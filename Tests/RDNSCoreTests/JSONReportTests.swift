@@ -180,6 +180,36 @@ struct JSONReportTests {
         #expect(problems[1]["fix"] is NSNull)
     }
 
+    @Test("each result prints as it does alone, whatever names and reasons the results before it printed")
+    func resultsIndependentOfEarlierOnes() throws {
+        // The report keeps the last name and reason endings it escaped: a name differing only in case, an escaped
+        // one, other verdicts and reasons must each come out as their own.
+        let upper = SampleReports.result("203.0.113.25", .ok, ptr: ["MAIL.example.com"],
+                                         forward: [("MAIL.example.com", ["203.0.113.25"])])
+        let noPTR = SampleReports.result("192.0.2.1", .critical, problems: [Problem(.noPTR, .critical, "none")])
+        let sequence = [SampleReports.mailOK, upper, SampleReports.hostile, SampleReports.mailOK,
+                        SampleReports.mxMismatch, noPTR, SampleReports.mailOK, SampleReports.manyNames(count: 3)]
+        func resultsText(_ results: [AddressResult]) throws -> Substring {
+            let text = JSONReport.render(RunReport(results: results, checkedAt: 0, durationSeconds: 0))
+            let start = try #require(text.range(of: "\"results\": [")).upperBound
+            let end = try #require(text.range(of: "],\n \"status\"")).lowerBound
+            return text[start..<end]
+        }
+        let alone = try sequence.map { try resultsText([$0]).dropFirst() }
+        #expect(try resultsText(sequence) == "\n" + alone.joined(separator: ",\n"))
+        #expect(try resultsText([upper]).contains("\"reason\": \"PTR MAIL.example.com forward-confirms\""))
+    }
+
+    @Test("a long run of passing results is handed on in chunks of about 64 KiB as it is written, not at the end")
+    func chunksAsWritten() {
+        var chunks: [Int] = []
+        var writer = ReportWriter(.json, receivers: false, ipv6: false) { chunks.append($0.utf8.count) }
+        writer.head(checkedAt: 0)
+        for _ in 0..<1_000 { writer.result(SampleReports.mailOK, drift: nil) }
+        #expect(chunks.count >= 5)
+        #expect(chunks.allSatisfy { $0 < 70_000 })
+    }
+
     @Test("every result says what each receiver rule does, with the reason, and SpamAssassin's rules")
     func receivers() throws {
         let listed = try results(try parsedJSON(SampleReports.specExample))

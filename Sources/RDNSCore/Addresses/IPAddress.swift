@@ -49,12 +49,28 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
     public func appendText(to text: inout [UInt8]) {
         switch self {
         case .v4(let value):
-            for shift in stride(from: 24, through: 0, by: -8) {
-                let octet = UInt8(truncatingIfNeeded: value >> UInt32(shift))
-                if shift != 24 { text.append(UInt8(ascii: ".")) }
-                if octet >= 100 { text.append(UInt8(ascii: "0") + octet / 100) }
-                if octet >= 10 { text.append(UInt8(ascii: "0") + octet / 10 % 10) }
-                text.append(UInt8(ascii: "0") + octet % 10)
+            // Written on the stack and appended in one copy: an array's append checks its uniqueness and capacity
+            // at every byte.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 15) { buffer in
+                var length = 0
+                for shift in stride(from: 24, through: 0, by: -8) {
+                    let octet = UInt8(truncatingIfNeeded: value >> UInt32(shift))
+                    if shift != 24 {
+                        buffer[length] = UInt8(ascii: ".")
+                        length += 1
+                    }
+                    if octet >= 100 {
+                        buffer[length] = UInt8(ascii: "0") + octet / 100
+                        length += 1
+                    }
+                    if octet >= 10 {
+                        buffer[length] = UInt8(ascii: "0") + octet / 10 % 10
+                        length += 1
+                    }
+                    buffer[length] = UInt8(ascii: "0") + octet % 10
+                    length += 1
+                }
+                text.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<length]))
             }
         case .v6(let value):
             text.append(contentsOf: IPAddress.formatIPv6(value).utf8)

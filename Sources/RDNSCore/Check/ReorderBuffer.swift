@@ -27,6 +27,9 @@ where Targets.Index: Sendable {
         /// The results from `taken` up to here are all finished.
         var readyEnd = 0
         var slots: [AddressResult?]
+        /// Which slots hold a result: asking the optional slot itself copied the whole result out and back (a
+        /// retain and release of each of its arrays), twice per check.
+        var filled: [Bool]
         var waitingWorkers: [UnsafeContinuation<Void, Never>] = []
         var waitingTaker: UnsafeContinuation<Void, Never>? = nil
     }
@@ -52,7 +55,9 @@ where Targets.Index: Sendable {
         total = targets.count
         self.capacity = max(1, min(capacity ?? total, total))
         batch = max(1, min(256, self.capacity / 4))
-        state = Locked(State(next: targets.startIndex, slots: [AddressResult?](repeating: nil, count: self.capacity)))
+        state = Locked(State(next: targets.startIndex,
+                             slots: [AddressResult?](repeating: nil, count: self.capacity),
+                             filled: [Bool](repeating: false, count: self.capacity)))
     }
 
     /// The next target, waiting while `capacity` targets are held; nil when every target is handed out.
@@ -91,7 +96,8 @@ where Targets.Index: Sendable {
     public func store(_ result: AddressResult, at index: Int) {
         let taker = state.withLock { state -> UnsafeContinuation<Void, Never>? in
             state.slots[index % capacity] = result
-            while state.readyEnd < state.claimed && state.slots[state.readyEnd % capacity] != nil {
+            state.filled[index % capacity] = true
+            while state.readyEnd < state.claimed && state.filled[state.readyEnd % capacity] {
                 state.readyEnd += 1
             }
             guard state.waitingTaker != nil, isWorthTaking(state) else { return nil }
@@ -127,6 +133,7 @@ where Targets.Index: Sendable {
             results.reserveCapacity(state.readyEnd - state.taken)
             for index in state.taken..<state.readyEnd {
                 results.append(state.slots[index % capacity].take()!)
+                state.filled[index % capacity] = false
             }
             state.taken = state.readyEnd
             defer { state.waitingWorkers.removeAll() }

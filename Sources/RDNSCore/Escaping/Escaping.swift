@@ -92,16 +92,9 @@ public enum Escaping {
         return text.utf8.withContiguousStorageIfAvailable { $0.allSatisfy(plain) } ?? text.utf8.allSatisfy(plain)
     }
 
-    /// Appends `name` as a JSON string literal without building a String (reports write one or more names for
-    /// every address of a range). Its presentation form is printable ASCII with no quote; of it only the
+    /// Appends the inside of `name`'s JSON string literal without building a String (reports write one or more
+    /// names for every address of a range). Its presentation form is printable ASCII with no quote; of it only the
     /// backslashes of `\DDD` need escaping.
-    public static func appendJSONString(_ name: DNSName, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        appendJSONContent(name, to: &bytes)
-        bytes.append(UInt8(ascii: "\""))
-    }
-
-    /// `appendJSONString(name, to:)` without the quotes.
     public static func appendJSONContent(_ name: DNSName, to bytes: inout [UInt8]) {
         let start = bytes.count
         if name.appendPresentation(to: &bytes) && bytes[start...].contains(UInt8(ascii: "\\")) {

@@ -68,12 +68,11 @@ public enum JSONReport {
 extension ChunkedSink {
     /// One result object (see the README for its keys), with `changes` from its drift; `first`: no comma before.
     mutating func result(_ result: AddressResult, drift: Drift?, first: Bool) {
+        // Most results are written without `append`, which hands a full chunk on.
+        defer { flushIfFull() }
         literal(first ? "\n  {\"address\": " : ",\n  {\"address\": ")
         quoted(result.address)
-        literal(", \"status\": \"")
-        append(result.status.word)
-        literal("\", \"source\": \"")
-        append(result.source.rawValue)
+        bytes.append(contentsOf: ChunkedSink.statusAndSource(result))
         // Fixed text runs merged where the common case allows: each append costs about as much as its bytes.
         if let expected = result.target.expectedName {
             literal("\", \"expected_name\": ")
@@ -145,51 +144,56 @@ extension ChunkedSink {
         literal("}")
     }
 
-    /// `"gmail": {"verdict": …, "reason": …}, …`; SpamAssassin's with `"rules"`.
+    /// `"gmail": {"verdict": …, "reason": …}, …`; SpamAssassin's with `"rules"`. Each rule in three copies: its
+    /// opening, its PTR name and the rest of its reason, which most addresses of a range share.
     private mutating func receivers(_ result: AddressResult) {
-        // `PTR <name> `, escaped once: most addresses' four reasons start with the same name (compared byte for byte,
-        // not as names are, ignoring case).
-        var subject: (name: DNSName, text: [UInt8])? = nil
         for (index, outcome) in ReceiverVerdicts.all(for: result).enumerated() {
-            if index > 0 { literal(", ") }
-            bytes.append(contentsOf: ChunkedSink.receiverOpening(outcome.rule, outcome.verdict))
-            if let name = outcome.subject {
-                if subject?.name.wire != name.wire {
-                    var text = Array("PTR ".utf8)
-                    Escaping.appendJSONContent(name, to: &text)
-                    text.append(UInt8(ascii: " "))
-                    subject = (name, text)
-                }
-                bytes.append(contentsOf: subject!.text)
+            bytes.append(contentsOf: ChunkedSink.receiverOpening(outcome, first: index == 0))
+            if let name = outcome.subject { nameContent(name) }
+            let rule = ChunkedSink.ruleOrder.firstIndex(of: outcome.rule)!
+            if reasonEnds[rule]?.matches(outcome) != true {
+                reasonEnds[rule] = ReasonEnd(outcome)
             }
-            Escaping.appendJSONContent(outcome.predicate, to: &bytes)
-            guard outcome.rule == .spamassassin else {
-                literal("\"}")
-                continue
-            }
-            literal("\", \"rules\": [")
-            for (position, rule) in outcome.rules.enumerated() {
-                literal(position > 0 ? ", \"" : "\"")
-                append(rule)
-                literal("\"")
-            }
-            literal("]}")
+            bytes.append(contentsOf: reasonEnds[rule]!.text)
         }
     }
 
-    /// `"gmail": {"verdict": "accept", "reason": "` for each rule and verdict, made once: one copy for what was
-    /// five appends, four times per address of a range.
-    private static let receiverOpenings: [[UInt8]] = ruleOrder.flatMap { rule in
-        verdictOrder.map { verdict in
-            Array("\"\(rule.rawValue)\": {\"verdict\": \"\(verdict.rawValue)\", \"reason\": \"".utf8)
+    /// `"gmail": {"verdict": "accept", "reason": "` for each rule and verdict, with the `, ` between rules and the
+    /// `PTR ` a reason may start with, made once: one copy for what was up to seven appends.
+    private static let receiverOpenings: [[UInt8]] = [false, true].flatMap { first in
+        [false, true].flatMap { ptr in
+            ruleOrder.flatMap { rule in
+                verdictOrder.map { verdict in
+                    Array(((first ? "" : ", ") + "\"\(rule.rawValue)\": {\"verdict\": \"\(verdict.rawValue)\", "
+                        + "\"reason\": \"" + (ptr ? "PTR " : "")).utf8)
+                }
+            }
         }
     }
     // Kept: `allCases` builds a new array at each use.
     private static let ruleOrder = ReceiverRule.allCases
     private static let verdictOrder = ReceiverVerdict.allCases
 
-    private static func receiverOpening(_ rule: ReceiverRule, _ verdict: ReceiverVerdict) -> [UInt8] {
-        receiverOpenings[ruleOrder.firstIndex(of: rule)! * verdictOrder.count + verdictOrder.firstIndex(of: verdict)!]
+    private static func receiverOpening(_ outcome: ReceiverOutcome, first: Bool) -> [UInt8] {
+        let kind = (first ? 2 : 0) + (outcome.subject == nil ? 0 : 1)
+        let rule = ruleOrder.firstIndex(of: outcome.rule)!
+        return receiverOpenings[(kind * ruleOrder.count + rule) * verdictOrder.count
+            + verdictOrder.firstIndex(of: outcome.verdict)!]
+    }
+
+    /// `, "status": "ok", "source": "command-line` for each status and source, made once: one copy for what was four
+    /// appends, two of them through String.
+    private static let statusAndSources: [[UInt8]] = statusOrder.flatMap { status in
+        sourceOrder.map { source in
+            Array(", \"status\": \"\(status.word)\", \"source\": \"\(source.rawValue)".utf8)
+        }
+    }
+    private static let statusOrder = Status.allCases
+    private static let sourceOrder = TargetSource.allCases
+
+    private static func statusAndSource(_ result: AddressResult) -> [UInt8] {
+        statusAndSources[statusOrder.firstIndex(of: result.status)! * sourceOrder.count
+            + sourceOrder.firstIndex(of: result.source)!]
     }
 
     /// A count: most are a single digit.
@@ -214,6 +218,20 @@ extension ChunkedSink {
     }
 
     private mutating func quoted(_ name: DNSName) {
-        Escaping.appendJSONString(name, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        nameContent(name)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `name` escaped as inside a JSON string, escaped once for as long as the same name comes again: most addresses
+    /// write their PTR name three times and more (`ptr_names`, `forward`, the receivers' reasons). Compared byte for
+    /// byte, not as names are (ignoring case).
+    private mutating func nameContent(_ name: DNSName) {
+        if lastName?.wire != name.wire {
+            lastName = name
+            lastNameText.removeAll(keepingCapacity: true)
+            Escaping.appendJSONContent(name, to: &lastNameText)
+        }
+        bytes.append(contentsOf: lastNameText)
     }
 }

@@ -115,6 +115,11 @@ private final class StringBox {
 /// report write addresses and names without building a String for each (see `JSONReport`).
 struct ChunkedSink {
     var bytes: [UInt8] = []
+    /// The last name the JSON report wrote and its escaped text (`JSONReport`'s `nameContent`).
+    var lastName: DNSName? = nil
+    var lastNameText: [UInt8] = []
+    /// Per receiver rule, the end of the last reason the JSON report wrote (`JSONReport`'s `receivers`).
+    var reasonEnds = [ReasonEnd?](repeating: nil, count: ReceiverRule.allCases.count)
     private let sink: (String) -> Void
 
     init(_ sink: @escaping (String) -> Void) {
@@ -124,6 +129,11 @@ struct ChunkedSink {
 
     mutating func append(_ text: String) {
         bytes.append(contentsOf: text.utf8)
+        flushIfFull()
+    }
+
+    /// Hands on what is collected once it reaches 64 KiB: for what is written to `bytes` directly.
+    mutating func flushIfFull() {
         if bytes.count >= 65_536 { flush() }
     }
 
@@ -131,6 +141,37 @@ struct ChunkedSink {
         guard !bytes.isEmpty else { return }
         sink(String(decoding: bytes, as: UTF8.self))
         bytes.removeAll(keepingCapacity: true)
+    }
+}
+
+/// What a receiver's reason ends with in the JSON report: after its PTR name, if it names one, a space, then the
+/// rest escaped, the string's closing quote and SpamAssassin's `"rules"`. Most addresses of a range share it, so it
+/// is escaped once for as long as it comes again.
+struct ReasonEnd {
+    let namesPTR: Bool
+    let predicate: String
+    let rules: [String]
+    let text: [UInt8]
+
+    init(_ outcome: ReceiverOutcome) {
+        namesPTR = outcome.subject != nil
+        predicate = outcome.predicate
+        rules = outcome.rules
+        var text: [UInt8] = namesPTR ? [UInt8(ascii: " ")] : []
+        Escaping.appendJSONContent(predicate, to: &text)
+        if outcome.rule == .spamassassin {
+            text += Array("\", \"rules\": [".utf8)
+            text += Array(rules.map { "\"\($0)\"" }.joined(separator: ", ").utf8)
+            text += Array("]}".utf8)
+        } else {
+            text += Array("\"}".utf8)
+        }
+        self.text = text
+    }
+
+    /// Whether `outcome`'s reason ends so (its rule is the caller's).
+    func matches(_ outcome: ReceiverOutcome) -> Bool {
+        namesPTR == (outcome.subject != nil) && predicate == outcome.predicate && rules == outcome.rules
     }
 }
 
