@@ -32,9 +32,9 @@
 #
 # They run in two lanes at once. The build lane compiles, one build after the other, then fuzzes: build,
 # tsan-build, asan-build, release, fuzz-build, fuzz. The test lane runs each step as soon as what it needs is built:
-# valgrind, swift-test, tsan-test, asan-test, units-check, deb, systemd-test, soak, valgrind-binary, prometheus,
-# icinga-nagios. The build lane, idle after the fuzzers while the test lane still runs, then runs rate-limit and
-# receivers (both need the release binary and mostly wait). The test steps mostly wait (for timeouts, deadlines,
+# valgrind, swift-test, tsan-test, asan-test, units-check, deb, systemd-test, soak. The build lane, idle after the
+# fuzzers while the test lane still runs, then runs rate-limit, receivers, valgrind-binary, prometheus and
+# icinga-nagios (they need the release binary and mostly wait). The test steps mostly wait (for timeouts, deadlines,
 # processes), so the builds and the fuzzers get the CPU they leave. The build lane runs under
 # `nice -n 10`, which holds for the fuzzers (they yield to the test steps beside them) but not for the compilers
 # SwiftPM starts (seen with ps: swift-build at 10, its swift-frontend processes at 0); the suites run in two lanes
@@ -141,9 +141,12 @@ build_lane() {
     run release - 10 "$swift" build "${release_flags[@]}"
     run fuzz-build - 10 Tests/Fuzz/run.sh 0
     run fuzz fuzz-build 10 env FUZZ_JOBS="$fuzz_jobs" Tests/Fuzz/run.sh "$fuzz_seconds"
-    # Not niced: they run real servers and clients with deadlines, and only test steps are beside them by now.
+    # Not niced: real servers and clients with deadlines; only the test lane's last steps are beside them by now.
     run rate-limit release 0 Tests/Integrations/rate-limit.sh "$release_bin"
     run receivers release 0 Tests/Receivers/run.sh "$release_bin"
+    run valgrind-binary release 0 Tests/Sanitizers/valgrind.sh --binary "$release_bin"
+    run prometheus release 0 Tests/Integrations/prometheus.sh "$release_bin"
+    run icinga-nagios release 0 Tests/Integrations/icinga-nagios-onchange.sh "$release_bin"
 }
 
 test_lane() {
@@ -156,13 +159,10 @@ test_lane() {
     run deb release 0 "$make" --no-print-directory deb-check
     run systemd-test release 0 Tests/Systemd/run.sh
     run soak release 0 Tests/Soak/soak.sh "$soak_runs" "$release_bin"
-    run valgrind-binary release 0 Tests/Sanitizers/valgrind.sh --binary "$release_bin"
-    run prometheus release 0 Tests/Integrations/prometheus.sh "$release_bin"
-    run icinga-nagios release 0 Tests/Integrations/icinga-nagios-onchange.sh "$release_bin"
 }
 
 steps=(build swift-test tsan-build tsan-test asan-build asan-test valgrind release units-check deb systemd-test soak
-    valgrind-binary prometheus icinga-nagios fuzz-build fuzz rate-limit receivers)
+    fuzz-build fuzz rate-limit receivers valgrind-binary prometheus icinga-nagios)
 echo "make test: ${#steps[@]} steps in two lanes; logs in ${logs#"$root"/}/"
 build_lane &
 build_pid=$!
