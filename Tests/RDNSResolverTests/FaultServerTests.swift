@@ -317,7 +317,7 @@ struct FaultServerTests {
         #expect(result.status == .warning)
         #expect(codes(result) == ["multiple-ptr"])
         #expect(result.problems[0].detail.hasSuffix(
-            "… and 968 more); receivers use one; only the first 32 were looked up"))
+            "… and 996 more); receivers use one; only the first 32 were looked up"))
         #expect(result.forward.count == 32)
         #expect(server.queries.filter { $0.type == 1 }.count == 32)
     }

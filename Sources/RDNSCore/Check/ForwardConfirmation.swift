@@ -10,6 +10,9 @@ public struct ForwardConfirmation: Sendable {
     public let resolver: any DNSResolver
     public let policy: CheckPolicy
 
+    /// How many PTR names the `multiple-ptr` message names before "… and N more".
+    public static let namesInMultiplePTRMessage = 4
+
     public init(resolver: any DNSResolver, policy: CheckPolicy = CheckPolicy()) {
         self.resolver = resolver
         self.policy = policy
@@ -95,7 +98,8 @@ public struct ForwardConfirmation: Sendable {
         let kept = names.prefix(AddressResult.maximumPTRNames)
         let notLookedUp = names.count - kept.count
         if names.count > 1 {
-            let listed = AddressResult.listing(kept, of: names.count)
+            // A few names say what is wrong; the report's names column and JSON's ptr_names hold the rest.
+            let listed = AddressResult.listing(kept.prefix(Self.namesInMultiplePTRMessage), of: names.count)
             findings.add(.multiplePTR, .warning,
                          "\(PlainFormat.grouped(names.count)) PTR names (\(listed)); receivers use one"
                          + (notLookedUp > 0 ? "; only the first \(kept.count) were looked up" : ""))
