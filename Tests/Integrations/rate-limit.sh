@@ -120,7 +120,16 @@ relay() {
     relay_port=$(python3 "$root/Tests/Scripts/free-port.py")
     "$work/relay" "$relay_port" "$nsd_port" 1000 "$1" >"$work/relay-$1.out" 2>/dev/null &
     relay_pid=$!
-    sleep 0.2
+    # Bound before the run starts (a query sent earlier would be refused, not limited): at most 10 s.
+    for _ in $(seq 200); do
+        # The port is taken once the relay has bound it.
+        python3 -c 'import socket, sys
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).bind(("127.0.0.1", int(sys.argv[1])))' "$relay_port" 2>/dev/null \
+            || return 0
+        kill -0 "$relay_pid" 2>/dev/null || die "the relay on port $relay_port exited"
+        sleep 0.05
+    done
+    die "the relay does not listen on port $relay_port"
 }
 stop_relay() {
     kill "$relay_pid" && wait "$relay_pid" || true
