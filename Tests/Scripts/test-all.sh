@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: every test, as CI runs it (.ci/run); on 2 cores 12 to 15 minutes from a fresh clone (measured 717 s
-# on an idle machine, 856 s with other work on it; a machine without the cached Debian tree of systemd-test or the
+# `make test`: every test, as CI runs it (.ci/run); on 2 cores 12 to 15 minutes from a fresh clone (measured 771 s
+# on an idle machine, 923 s with other work on it; a machine without the cached Debian tree of systemd-test or the
 # packages of the integration steps adds a few minutes).
 #
 #   Tests/Scripts/test-all.sh
