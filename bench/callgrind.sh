@@ -17,32 +17,7 @@ trap '[ -z "$nsd_pid" ] || kill "$nsd_pid" 2>/dev/null || true; [ -n "${KEEP:-}"
 [ -z "${KEEP:-}" ] || echo "callgrind: files in $work" >&2
 python3 "$here/gen_zones.py" "$size" "$work"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$work/nsd"
-cat > "$work/nsd.conf" <<CONF
-server:
-    ip-address: 127.0.0.1@$port
-    do-ip6: no
-    server-count: 1
-    username: ""
-    chroot: ""
-    database: ""
-    zonesdir: "$work"
-    pidfile: "$work/nsd/nsd.pid"
-    logfile: "$work/nsd/nsd.log"
-    zonelistfile: "$work/nsd/zone.list"
-    xfrdfile: "$work/nsd/xfrd.state"
-    xfrdir: "$work/nsd"
-    rrl-ratelimit: 0
-    reuseport: no
-remote-control:
-    control-enable: no
-zone:
-    name: "example.test"
-    zonefile: "example.test.zone"
-zone:
-    name: "0.10.in-addr.arpa"
-    zonefile: "0.10.in-addr.arpa.zone"
-CONF
+"$here/nsd-conf.sh" "$work" "$work/nsd" "$port" > "$work/nsd.conf"
 nsd -d -c "$work/nsd.conf" &
 nsd_pid=$!
 for _ in $(seq 100); do

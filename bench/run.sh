@@ -53,38 +53,7 @@ free_port() {
 
 start_nsd() {  # DIR PORT
     local dir=$1 port=$2
-    mkdir -p "$dir/nsd"
-    cat > "$dir/nsd.conf" <<CONF
-server:
-    ip-address: 127.0.0.1@$port
-    do-ip6: no
-    server-count: 1
-    username: ""
-    chroot: ""
-    database: ""
-    zonesdir: "$dir"
-    pidfile: "$dir/nsd/nsd.pid"
-    logfile: "$dir/nsd/nsd.log"
-    zonelistfile: "$dir/nsd/zone.list"
-    xfrdfile: "$dir/nsd/xfrd.state"
-    xfrdir: "$dir/nsd"
-    rrl-ratelimit: 0
-    reuseport: no
-remote-control:
-    control-enable: no
-zone:
-    name: "example.test"
-    zonefile: "example.test.zone"
-zone:
-    name: "0.10.in-addr.arpa"
-    zonefile: "0.10.in-addr.arpa.zone"
-CONF
-    # The other /16s of the memory table's several-/16 run (gen_zones.py COUNT).
-    for zone in "$dir"/[1-9]*.10.in-addr.arpa.zone; do
-        [ -e "$zone" ] || continue
-        zone=$(basename "$zone" .zone)
-        printf 'zone:\n    name: "%s"\n    zonefile: "%s.zone"\n' "$zone" "$zone" >> "$dir/nsd.conf"
-    done
+    "$here/nsd-conf.sh" "$dir" "$dir/nsd" "$port" > "$dir/nsd.conf"
     taskset -c "$server_cpu" nsd -d -c "$dir/nsd.conf" &
     nsd_pid=$!
     for _ in $(seq 100); do

@@ -48,31 +48,7 @@ trap cleanup EXIT
 cc -O2 -o "$work/relay" "$root/bench/relay.c" || die "cannot build bench/relay.c"
 python3 "$root/bench/gen_zones.py" 20 "$work/zones"
 nsd_port=$(python3 "$root/Tests/Scripts/free-port.py")
-mkdir -p "$work/nsd"
-cat >"$work/nsd.conf" <<CONF
-server:
-    ip-address: 127.0.0.1@$nsd_port
-    do-ip6: no
-    server-count: 1
-    username: ""
-    chroot: ""
-    database: ""
-    zonesdir: "$work/zones"
-    pidfile: "$work/nsd/nsd.pid"
-    logfile: "$work/nsd/nsd.log"
-    zonelistfile: "$work/nsd/zone.list"
-    xfrdfile: "$work/nsd/xfrd.state"
-    xfrdir: "$work/nsd"
-    rrl-ratelimit: 0
-remote-control:
-    control-enable: no
-zone:
-    name: "example.test"
-    zonefile: "example.test.zone"
-zone:
-    name: "0.10.in-addr.arpa"
-    zonefile: "0.10.in-addr.arpa.zone"
-CONF
+"$root/bench/nsd-conf.sh" "$work/zones" "$work/nsd" "$nsd_port" >"$work/nsd.conf"
 nsd -d -c "$work/nsd.conf" &
 nsd_pid=$!
 for _ in $(seq 100); do
