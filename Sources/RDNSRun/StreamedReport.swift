@@ -15,7 +15,7 @@ import Glibc
 public final class StreamedReport {
     private let format: ReportFormat
     private let receivers: Bool
-        private let output: Int32
+    private let output: Int32
     private let destination: Destination
     private var writer: ReportWriter?
     /// Whether what is written will be printed (always, without `--quiet`).

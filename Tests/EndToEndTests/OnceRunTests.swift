@@ -73,8 +73,8 @@ struct OnceRunTests {
             "  spamassassin: penalise RDNS_NONE",
         ])
         #expect(result.stdoutText.contains("  postfix-client: at-risk (depends on which PTR name the receiver's "
-                                           + "resolver gives first: PTR good16.example.test forward-confirms; PTR bad16.example.test "
-                                           + "does not forward-confirm)"))
+                                           + "resolver gives first: PTR good16.example.test forward-confirms; "
+                                           + "PTR bad16.example.test does not forward-confirm)"))
         let plain = try await rdnscheckOnce(addresses)
         #expect(!plain.stdoutText.contains("gmail"))
         let json = try jsonObject(try await rdnscheckOnce(["--format", "json"] + addresses))
