@@ -1,4 +1,4 @@
-import RDNSCore
+@testable import RDNSCore
 import Testing
 
 /// The receivers' verdicts on a check of `address` against a fake DNS table: the findings are the check's own.
@@ -147,6 +147,37 @@ struct ReceiverVerdictsTests {
         #expect(outcomes.last?.rules == `case`.rules)
         #expect(outcomes.dropLast().allSatisfy { $0.rules.isEmpty })
         #expect(outcomes.map(\.accepts) == `case`.expected.map { $0 == .accept })
+    }
+
+    @Test("the shortcut for a plain address says what the rules one by one say, and is taken just where they agree",
+          arguments: cases)
+    func shortcutAgreesWithTheRules(case: ReceiverCase) async {
+        let (result, outcomes) = await verdicts(`case`.address, `case`.entries,
+                                                checkingDisabled: `case`.checkingDisabled)
+        #expect(outcomes == ReceiverVerdicts.byEachRule(result))
+        // Taken exactly where the rules one by one give the plain verdicts.
+        let plain = result.ptrNames.count == 1
+            && ReceiverVerdicts.byEachRule(result) == ReceiverVerdicts.plainOutcomes(result.ptrNames[0])
+        #expect((ReceiverVerdicts.plainName(result) != nil) == plain)
+        // What the check worked out of its names is what they are.
+        #expect(result.nameTraits == PTRNameTraits(result.ptrNames, of: result.address))
+    }
+
+    @Test("a confirmed name that is generic, numeric or one of two is no plain address")
+    func shortcutIsNotTakenForOtherNames() async {
+        let plain = await verdicts(v4, [ptrs(v4, "mail.example.com"), forward("mail.example.com", v4)]).0
+        #expect(ReceiverVerdicts.plainName(plain) == name("mail.example.com"))
+        let generic = "203-0-113-25.dsl.example.net"
+        let numeric = "192.0.2.7"
+        for entries in [[ptrs(v4, generic), forward(generic, v4)],
+                        [ptrs(v4, numeric), forward(numeric, v4)],
+                        [ptrs(v4, "a.example.com", "b.example.com"), forward("a.example.com", v4),
+                         forward("b.example.com", v4)]] {
+            let (result, outcomes) = await verdicts(v4, entries)
+            #expect(ReceiverVerdicts.plainName(result) == nil)
+            #expect(outcomes == ReceiverVerdicts.byEachRule(result))
+            #expect(result.nameTraits == PTRNameTraits(result.ptrNames, of: result.address))
+        }
     }
 
     @Test("a refuted name's reasons name the record and Postfix's reject code")

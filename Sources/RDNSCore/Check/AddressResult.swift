@@ -48,6 +48,8 @@ public struct AddressResult: Sendable, Equatable {
     public let ptrNames: [DNSName]
     /// How many PTR names the address has, those beyond `ptrNames` included.
     public let ptrCount: Int
+    /// What receivers make of each of `ptrNames` (Postfix takes it, it looks generic), worked out once.
+    public let nameTraits: PTRNameTraits
     /// One entry per PTR name whose forward lookup got an answer (invalid names are not looked up, and
     /// names whose lookup failed temporarily are left out), in `ptrNames` order.
     public let forward: [ForwardAnswer]
@@ -88,12 +90,14 @@ public struct AddressResult: Sendable, Equatable {
     }
 
     /// `ptrNames` is every PTR name, sorted: the first `maximumPTRNames` are kept, and all are counted.
-    public init(target: CheckTarget, status: Status, ptrNames: [DNSName], forward: [ForwardAnswer],
-                problems: [Problem], temporaryFailures: Int) {
+    /// `nameTraits`, when the caller has them, are those of the names kept; without them they are worked out here.
+    public init(target: CheckTarget, status: Status, ptrNames: [DNSName], nameTraits: PTRNameTraits? = nil,
+                forward: [ForwardAnswer], problems: [Problem], temporaryFailures: Int) {
         self.target = target
         self.status = status
         self.ptrNames = Array(ptrNames.prefix(AddressResult.maximumPTRNames))
         ptrCount = ptrNames.count
+        self.nameTraits = nameTraits ?? PTRNameTraits(self.ptrNames, of: target.address)
         self.forward = forward
         self.problems = AddressResult.sorted(problems)
         self.temporaryFailures = temporaryFailures

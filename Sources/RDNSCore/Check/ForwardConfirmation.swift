@@ -109,16 +109,18 @@ public struct ForwardConfirmation: Sendable {
                          "PTR \(AddressResult.listing(kept, of: names.count)), expected \(expected)")
         }
 
+        // Each name is tested once, here; the result keeps what receivers make of it.
+        let traits = PTRNameTraits(kept, of: target.address)
         // A single name (the common case) cannot confirm only in part: it is looked up in this task, without a
         // task group, and only its forward answer is kept.
         var tally = ForwardTally(keepsNames: names.count > 1)
         if names.count == 1 {
             var nameFindings = Findings(address: target.address)
-            tally.add(names[0], await confirm(names[0], target.address, &nameFindings))
+            tally.add(names[0], await confirm(names[0], at: 0, traits, target.address, &nameFindings))
             findings.merge(nameFindings)
         } else if names.count > 1 {
             let looked = Array(kept)
-            for (name, (verdict, nameFindings)) in zip(looked, await confirmAll(looked, target.address)) {
+            for (name, (verdict, nameFindings)) in zip(looked, await confirmAll(looked, traits, target.address)) {
                 findings.merge(nameFindings)
                 tally.add(name, verdict)
             }
@@ -132,7 +134,7 @@ public struct ForwardConfirmation: Sendable {
                          + "\(refuted.map(\.description).joined(separator: ", ")) "
                          + "do\(refuted.count == 1 ? "es" : "") not")
         }
-        var result = findings.result(target: target, names: names, forward: forward, policy: policy,
+        var result = findings.result(target: target, names: names, traits: traits, forward: forward, policy: policy,
                                      previousTemporaryFailures: previousTemporaryFailures)
         result.forwardFailures = tally.failed
         result.forwardUnresolvable = tally.unresolvable
@@ -141,12 +143,13 @@ public struct ForwardConfirmation: Sendable {
 
     /// The names' forward lookups, at once (one after another, a dozen names against a silent server already
     /// took timeout x attempts a dozen times); results in `names` order.
-    private func confirmAll(_ names: [DNSName], _ address: IPAddress) async -> [(NameVerdict, Findings)] {
+    private func confirmAll(_ names: [DNSName], _ traits: PTRNameTraits,
+                            _ address: IPAddress) async -> [(NameVerdict, Findings)] {
         await withTaskGroup(of: (Int, NameVerdict, Findings).self) { group in
             for (index, name) in names.enumerated() {
                 group.addTask {
                     var findings = Findings(address: address)
-                    let verdict = await self.confirm(name, address, &findings)
+                    let verdict = await self.confirm(name, at: index, traits, address, &findings)
                     return (index, verdict, findings)
                 }
             }
@@ -201,12 +204,15 @@ public struct ForwardConfirmation: Sendable {
         case synthesized
     }
 
-    private func confirm(_ name: DNSName, _ address: IPAddress, _ findings: inout Findings) async -> NameVerdict {
-        if let violation = HostnameRules.violation(in: name) {
+    /// Looks up PTR name `index` of the address, whose `traits` the check has worked out; the reasons are asked
+    /// for again only where a trait says there is one.
+    private func confirm(_ name: DNSName, at index: Int, _ traits: PTRNameTraits, _ address: IPAddress,
+                         _ findings: inout Findings) async -> NameVerdict {
+        if !traits.isTakenByPostfix(index), let violation = HostnameRules.violation(in: name) {
             findings.add(.invalidHostname, .critical, "PTR \(name) is not a valid hostname: \(violation)")
             return .refuted(nil)
         }
-        if let reason = GenericNameDetector.reason(name, for: address) {
+        if traits.isGeneric(index), let reason = GenericNameDetector.reason(name, for: address) {
             switch policy.genericNames {
             case .warn: findings.add(.genericPTR, .warning, "PTR \(name) is generic: \(reason)")
             case .fail: findings.add(.genericPTR, .critical, "PTR \(name) is generic: \(reason)")
@@ -302,8 +308,8 @@ private struct Findings: Sendable {
         temporaryDetails.append(detail)
     }
 
-    func result(target: CheckTarget, names: [DNSName], forward: [ForwardAnswer], policy: CheckPolicy,
-                previousTemporaryFailures: Int) -> AddressResult {
+    func result(target: CheckTarget, names: [DNSName], traits: PTRNameTraits, forward: [ForwardAnswer],
+                policy: CheckPolicy, previousTemporaryFailures: Int) -> AddressResult {
         var problems = problems
         var failures = 0
         if !temporaryDetails.isEmpty {
@@ -317,7 +323,6 @@ private struct Findings: Sendable {
             }
         }
         return AddressResult(target: target, status: AddressResult.status(of: problems), ptrNames: names,
-                             forward: forward,
-                             problems: problems, temporaryFailures: failures)
+                             nameTraits: traits, forward: forward, problems: problems, temporaryFailures: failures)
     }
 }

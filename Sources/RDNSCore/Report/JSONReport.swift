@@ -147,7 +147,20 @@ extension ChunkedSink {
     /// `"gmail": {"verdict": …, "reason": …}, …`; SpamAssassin's with `"rules"`. Each rule in three copies: its
     /// opening, its PTR name and the rest of its reason, which most addresses of a range share.
     private mutating func receivers(_ result: AddressResult) {
-        for (index, outcome) in ReceiverVerdicts.all(for: result).enumerated() {
+        if let name = ReceiverVerdicts.plainName(result) {
+            // The template's pieces, with the name between them.
+            ChunkedSink.plainReceivers.text.withUnsafeBufferPointer { text in
+                var start = 0
+                for end in ChunkedSink.plainReceivers.names {
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<end]))
+                    nameContent(name)
+                    start = end
+                }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start...]))
+            }
+            return
+        }
+        for (index, outcome) in ReceiverVerdicts.byEachRule(result).enumerated() {
             bytes.append(contentsOf: ChunkedSink.receiverOpening(outcome, first: index == 0))
             if let name = outcome.subject { nameContent(name) }
             let rule = ChunkedSink.ruleOrder.firstIndex(of: outcome.rule)!
@@ -157,6 +170,20 @@ extension ChunkedSink {
             bytes.append(contentsOf: reasonEnds[rule]!.text)
         }
     }
+
+    /// The receivers of an address whose verdicts are `ReceiverVerdicts.plainOutcomes`, made by the general code
+    /// above from the same outcomes: the text without the PTR name, and where the name goes in it.
+    private static let plainReceivers: (text: [UInt8], names: [Int]) = {
+        let name = DNSName("plain.invalid")!
+        var text: [UInt8] = []
+        var names: [Int] = []
+        for (index, outcome) in ReceiverVerdicts.plainOutcomes(name).enumerated() {
+            text += receiverOpening(outcome, first: index == 0)
+            names.append(text.count)
+            text += ReasonEnd(outcome).text
+        }
+        return (text, names)
+    }()
 
     /// `"gmail": {"verdict": "accept", "reason": "` for each rule and verdict, with the `, ` between rules and the
     /// `PTR ` a reason may start with, made once: one copy for what was up to seven appends.
