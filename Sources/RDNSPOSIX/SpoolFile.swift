@@ -37,8 +37,8 @@ public final class SpoolFile {
         close(descriptor)
     }
 
-    public func write(_ text: String) throws(Failure) {
-        guard writeAll(text, to: descriptor) else {
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(Failure) {
+        guard writeAll(bytes, to: descriptor) else {
             throw Failure(description: "cannot write a temporary file in \(directory): \(errorText())")
         }
     }

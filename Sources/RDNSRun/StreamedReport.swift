@@ -32,11 +32,11 @@ public final class StreamedReport {
             self.output = output
         }
 
-        func write(_ text: String) {
+        func write(_ bytes: UnsafeRawBufferPointer) {
             // Write errors on the output are ignored, as for stdout on a closed pipe.
-            guard let spool else { return _ = writeAll(text, to: output) }
+            guard let spool else { return _ = writeAll(bytes, to: output) }
             do {
-                try spool.write(text)
+                try spool.write(bytes)
             } catch {
                 failure = failure ?? error
             }

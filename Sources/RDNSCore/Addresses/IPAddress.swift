@@ -36,22 +36,18 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .v4:
-            var text: [UInt8] = []
-            text.reserveCapacity(15)
-            appendText(to: &text)
-            return String(decoding: text, as: UTF8.self)
+            return withText { String(decoding: $0, as: UTF8.self) }
         case .v6(let value):
             return IPAddress.formatIPv6(value)
         }
     }
 
-    /// Appends `description`'s bytes; IPv4 digit by digit, as this runs for every address of a range, several times.
-    public func appendText(to text: inout [UInt8]) {
+    /// `description`'s bytes, for as long as `body` runs; IPv4 written digit by digit on the stack, as this runs for
+    /// every address of a range, several times.
+    public func withText<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
         switch self {
         case .v4(let value):
-            // Written on the stack and appended in one copy: an array's append checks its uniqueness and capacity
-            // at every byte.
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 15) { buffer in
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 15) { buffer in
                 var length = 0
                 for shift in stride(from: 24, through: 0, by: -8) {
                     let octet = UInt8(truncatingIfNeeded: value >> UInt32(shift))
@@ -70,10 +66,11 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
                     buffer[length] = UInt8(ascii: "0") + octet % 10
                     length += 1
                 }
-                text.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<length]))
+                return body(UnsafeBufferPointer(rebasing: buffer[0..<length]))
             }
         case .v6(let value):
-            text.append(contentsOf: IPAddress.formatIPv6(value).utf8)
+            var text = IPAddress.formatIPv6(value)
+            return text.withUTF8(body)
         }
     }
 

@@ -240,7 +240,7 @@ extension ChunkedSink {
     /// An address needs no escaping.
     private mutating func quoted(_ address: IPAddress) {
         bytes.append(UInt8(ascii: "\""))
-        address.appendText(to: &bytes)
+        address.withText { bytes.append(contentsOf: $0) }
         bytes.append(UInt8(ascii: "\""))
     }
 

@@ -12,8 +12,9 @@ public enum ReportFormat: String, Sendable, CaseIterable {
 
     /// The output in pieces of a few hundred addresses each, so a /16 is never held as one string.
     public func write(_ report: RunReport, receivers: Bool = false, to sink: @escaping (String) -> Void) {
-        var writer = ReportWriter(self, receivers: receivers, ipv6: report.results.contains { !$0.address.isIPv4 },
-                                  to: sink)
+        var writer = ReportWriter(self, receivers: receivers, ipv6: report.results.contains { !$0.address.isIPv4 }) {
+            sink(String(decoding: $0, as: UTF8.self))
+        }
         let tail = report.tail
         if tailComesFirst { writer.tail(tail) } else { writer.head(checkedAt: report.checkedAt) }
         // Borrowed in place: copying each result out of the array retained and released every field of it.
@@ -69,8 +70,10 @@ public struct ReportWriter {
     private var output: ChunkedSink
     private var resultsWritten = 0
 
-    /// `ipv6`: whether any address checked is IPv6, for the text format's address column (`TextReport`).
-    public init(_ format: ReportFormat, receivers: Bool, ipv6: Bool, to sink: @escaping (String) -> Void) {
+    /// `ipv6`: whether any address checked is IPv6, for the text format's address column (`TextReport`). `sink`
+    /// gets the output, UTF-8, in chunks of about 64 KiB, each for as long as it runs.
+    public init(_ format: ReportFormat, receivers: Bool, ipv6: Bool,
+                to sink: @escaping (UnsafeRawBufferPointer) -> Void) {
         self.format = format
         self.receivers = receivers
         addressWidth = TextReport.addressWidth(ipv6: ipv6)
@@ -111,24 +114,25 @@ private final class StringBox {
     var text = ""
 }
 
-/// Collects output as bytes and hands it on as text in chunks of about 64 KiB. Collecting bytes lets the JSON
-/// report write addresses and names without building a String for each (see `JSONReport`).
+/// Collects output as bytes and hands it on in chunks of about 64 KiB. Collecting bytes lets the JSON report write
+/// addresses and names without building a String for each (see `JSONReport`); the chunks go on as bytes, to be
+/// written as they are (what is collected is UTF-8: Strings, and names escaped to ASCII).
 struct ChunkedSink {
-    var bytes: [UInt8] = []
+    let bytes = OutputBytes(capacity: 70_000)
     /// The last name the JSON report wrote and its escaped text (`JSONReport`'s `nameContent`).
     var lastName: DNSName? = nil
     var lastNameText: [UInt8] = []
     /// Per receiver rule, the end of the last reason the JSON report wrote (`JSONReport`'s `receivers`).
     var reasonEnds = [ReasonEnd?](repeating: nil, count: ReceiverRule.allCases.count)
-    private let sink: (String) -> Void
+    private let sink: (UnsafeRawBufferPointer) -> Void
 
-    init(_ sink: @escaping (String) -> Void) {
+    init(_ sink: @escaping (UnsafeRawBufferPointer) -> Void) {
         self.sink = sink
-        bytes.reserveCapacity(70_000)
     }
 
     mutating func append(_ text: String) {
-        bytes.append(contentsOf: text.utf8)
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
         flushIfFull()
     }
 
@@ -139,8 +143,63 @@ struct ChunkedSink {
 
     mutating func flush() {
         guard !bytes.isEmpty else { return }
-        sink(String(decoding: bytes, as: UTF8.self))
-        bytes.removeAll(keepingCapacity: true)
+        bytes.withBytes(sink)
+        bytes.removeAll()
+    }
+}
+
+/// Bytes of output being collected, in one buffer that grows only for a result bigger than it: each piece is
+/// appended with one capacity check and one copy (an array's `append(contentsOf:)` took about 90 instructions a call,
+/// and a range's JSON makes 15 calls an address). A reference, owned by one `ChunkedSink`, which is never copied.
+final class OutputBytes {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        base = .allocate(capacity: capacity)
+        self.capacity = capacity
+    }
+
+    deinit {
+        base.deallocate()
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    func append(_ byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
+
+    func append(contentsOf piece: UnsafeBufferPointer<UInt8>) {
+        guard let source = piece.baseAddress, !piece.isEmpty else { return }
+        reserve(piece.count)
+        (base + count).update(from: source, count: piece.count)
+        count += piece.count
+    }
+
+    func append(contentsOf piece: [UInt8]) {
+        piece.withUnsafeBufferPointer { append(contentsOf: $0) }
+    }
+
+    /// What is collected, for as long as `body` runs.
+    func withBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+        body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    func removeAll() {
+        count = 0
+    }
+
+    private func reserve(_ more: Int) {
+        guard count + more > capacity else { return }
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: max(capacity * 2, count + more))
+        grown.update(from: base, count: count)
+        base.deallocate()
+        base = grown
+        capacity = max(capacity * 2, count + more)
     }
 }
 
