@@ -39,7 +39,8 @@ public enum GenericNameDetector {
     ].map { ($0.0, Array($0.1.utf8), Array($0.2.utf8)) }
 
     private static func cloudProvider(of text: UnsafeBufferPointer<UInt8>) -> String? {
-        for entry in cloudDefaults where text.count > entry.suffix.count
+        // The last byte first: it rules out most entries for most names at one comparison.
+        for entry in cloudDefaults where text.count > entry.suffix.count && text.last == entry.suffix.last
             && text.starts(with: entry.firstLabelPrefix)
             && text.suffix(entry.suffix.count).elementsEqual(entry.suffix) {
             return entry.provider
@@ -79,6 +80,7 @@ public enum GenericNameDetector {
     /// `1.2.0.192`, `192.000.002.001`); 12 digits of zero-padded octets; or 8 hex digits (`c0000201`). Digit and
     /// hex runs are maximal, so `h10012` is not 10.0.1.2.
     private static func embedsIPv4(_ text: UnsafeBufferPointer<UInt8>, _ value: UInt32) -> Bool {
+        guard mayEmbedIPv4(text) else { return false }
         let octets = (Int(value >> 24), Int(value >> 16 & 0xff), Int(value >> 8 & 0xff), Int(value & 0xff))
         let reversed = (octets.3, octets.2, octets.1, octets.0)
         var chain = (0, 0, 0, 0)
@@ -123,6 +125,23 @@ public enum GenericNameDetector {
             if index - start == 8 && number == UInt64(value) { return true }
         }
         return false
+    }
+
+    /// What every form `embedsIPv4` looks for needs: four digit runs, a run of 12 digits or one of 8 hex digits.
+    /// One light pass that rules out most names (`mail.example.com`, `h4113.example.net`) before the two exact ones.
+    private static func mayEmbedIPv4(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var digitRuns = 0, digitRun = 0, longestDigitRun = 0, hexRun = 0, longestHexRun = 0
+        // Without branches on the bytes: the text is lowercase (`dottedLowercase`).
+        for byte in text {
+            let digit = byte &- UInt8(ascii: "0") < 10
+            let hex = digit || byte &- UInt8(ascii: "a") < 6
+            digitRuns += digit && digitRun == 0 ? 1 : 0
+            digitRun = digit ? digitRun + 1 : 0
+            hexRun = hex ? hexRun + 1 : 0
+            longestDigitRun = max(longestDigitRun, digitRun)
+            longestHexRun = max(longestHexRun, hexRun)
+        }
+        return digitRuns >= 4 || longestDigitRun >= 12 || longestHexRun >= 8
     }
 
     /// Four 3-digit groups read from 12 digits.

@@ -15,8 +15,11 @@ public struct PTRNameTraits: Sendable, Equatable {
     /// The traits of `names` (the first `AddressResult.maximumPTRNames` of them) as PTR names of `address`.
     public init(_ names: some Collection<DNSName>, of address: IPAddress) {
         for (index, name) in names.prefix(AddressResult.maximumPTRNames).enumerated() {
-            let violation = HostnameRules.violation(in: name)
-            set(index, takenByPostfix: violation == nil && HostnameRules.glibcKeeps(name),
+            let valid = HostnameRules.violation(in: name) == nil
+            // A valid hostname is one glibc keeps too (its bytes are hostname bytes, no label starts with a hyphen):
+            // asked in debug builds only.
+            assert(!valid || HostnameRules.glibcKeeps(name), "a valid hostname glibc drops: \(name)")
+            set(index, takenByPostfix: valid,
                 generic: GenericNameDetector.reason(name, for: address) != nil)
         }
     }

@@ -93,9 +93,11 @@ where Targets.Index: Sendable {
     }
 
     /// The result of the target claimed at `index`.
-    public func store(_ result: AddressResult, at index: Int) {
+    public func store(_ result: consuming AddressResult, at index: Int) {
+        // Moved into its slot, not copied (a copy retained and released each of its arrays).
+        var result = Optional(result)
         let taker = state.withLock { state -> UnsafeContinuation<Void, Never>? in
-            state.slots[index % capacity] = result
+            state.slots[index % capacity] = result.take()
             state.filled[index % capacity] = true
             while state.readyEnd < state.claimed && state.filled[state.readyEnd % capacity] {
                 state.readyEnd += 1

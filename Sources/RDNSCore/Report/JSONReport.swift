@@ -232,9 +232,10 @@ extension ChunkedSink {
         }
     }
 
-    /// Fixed text, copied without going through String.
+    /// Fixed text, copied without going through String (nor a closure, which retained the sink at every call).
     private mutating func literal(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        guard text.hasPointerRepresentation else { return text.withUTF8Buffer { bytes.append(contentsOf: $0) } }
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     /// An address needs no escaping.
