@@ -102,6 +102,9 @@ struct RunTargets: Sendable {
     private let configured: CheckTargets
     private let configuredSource: TargetSource
     private let discoveredSource: TargetSource
+    /// Discovery added no address: every one checked is configured, which `source(of:)` need not look up (a
+    /// range's addresses, each asked for).
+    private let onlyConfigured: Bool
 
     init(_ configuration: Configuration, discovered: [IPAddress] = [], source: TargetSource = .config,
          expectedName: DNSName? = nil) {
@@ -114,9 +117,10 @@ struct RunTargets: Sendable {
             try? checked.add(CheckTarget(address, expectedName: expectedName))
         }
         self.checked = checked
+        onlyConfigured = checked.count == configured.count
     }
 
     func source(of address: IPAddress) -> TargetSource {
-        configured.contains(address) ? configuredSource : discoveredSource
+        onlyConfigured || configured.contains(address) ? configuredSource : discoveredSource
     }
 }

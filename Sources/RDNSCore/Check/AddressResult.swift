@@ -118,7 +118,8 @@ public struct AddressResult: Sendable, Equatable {
     }
 
     private static func sorted(_ problems: [Problem]) -> [Problem] {
-        problems.sorted { ($0.code, $0.detail) < ($1.code, $1.detail) }
+        // Most results have none: sorting an empty array still made a new one.
+        problems.count < 2 ? problems : problems.sorted { ($0.code, $0.detail) < ($1.code, $1.detail) }
     }
 }
 

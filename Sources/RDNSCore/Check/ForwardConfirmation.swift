@@ -296,8 +296,9 @@ private struct Findings: Sendable {
     var temporaryDetails: [String] = []
 
     mutating func merge(_ other: Findings) {
-        problems += other.problems
-        temporaryDetails += other.temporaryDetails
+        // Most findings are empty, and appending an empty array is not free.
+        if !other.problems.isEmpty { problems += other.problems }
+        if !other.temporaryDetails.isEmpty { temporaryDetails += other.temporaryDetails }
     }
 
     mutating func add(_ code: ProblemCode, _ severity: Status, _ detail: String) {

@@ -165,15 +165,29 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
         var wire: [UInt8] = []
         switch address {
         case .v4(let value):
-            wire.reserveCapacity(30)
-            for shift in stride(from: 0, through: 24, by: 8) {
-                let octet = UInt8(truncatingIfNeeded: value >> UInt32(shift))
-                wire.append(octet >= 100 ? 3 : octet >= 10 ? 2 : 1)
-                if octet >= 100 { wire.append(UInt8(ascii: "0") + octet / 100) }
-                if octet >= 10 { wire.append(UInt8(ascii: "0") + octet / 10 % 10) }
-                wire.append(UInt8(ascii: "0") + octet % 10)
+            // Written in place (at most 4 x 4 bytes, then 14): appending byte by byte checked the array's
+            // uniqueness and capacity at each, for every address of a range.
+            wire = [UInt8](unsafeUninitializedCapacity: 16 + DNSName.inAddrArpa.count) { bytes, count in
+                for shift in stride(from: 0, through: 24, by: 8) {
+                    let octet = UInt8(truncatingIfNeeded: value >> UInt32(shift))
+                    bytes[count] = octet >= 100 ? 3 : octet >= 10 ? 2 : 1
+                    count += 1
+                    if octet >= 100 {
+                        bytes[count] = UInt8(ascii: "0") + octet / 100
+                        count += 1
+                    }
+                    if octet >= 10 {
+                        bytes[count] = UInt8(ascii: "0") + octet / 10 % 10
+                        count += 1
+                    }
+                    bytes[count] = UInt8(ascii: "0") + octet % 10
+                    count += 1
+                }
+                for byte in DNSName.inAddrArpa {
+                    bytes[count] = byte
+                    count += 1
+                }
             }
-            wire.append(contentsOf: DNSName.inAddrArpa)
         case .v6(let value):
             wire.reserveCapacity(74)
             for shift in stride(from: 0, through: 124, by: 4) {
