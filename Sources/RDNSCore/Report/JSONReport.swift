@@ -255,8 +255,8 @@ extension ChunkedSink {
     /// write their PTR name three times and more (`ptr_names`, `forward`, the receivers' reasons). Compared byte for
     /// byte, not as names are (ignoring case).
     private mutating func nameContent(_ name: DNSName) {
-        if lastName?.wire != name.wire {
-            lastName = name
+        if lastNameWire != name.wire {
+            lastNameWire = name.wire
             lastNameText.removeAll(keepingCapacity: true)
             Escaping.appendJSONContent(name, to: &lastNameText)
         }

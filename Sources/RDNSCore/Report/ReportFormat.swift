@@ -120,7 +120,7 @@ private final class StringBox {
 struct ChunkedSink {
     let bytes = OutputBytes(capacity: 70_000)
     /// The last name the JSON report wrote and its escaped text (`JSONReport`'s `nameContent`).
-    var lastName: DNSName? = nil
+    var lastNameWire: [UInt8] = []
     var lastNameText: [UInt8] = []
     /// Per receiver rule, the end of the last reason the JSON report wrote (`JSONReport`'s `receivers`).
     var reasonEnds = [ReasonEnd?](repeating: nil, count: ReceiverRule.allCases.count)
