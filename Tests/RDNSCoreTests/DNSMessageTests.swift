@@ -116,6 +116,36 @@ struct DNSMessageTests {
         #expect(throws: error) { try DNSMessage(parsing: bytes) }
     }
 
+    @Test("an answer's owner that points at the question is the question's name, sharing its storage")
+    func ownerPointingAtQuestionSharesItsName() throws {
+        let message = try DNSMessage(parsing: fixture("nsd-ptr.bin"))
+        let question = try #require(message.question?.name)
+        #expect(message.answers[0].owner == question)
+        #expect(message.answers[0].owner.wire.withUnsafeBufferPointer(\.baseAddress)
+                    == question.wire.withUnsafeBufferPointer(\.baseAddress))
+    }
+
+    @Test("a pointer to a name read before still counts that name's pointers toward the limit of 127")
+    func pointerToARecentNameCountsItsJumps() throws {
+        // Record 1 (type 99) holds a root name at offset 23 and 126 pointers after it, each to the one before.
+        // Record 2's PTR data points at the last of them: 127 pointers, the most allowed. Record 3's owner points
+        // at record 2's data: 128, one too many, though that name was read whole just before.
+        func pointer(to offset: Int) -> [UInt8] { [0xc0 | UInt8(offset >> 8), UInt8(offset & 0xff)] }
+        var chain: [UInt8] = [0]
+        for index in 0..<126 { chain += pointer(to: index == 0 ? 23 : 24 + 2 * (index - 1)) }
+        let lastOfChain = 24 + 2 * 125
+        let ptrData = 12 + 11 + chain.count + 11
+        var reply: [UInt8] = [0, 1, 0x81, 0x80, 0, 0, 0, 3, 0, 0, 0, 0]
+        reply += [0, 0, 99, 0, 1, 0, 0, 0, 0, UInt8(chain.count >> 8), UInt8(chain.count & 0xff)] + chain
+        reply += [0, 0, 12, 0, 1, 0, 0, 0, 0, 0, 2] + pointer(to: lastOfChain)
+        reply += pointer(to: ptrData) + [0, 12, 0, 1, 0, 0, 0, 0, 0, 2] + pointer(to: lastOfChain)
+        #expect(throws: DNSMessage.ParseError.compressionLoop(offset: 24)) { try DNSMessage(parsing: reply) }
+        // Without record 3 the reply is valid: record 2's name is the root, reached through 127 pointers.
+        var valid = reply.prefix(ptrData + 2)
+        valid[7] = 2
+        #expect(try DNSMessage(parsing: valid).answers[1].data == .name(DNSName(labels: [[UInt8]]())!))
+    }
+
     @Test("random garbage after a header never crashes the parser")
     func garbageIsRejected() throws {
         let bytes = try fixture("garbage.bin")
