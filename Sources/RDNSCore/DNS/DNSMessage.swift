@@ -158,14 +158,6 @@ private func sameBytes(_ array: [UInt8], _ buffer: UnsafeBufferPointer<UInt8>) -
     }
 }
 
-/// A new array of `buffer`'s bytes, copied at once (`Array(buffer)` goes through the generic collection copy).
-private func copiedArray(_ buffer: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-    [UInt8](unsafeUninitializedCapacity: buffer.count) { array, count in
-        _ = array.initialize(fromContentsOf: buffer)
-        count = buffer.count
-    }
-}
-
 /// Bounds-checked reading of wire-format data, with name decompression that rejects loops and forward jumps.
 struct WireReader {
     /// Valid while the reader is: `DNSMessage` copies out what it keeps.
@@ -223,7 +215,7 @@ struct WireReader {
                 let (length, end, jumps) = try collectName(at: start, limit: limit, into: wire.baseAddress!)
                 let collected = UnsafeBufferPointer(start: wire.baseAddress!, count: length)
                 if let candidate, sameBytes(candidate.wire, collected) { return (candidate, end, jumps) }
-                return (DNSName(uncheckedWire: copiedArray(collected)), end, jumps)
+                return (DNSName(uncheckedWire: Array(collected)), end, jumps)
             }
         }
         let (name, end, jumps) = try read.get()
