@@ -125,6 +125,46 @@ struct DNSMessageTests {
                     == question.wire.withUnsafeBufferPointer(\.baseAddress))
     }
 
+    @Test("a question that echoes the name asked is that name, sharing its storage; in other case, read as it is")
+    func questionEchoingTheNameAsked() throws {
+        let bytes = try fixture("nsd-ptr.bin")
+        let asked = try #require(DNSName("10.2.0.192.in-addr.arpa"))
+        let message = try bytes.withUnsafeBufferPointer { try DNSMessage(parsing: $0, asked: asked) }
+        #expect(message.question?.name.wire.withUnsafeBufferPointer(\.baseAddress)
+                    == asked.wire.withUnsafeBufferPointer(\.baseAddress))
+        #expect(message.answers[0].owner.wire.withUnsafeBufferPointer(\.baseAddress)
+                    == asked.wire.withUnsafeBufferPointer(\.baseAddress))
+        let upper = try #require(DNSName("10.2.0.192.IN-ADDR.ARPA"))
+        let other = try bytes.withUnsafeBufferPointer { try DNSMessage(parsing: $0, asked: upper) }
+        #expect(other.question?.name == upper)
+        #expect(other.question?.name.description == "10.2.0.192.in-addr.arpa")
+    }
+
+    @Test("with the name asked or without, every prefix of every saved reply parses the same or fails the same")
+    func nameAskedChangesNothingButStorage() throws {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".bin") }
+        for file in files {
+            let bytes = try fixture(file)
+            guard let asked = (try? DNSMessage(parsing: bytes))?.question?.name else { continue }
+            for length in 0...bytes.count {
+                let prefix = Array(bytes[0..<length])
+                let plain = Result { () throws(DNSMessage.ParseError) in try DNSMessage(parsing: prefix) }
+                let withAsked = prefix.withUnsafeBufferPointer { buffer in
+                    Result { () throws(DNSMessage.ParseError) in try DNSMessage(parsing: buffer, asked: asked) }
+                }
+                switch (plain, withAsked) {
+                case (.success(let a), .success(let b)):
+                    #expect(a.answers == b.answers && a.question?.name == b.question?.name, "\(file), \(length)")
+                case (.failure(let a), .failure(let b)):
+                    #expect(a == b, "\(file), \(length)")
+                default:
+                    Issue.record("\(file), \(length): \(plain) against \(withAsked)")
+                }
+            }
+        }
+    }
+
     @Test("a pointer to a name read before still counts that name's pointers toward the limit of 127")
     func pointerToARecentNameCountsItsJumps() throws {
         // Record 1 (type 99) holds a root name at offset 23 and 126 pointers after it, each to the one before.

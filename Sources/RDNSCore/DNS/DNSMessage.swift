@@ -209,6 +209,10 @@ struct WireReader {
     mutating func readName(at start: Int, limit: Int,
                            like candidate: DNSName? = nil) throws(DNSMessage.ParseError) -> (DNSName, Int) {
         if let recent = recentName(pointedToAt: start, limit: limit) { return (recent, start + 2) }
+        if let candidate, let end = end(ofCopyOf: candidate, at: start, limit: limit) {
+            recentNames = (recentNames.1, ReadName(start: start, name: candidate, jumps: 0))
+            return (candidate, end)
+        }
         // Collected on the stack, then copied once into a name of exactly its size.
         let read = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: DNSName.maximumWireLength) { wire in
             Result { () throws(DNSMessage.ParseError) -> (DNSName, end: Int, jumps: Int) in
@@ -221,6 +225,16 @@ struct WireReader {
         let (name, end, jumps) = try read.get()
         recentNames = (recentNames.1, ReadName(start: start, name: name, jumps: jumps))
         return (name, end)
+    }
+
+    /// Where the name at `start` ends when it is `candidate` written out in full, byte for byte (a question
+    /// nearly always echoes the name asked so): reading it would copy those same bytes, and `candidate`, a valid
+    /// name, holds no pointer and no label or length out of bounds. Nil otherwise, the name to be read in full.
+    private func end(ofCopyOf candidate: DNSName, at start: Int, limit: Int) -> Int? {
+        let count = candidate.wire.count
+        guard start + count <= limit, let base = bytes.baseAddress else { return nil }
+        let same = candidate.wire.withUnsafeBufferPointer { memcmp($0.baseAddress!, base + start, count) == 0 }
+        return same ? start + count : nil
     }
 
     /// The recent name that the name at `start` is, when it is only a pointer to where that name was read. Reading
