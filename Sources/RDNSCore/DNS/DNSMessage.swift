@@ -250,14 +250,16 @@ struct WireReader {
         return recent.name
     }
 
-    /// More pointers than a reply of 64 KiB could hold were there no loop: their bound on the work of one name.
+    /// The most pointers one name may follow: pointing strictly backwards already rules out loops, this bounds
+    /// the work.
     private static let maximumJumps = 127
 
     /// Copies the uncompressed name at `start` into `wire` (room for 255 octets); returns its length there, the
     /// offset just after the name in the reply, and how many pointers it followed.
     private func collectName(at start: Int, limit: Int,
                              into wire: UnsafeMutablePointer<UInt8>) throws(DNSMessage.ParseError) -> (Int, Int, Int) {
-        // Through the base pointer, each index checked here before it is read: a buffer checks every access again.
+        // Read through the base pointer: every index is checked against `currentLimit` below before it is read,
+        // and a buffer's subscript would check it again at every byte.
         guard let bytes = bytes.baseAddress else { throw .truncated("name at offset \(start)") }
         let count = self.bytes.count
         var length = 0
