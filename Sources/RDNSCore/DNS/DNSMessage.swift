@@ -133,12 +133,12 @@ public struct DNSMessage: Sendable {
         reader.offset = 12
 
         guard questionCount <= 1 else { throw .tooManyQuestions(questionCount) }
+        // In locals until the end: reading a stored property of the message being built copied the whole message.
+        var question: (name: DNSName, type: UInt16, recordClass: UInt16)? = nil
         if questionCount == 1 {
             let name = try reader.readName(like: asked)
             guard let fixed = reader.take(4) else { throw .truncated("question") }
             question = (name, WireReader.uint16(fixed, 0), WireReader.uint16(fixed, 2))
-        } else {
-            question = nil
         }
 
         var answers: [ResourceRecord] = []
@@ -147,6 +147,7 @@ public struct DNSMessage: Sendable {
             // Owners are nearly always the question's name (or a CNAME target before): they share its storage.
             answers.append(try reader.readRecord(ownerLike: answers.last?.owner ?? question?.name))
         }
+        self.question = question
         self.answers = answers
     }
 }
