@@ -70,34 +70,49 @@ struct AttemptTimers {
         siftDown(siftUp(index))
     }
 
-    private mutating func swap(_ a: Int, _ b: Int) {
-        entries.swapAt(a, b)
-        positions[entries[a].slot] = a
-        positions[entries[b].slot] = b
-    }
-
+    /// Moves the entry at `start` up to its place, the entries above it moving down into the hole it leaves (one
+    /// write each, not a swap); returns where it ends. Through the buffers: the arrays would check uniqueness and
+    /// bounds at every access, and a reply cancels a deadline, so this runs for nearly every query.
     @discardableResult
     private mutating func siftUp(_ start: Int) -> Int {
-        var index = start
-        while index > 0 {
-            let parent = (index - 1) / 2
-            guard AttemptTimers.before(entries[index], entries[parent]) else { break }
-            swap(index, parent)
-            index = parent
+        entries.withUnsafeMutableBufferPointer { entries in
+            positions.withUnsafeMutableBufferPointer { positions in
+                let moving = entries[start]
+                var index = start
+                while index > 0 {
+                    let parent = (index - 1) / 2
+                    guard AttemptTimers.before(moving, entries[parent]) else { break }
+                    entries[index] = entries[parent]
+                    positions[entries[index].slot] = index
+                    index = parent
+                }
+                entries[index] = moving
+                positions[moving.slot] = index
+                return index
+            }
         }
-        return index
     }
 
+    /// Moves the entry at `start` down to its place, the earlier of its children moving up into the hole.
     private mutating func siftDown(_ start: Int) {
-        var index = start
-        while true {
-            let left = 2 * index + 1
-            guard left < entries.count else { return }
-            let right = left + 1
-            let child = right < entries.count && AttemptTimers.before(entries[right], entries[left]) ? right : left
-            guard AttemptTimers.before(entries[child], entries[index]) else { return }
-            swap(child, index)
-            index = child
+        entries.withUnsafeMutableBufferPointer { entries in
+            positions.withUnsafeMutableBufferPointer { positions in
+                let moving = entries[start]
+                var index = start
+                while true {
+                    let left = 2 * index + 1
+                    guard left < entries.count else { break }
+                    let right = left + 1
+                    let child = right < entries.count && AttemptTimers.before(entries[right], entries[left])
+                        ? right : left
+                    guard AttemptTimers.before(entries[child], moving) else { break }
+                    entries[index] = entries[child]
+                    positions[entries[index].slot] = index
+                    index = child
+                }
+                entries[index] = moving
+                positions[moving.slot] = index
+            }
         }
     }
 }

@@ -116,6 +116,76 @@ struct DNSMessageTests {
         #expect(throws: error) { try DNSMessage(parsing: bytes) }
     }
 
+    @Test("an answer's owner that points at the question is the question's name, sharing its storage")
+    func ownerPointingAtQuestionSharesItsName() throws {
+        let message = try DNSMessage(parsing: fixture("nsd-ptr.bin"))
+        let question = try #require(message.question?.name)
+        #expect(message.answers[0].owner == question)
+        #expect(message.answers[0].owner.wire.withUnsafeBufferPointer(\.baseAddress)
+                    == question.wire.withUnsafeBufferPointer(\.baseAddress))
+    }
+
+    @Test("a question that echoes the name asked is that name, sharing its storage; in other case, read as it is")
+    func questionEchoingTheNameAsked() throws {
+        let bytes = try fixture("nsd-ptr.bin")
+        let asked = try #require(DNSName("10.2.0.192.in-addr.arpa"))
+        let message = try bytes.withUnsafeBufferPointer { try DNSMessage(parsing: $0, asked: asked) }
+        #expect(message.question?.name.wire.withUnsafeBufferPointer(\.baseAddress)
+                    == asked.wire.withUnsafeBufferPointer(\.baseAddress))
+        #expect(message.answers[0].owner.wire.withUnsafeBufferPointer(\.baseAddress)
+                    == asked.wire.withUnsafeBufferPointer(\.baseAddress))
+        let upper = try #require(DNSName("10.2.0.192.IN-ADDR.ARPA"))
+        let other = try bytes.withUnsafeBufferPointer { try DNSMessage(parsing: $0, asked: upper) }
+        #expect(other.question?.name == upper)
+        #expect(other.question?.name.description == "10.2.0.192.in-addr.arpa")
+    }
+
+    @Test("with the name asked or without, every prefix of every saved reply parses the same or fails the same")
+    func nameAskedChangesNothingButStorage() throws {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".bin") }
+        for file in files {
+            let bytes = try fixture(file)
+            guard let asked = (try? DNSMessage(parsing: bytes))?.question?.name else { continue }
+            for length in 0...bytes.count {
+                let prefix = Array(bytes[0..<length])
+                let plain = Result { () throws(DNSMessage.ParseError) in try DNSMessage(parsing: prefix) }
+                let withAsked = prefix.withUnsafeBufferPointer { buffer in
+                    Result { () throws(DNSMessage.ParseError) in try DNSMessage(parsing: buffer, asked: asked) }
+                }
+                switch (plain, withAsked) {
+                case (.success(let a), .success(let b)):
+                    #expect(a.answers == b.answers && a.question?.name == b.question?.name, "\(file), \(length)")
+                case (.failure(let a), .failure(let b)):
+                    #expect(a == b, "\(file), \(length)")
+                default:
+                    Issue.record("\(file), \(length): \(plain) against \(withAsked)")
+                }
+            }
+        }
+    }
+
+    @Test("a pointer to a name read before still counts that name's pointers toward the limit of 127")
+    func pointerToARecentNameCountsItsJumps() throws {
+        // Record 1 (type 99) holds a root name at offset 23 and 126 pointers after it, each to the one before.
+        // Record 2's PTR data points at the last of them: 127 pointers, the most allowed. Record 3's owner points
+        // at record 2's data: 128, one too many, though that name was read whole just before.
+        func pointer(to offset: Int) -> [UInt8] { [0xc0 | UInt8(offset >> 8), UInt8(offset & 0xff)] }
+        var chain: [UInt8] = [0]
+        for index in 0..<126 { chain += pointer(to: index == 0 ? 23 : 24 + 2 * (index - 1)) }
+        let lastOfChain = 24 + 2 * 125
+        let ptrData = 12 + 11 + chain.count + 11
+        var reply: [UInt8] = [0, 1, 0x81, 0x80, 0, 0, 0, 3, 0, 0, 0, 0]
+        reply += [0, 0, 99, 0, 1, 0, 0, 0, 0, UInt8(chain.count >> 8), UInt8(chain.count & 0xff)] + chain
+        reply += [0, 0, 12, 0, 1, 0, 0, 0, 0, 0, 2] + pointer(to: lastOfChain)
+        reply += pointer(to: ptrData) + [0, 12, 0, 1, 0, 0, 0, 0, 0, 2] + pointer(to: lastOfChain)
+        #expect(throws: DNSMessage.ParseError.compressionLoop(offset: 24)) { try DNSMessage(parsing: reply) }
+        // Without record 3 the reply is valid: record 2's name is the root, reached through 127 pointers.
+        var valid = reply.prefix(ptrData + 2)
+        valid[7] = 2
+        #expect(try DNSMessage(parsing: valid).answers[1].data == .name(DNSName(labels: [[UInt8]]())!))
+    }
+
     @Test("random garbage after a header never crashes the parser")
     func garbageIsRejected() throws {
         let bytes = try fixture("garbage.bin")

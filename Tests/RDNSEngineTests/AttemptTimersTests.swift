@@ -50,4 +50,35 @@ struct AttemptTimersTests {
         #expect(sentAt == [0, 1, 2])
         #expect(timers.nextDeadline == nil)
     }
+
+    @Test("after thousands of deadlines set, moved and cancelled at random, the live ones come due in order")
+    func randomScheduleMatchesASortedList() {
+        // A fixed linear congruential sequence: the same cases every run.
+        var seed: UInt64 = 0x2545_f491_4f6c_dd1d
+        func next(_ bound: Int) -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(seed >> 33) % bound
+        }
+        var timers = AttemptTimers(timeout: 5)
+        var expected: [Int: (deadline: Double, send: UInt64)] = [:]
+        for _ in 0..<5_000 {
+            let slot = next(150)
+            if next(4) == 0 {
+                timers.cancel(slot)
+                expected[slot] = nil
+            } else {
+                // Few distinct deadlines, so equal ones must come due in the order they were set.
+                let deadline = Double(next(40)) / 8
+                expected[slot] = (deadline, timers.schedule(slot, until: deadline))
+            }
+        }
+        var expired: [Int] = []
+        timers.expire(at: 2.5, isLive: { _, _ in true }, into: &expired)
+        let due = expected.filter { $0.value.deadline <= 2.5 }
+            .sorted { ($0.value.deadline, $0.value.send) < ($1.value.deadline, $1.value.send) }
+        #expect(expired == due.map(\.key))
+        timers.expire(at: .infinity, isLive: { _, _ in true }, into: &expired)
+        #expect(expired.count == expected.count - due.count)
+        #expect(timers.nextDeadline == nil)
+    }
 }

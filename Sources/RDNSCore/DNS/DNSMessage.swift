@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Record types rdnscheck asks for or follows.
 public enum RecordType: UInt16, Sendable, CustomStringConvertible {
     case a = 1
@@ -129,12 +133,12 @@ public struct DNSMessage: Sendable {
         reader.offset = 12
 
         guard questionCount <= 1 else { throw .tooManyQuestions(questionCount) }
+        // In locals until the end: reading a stored property of the message being built copied the whole message.
+        var question: (name: DNSName, type: UInt16, recordClass: UInt16)? = nil
         if questionCount == 1 {
             let name = try reader.readName(like: asked)
             guard let fixed = reader.take(4) else { throw .truncated("question") }
             question = (name, WireReader.uint16(fixed, 0), WireReader.uint16(fixed, 2))
-        } else {
-            question = nil
         }
 
         var answers: [ResourceRecord] = []
@@ -143,6 +147,7 @@ public struct DNSMessage: Sendable {
             // Owners are nearly always the question's name (or a CNAME target before): they share its storage.
             answers.append(try reader.readRecord(ownerLike: answers.last?.owner ?? question?.name))
         }
+        self.question = question
         self.answers = answers
     }
 }
@@ -150,8 +155,7 @@ public struct DNSMessage: Sendable {
 /// Whether `array` holds exactly the bytes of `buffer`.
 private func sameBytes(_ array: [UInt8], _ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
     array.count == buffer.count && array.withUnsafeBufferPointer { array in
-        for index in 0..<buffer.count where array[index] != buffer[index] { return false }
-        return true
+        memcmp(array.baseAddress!, buffer.baseAddress!, buffer.count) == 0
     }
 }
 
@@ -160,6 +164,18 @@ struct WireReader {
     /// Valid while the reader is: `DNSMessage` copies out what it keeps.
     let bytes: UnsafeBufferPointer<UInt8>
     var offset = 0
+
+    /// A name read whole at `start` of this reply, with the compression pointers followed to read it.
+    private struct ReadName {
+        let start: Int
+        let name: DNSName
+        let jumps: Int
+    }
+
+    /// The last two names read whole (the question's, then the latest in record data). Nearly every other name of
+    /// a reply is a bare pointer to one of them (an answer's owner to the question, the next owner in a CNAME chain
+    /// to the target before): it is the same name, taken from here instead of read and compared again.
+    private var recentNames: (ReadName?, ReadName?) = (nil, nil)
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -190,25 +206,63 @@ struct WireReader {
     /// Reads a name starting at `start` within `bytes[..<limit]`; returns it and the offset just after it.
     /// A pointer must point strictly backwards (RFC 1035 pointers refer to earlier names), which also makes
     /// loops impossible; the jump count is bounded anyway. A name equal byte for byte to `candidate` is returned
-    /// as `candidate`, sharing its storage (no allocation).
-    func readName(at start: Int, limit: Int,
-                  like candidate: DNSName? = nil) throws(DNSMessage.ParseError) -> (DNSName, Int) {
+    /// as `candidate`, sharing its storage (no allocation), and so is a bare pointer to a recent name.
+    mutating func readName(at start: Int, limit: Int,
+                           like candidate: DNSName? = nil) throws(DNSMessage.ParseError) -> (DNSName, Int) {
+        if let recent = recentName(pointedToAt: start, limit: limit) { return (recent, start + 2) }
+        if let candidate, let end = end(ofCopyOf: candidate, at: start, limit: limit) {
+            recentNames = (recentNames.1, ReadName(start: start, name: candidate, jumps: 0))
+            return (candidate, end)
+        }
         // Collected on the stack, then copied once into a name of exactly its size.
         let read = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: DNSName.maximumWireLength) { wire in
-            Result { () throws(DNSMessage.ParseError) -> (DNSName, Int) in
-                let (length, end) = try collectName(at: start, limit: limit, into: wire)
-                let name = UnsafeBufferPointer(rebasing: wire[0..<length])
-                if let candidate, sameBytes(candidate.wire, name) { return (candidate, end) }
-                return (DNSName(uncheckedWire: Array(name)), end)
+            Result { () throws(DNSMessage.ParseError) -> (DNSName, end: Int, jumps: Int) in
+                let (length, end, jumps) = try collectName(at: start, limit: limit, into: wire.baseAddress!)
+                let collected = UnsafeBufferPointer(start: wire.baseAddress!, count: length)
+                if let candidate, sameBytes(candidate.wire, collected) { return (candidate, end, jumps) }
+                return (DNSName(uncheckedWire: Array(collected)), end, jumps)
             }
         }
-        return try read.get()
+        let (name, end, jumps) = try read.get()
+        recentNames = (recentNames.1, ReadName(start: start, name: name, jumps: jumps))
+        return (name, end)
     }
 
-    /// Copies the uncompressed name at `start` into `wire` (room for 255 octets); returns its length there and
-    /// the offset just after the name in the reply.
+    /// Where the name at `start` ends when it is `candidate` written out in full, byte for byte (a question
+    /// nearly always echoes the name asked so): reading it would copy those same bytes, and `candidate`, a valid
+    /// name, holds no pointer and no label or length out of bounds. Nil otherwise, the name to be read in full.
+    private func end(ofCopyOf candidate: DNSName, at start: Int, limit: Int) -> Int? {
+        let count = candidate.wire.count
+        guard start + count <= limit, let base = bytes.baseAddress else { return nil }
+        let same = candidate.wire.withUnsafeBufferPointer { memcmp($0.baseAddress!, base + start, count) == 0 }
+        return same ? start + count : nil
+    }
+
+    /// The recent name that the name at `start` is, when it is only a pointer to where that name was read. Reading
+    /// the pointer would give the same bytes: the target was read whole before with no more room than now (a
+    /// pointer lifts the limit to the whole reply), and the one check that could differ, the jump count, is
+    /// repeated. Nil when the name is anything else, to be read (and any malformation reported) in full.
+    private func recentName(pointedToAt start: Int, limit: Int) -> DNSName? {
+        guard start + 1 < limit, let base = bytes.baseAddress, base[start] & 0xc0 == 0xc0 else { return nil }
+        let target = Int(base[start] & 0x3f) << 8 | Int(base[start + 1])
+        guard target < start else { return nil }
+        let recent = recentNames.1?.start == target ? recentNames.1 : recentNames.0
+        guard let recent, recent.start == target, recent.jumps < WireReader.maximumJumps else { return nil }
+        return recent.name
+    }
+
+    /// The most pointers one name may follow: pointing strictly backwards already rules out loops, this bounds
+    /// the work.
+    private static let maximumJumps = 127
+
+    /// Copies the uncompressed name at `start` into `wire` (room for 255 octets); returns its length there, the
+    /// offset just after the name in the reply, and how many pointers it followed.
     private func collectName(at start: Int, limit: Int,
-                             into wire: UnsafeMutableBufferPointer<UInt8>) throws(DNSMessage.ParseError) -> (Int, Int) {
+                             into wire: UnsafeMutablePointer<UInt8>) throws(DNSMessage.ParseError) -> (Int, Int, Int) {
+        // Read through the base pointer: every index is checked against `currentLimit` below before it is read,
+        // and a buffer's subscript would check it again at every byte.
+        guard let bytes = bytes.baseAddress else { throw .truncated("name at offset \(start)") }
+        let count = self.bytes.count
         var length = 0
         var position = start
         var end: Int? = nil
@@ -216,7 +270,7 @@ struct WireReader {
         var lowestPointerSource = start
         while true {
             // Bytes in place must stay within `limit`; a pointer may reach any earlier part of the reply.
-            let currentLimit = end == nil ? limit : bytes.count
+            let currentLimit = end == nil ? limit : count
             guard position < currentLimit else { throw .truncated("name at offset \(start)") }
             let labelLength = bytes[position]
             switch labelLength & 0xc0 {
@@ -224,7 +278,7 @@ struct WireReader {
                 if labelLength == 0 {
                     guard length < DNSName.maximumWireLength else { throw .nameTooLong(offset: start) }
                     wire[length] = 0
-                    return (length + 1, end ?? position + 1)
+                    return (length + 1, end ?? position + 1, jumps)
                 }
                 let labelEnd = position + 1 + Int(labelLength)
                 guard labelEnd <= currentLimit else { throw .truncated("name at offset \(start)") }
@@ -233,16 +287,15 @@ struct WireReader {
                     throw .nameTooLong(offset: start)
                 }
                 // The length byte and the label, copied at once (both ranges were checked above).
-                _ = UnsafeMutableBufferPointer(rebasing: wire[length..<(length + labelEnd - position)])
-                    .initialize(from: UnsafeBufferPointer(rebasing: bytes[position..<labelEnd]))
+                (wire + length).initialize(from: bytes + position, count: labelEnd - position)
                 length += labelEnd - position
                 position = labelEnd
             case 0xc0:
                 guard position + 1 < currentLimit else { throw .truncated("name at offset \(start)") }
-                let target = Int(uint16(at: position) & 0x3fff)
+                let target = Int(bytes[position] & 0x3f) << 8 | Int(bytes[position + 1])
                 if end == nil { end = position + 2 }
                 jumps += 1
-                guard jumps <= 127 else { throw .compressionLoop(offset: position) }
+                guard jumps <= WireReader.maximumJumps else { throw .compressionLoop(offset: position) }
                 guard target < lowestPointerSource else {
                     throw target == position ? .compressionLoop(offset: position) : .badPointer(offset: position)
                 }
