@@ -183,9 +183,9 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
                     bytes[count] = UInt8(ascii: "0") + octet % 10
                     count += 1
                 }
-                for byte in DNSName.inAddrArpa {
-                    bytes[count] = byte
-                    count += 1
+                DNSName.inAddrArpa.withUnsafeBufferPointer { arpa in
+                    _ = UnsafeMutableBufferPointer(rebasing: bytes[count...]).initialize(fromContentsOf: arpa)
+                    count += arpa.count
                 }
             }
         case .v6(let value):

@@ -193,8 +193,13 @@ final class OutputBytes {
         count = 0
     }
 
+    /// Inlined: the room is there for all but a result bigger than the buffer.
+    @inline(__always)
     private func reserve(_ more: Int) {
-        guard count + more > capacity else { return }
+        if count + more > capacity { grow(toHold: more) }
+    }
+
+    private func grow(toHold more: Int) {
         let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: max(capacity * 2, count + more))
         grown.update(from: base, count: count)
         base.deallocate()
