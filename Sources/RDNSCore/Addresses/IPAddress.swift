@@ -55,16 +55,7 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
                         buffer[length] = UInt8(ascii: ".")
                         length += 1
                     }
-                    if octet >= 100 {
-                        buffer[length] = UInt8(ascii: "0") + octet / 100
-                        length += 1
-                    }
-                    if octet >= 10 {
-                        buffer[length] = UInt8(ascii: "0") + octet / 10 % 10
-                        length += 1
-                    }
-                    buffer[length] = UInt8(ascii: "0") + octet % 10
-                    length += 1
+                    writeDecimal(octet, to: buffer, at: &length)
                 }
                 return body(UnsafeBufferPointer(rebasing: buffer[0..<length]))
             }
@@ -196,6 +187,22 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
 }
 
 /// An ASCII digit 0-9 (parsers of numbers in text: addresses, prefixes, HTTP).
+/// Writes `octet` in decimal, 1 to 3 digits, into `buffer` from `index` on, moving `index` past them: an IPv4
+/// address's text and the labels of its reverse name, written for every address of a range.
+@inline(__always)
+func writeDecimal(_ octet: UInt8, to buffer: UnsafeMutableBufferPointer<UInt8>, at index: inout Int) {
+    if octet >= 100 {
+        buffer[index] = UInt8(ascii: "0") + octet / 100
+        index += 1
+    }
+    if octet >= 10 {
+        buffer[index] = UInt8(ascii: "0") + octet / 10 % 10
+        index += 1
+    }
+    buffer[index] = UInt8(ascii: "0") + octet % 10
+    index += 1
+}
+
 public func isDecimalDigit(_ byte: UInt8) -> Bool {
     byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
 }

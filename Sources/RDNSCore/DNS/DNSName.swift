@@ -169,19 +169,10 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
             // uniqueness and capacity at each, for every address of a range.
             wire = [UInt8](unsafeUninitializedCapacity: 16 + DNSName.inAddrArpa.count) { bytes, count in
                 for shift in stride(from: 0, through: 24, by: 8) {
-                    let octet = UInt8(truncatingIfNeeded: value >> UInt32(shift))
-                    bytes[count] = octet >= 100 ? 3 : octet >= 10 ? 2 : 1
+                    let lengthAt = count
                     count += 1
-                    if octet >= 100 {
-                        bytes[count] = UInt8(ascii: "0") + octet / 100
-                        count += 1
-                    }
-                    if octet >= 10 {
-                        bytes[count] = UInt8(ascii: "0") + octet / 10 % 10
-                        count += 1
-                    }
-                    bytes[count] = UInt8(ascii: "0") + octet % 10
-                    count += 1
+                    writeDecimal(UInt8(truncatingIfNeeded: value >> UInt32(shift)), to: bytes, at: &count)
+                    bytes[lengthAt] = UInt8(count - lengthAt - 1)
                 }
                 DNSName.inAddrArpa.withUnsafeBufferPointer { arpa in
                     _ = UnsafeMutableBufferPointer(rebasing: bytes[count...]).initialize(fromContentsOf: arpa)
