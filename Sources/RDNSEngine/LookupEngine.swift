@@ -143,7 +143,7 @@ final class LookupEngine {
     // MARK: Jobs
 
     /// Runs ready jobs in order, at most `limit`, including jobs they make ready.
-    func runJobs(on executor: UnownedTaskExecutor, limit: Int) {
+    func runJobs(on executor: UnownedSerialExecutor, limit: Int) {
         var ran = 0
         while jobsHead < jobs.count && ran < limit {
             let job = jobs[jobsHead]
