@@ -62,6 +62,7 @@ public final class PipelinedResolver: DNSResolver, @unchecked Sendable {
                                   clock: clock)
         selector = engine.selector
         actor = EngineActor(executor: actorExecutor)
+        parkingSpot = QueryParking.Spot(parking: engine.parking)
         actorExecutor.resolver = self
         let context = Unmanaged.passRetained(self).toOpaque()
         guard pthread_create(&thread, nil, { context in
@@ -91,19 +92,26 @@ public final class PipelinedResolver: DNSResolver, @unchecked Sendable {
 
     private let actorExecutor = ActorExecutor()
     private let actor: EngineActor
+    /// Where a check isolated to `actor` waits for a reply (`query`).
+    private let parkingSpot: QueryParking.Spot
 
     /// `isolation`: an actor whose jobs the engine's thread runs.
     private actor EngineActor {
+        /// Kept for `unownedExecutor`, which is stored: computed, each hop here retained and released it.
         private nonisolated let executor: ActorExecutor
+        nonisolated let unownedExecutor: UnownedSerialExecutor
 
         init(executor: ActorExecutor) {
             self.executor = executor
+            unownedExecutor = executor.asUnownedSerialExecutor()
         }
 
-        nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
-
         func perform<T: Sendable>(_ body: @Sendable () async -> T) async -> T {
-            await body()
+            // Not only a check: without a use of the isolation before it, Swift 6.3 drops this method's hop to the
+            // actor when all it does is call a nonisolated(nonsending) closure, and `body` ran on the caller's
+            // thread until its first suspension (measured with `EngineIsolationTests`).
+            preconditionIsolated()
+            return await body()
         }
     }
 
@@ -131,8 +139,15 @@ public final class PipelinedResolver: DNSResolver, @unchecked Sendable {
     /// instructions a check, measured with callgrind on a /16).
     @inline(__always)
     public func query(_ name: DNSName, type: RecordType, options: QueryOptions) async -> QueryOutcome {
-        await withUnsafeContinuation { continuation in
-            let request = LookupEngine.Request(name: name, type: type, options: options, continuation: continuation)
+        if onEngineThread && !engine.stopped {
+            // A check isolated to `isolation`: parked on this thread until its reply comes (a continuation would
+            // resume it on the global executor; see `QueryParking`).
+            engine.parking.asking = (name, type, options)
+            return await parkingSpot.reply()
+        }
+        return await withUnsafeContinuation { continuation in
+            let request = LookupEngine.Request(name: name, type: type, options: options,
+                                               waiter: .continuation(continuation))
             if onEngineThread {
                 engine.submit(request)
             } else {
@@ -192,7 +207,7 @@ public final class PipelinedResolver: DNSResolver, @unchecked Sendable {
 
     // MARK: The loop
 
-    private var onEngineThread: Bool {
+    var onEngineThread: Bool {
         engineThread.load(ordering: .relaxed) == UInt(pthread_self())
     }
 
@@ -213,6 +228,7 @@ public final class PipelinedResolver: DNSResolver, @unchecked Sendable {
             for request in requests { engine.submit(request) }
             if stopping {
                 engine.failEverything(.localError("resolver is shut down"))
+                engine.parking.runReady()
                 engine.runJobs(on: executor, limit: .max)
                 engine.closeSockets()
                 let late = inbox.withLock { inbox in
@@ -224,6 +240,7 @@ public final class PipelinedResolver: DNSResolver, @unchecked Sendable {
             }
             engine.runJobs(on: executor, limit: 1024)
             engine.turn()
+            engine.parking.runReady()
         }
     }
 }
