@@ -79,4 +79,19 @@ struct EngineIsolationTests {
         #expect(result.onEngineThread.allSatisfy { !$0 })
         #expect(result.answered.allSatisfy { !$0 })
     }
+
+    @Test("a resolver whose tasks were isolated to its actor is freed once shut down (no reference cycle)")
+    func resolverIsFreedAfterShutdown() async throws {
+        let server = try EngineIsolationTests.server()
+        defer { server.stop() }
+        weak var freed: PipelinedResolver?
+        do {
+            let resolver = try EngineIsolationTests.resolver(port: server.port)
+            freed = resolver
+            let result = await EngineIsolationTests.ask(resolver, isolation: resolver.isolation)
+            #expect(result.answered.allSatisfy { $0 })
+            resolver.shutdown()
+        }
+        #expect(freed == nil)
+    }
 }
