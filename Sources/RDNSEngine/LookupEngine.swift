@@ -478,7 +478,7 @@ final class LookupEngine {
                 deadline: slot.started + timers.timeout * Double(attemptsTotal), now: now(), ids: &ids)
     }
 
-    private func finish(_ index: Int, _ outcome: QueryOutcome) {
+    private func finish(_ index: Int, _ outcome: consuming QueryOutcome) {
         let waiter = slots[index].request!.waiter
         release(index)
         waiter.resume(returning: outcome)
