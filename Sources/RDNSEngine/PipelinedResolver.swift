@@ -219,8 +219,9 @@ public final class PipelinedResolver: DNSResolver, @unchecked Sendable {
         while true {
             var stopping = false
             // Taken, not copied and emptied: emptying kept the capacity of a buffer the copy still shared, so each
-            // turn allocated a new one, as large as the most jobs ever handed in (the first hops of the checks
-            // into the actor: over a kilobyte, which made malloc consolidate its free lists every turn).
+            // turn allocated a new one, as large as the most ever handed in at once (the checks' first hops into
+            // the actor come together); over a kilobyte, malloc consolidated its free lists for it every turn
+            // (about 55 M instructions of a /16, measured with callgrind).
             var jobs: [UnownedJob] = []
             var requests: [LookupEngine.Request] = []
             inbox.withLock { inbox in
