@@ -16,7 +16,7 @@ final class LookupEngine {
         let name: DNSName
         let type: RecordType
         let options: QueryOptions
-        let continuation: UnsafeContinuation<QueryOutcome, Never>
+        let waiter: ReplyWaiter
     }
 
     private struct Slot {
@@ -62,6 +62,8 @@ final class LookupEngine {
     /// Ready jobs of the executor; appended to while they run.
     var jobs: [UnownedJob] = []
     private var jobsHead = 0
+    /// Where checks on this thread wait for their replies (`PipelinedResolver.query`).
+    let parking = QueryParking()
 
     private let sockets: [Int32]
     let selector: Selector
@@ -132,6 +134,7 @@ final class LookupEngine {
         rateController = SendRateController(fixedRate: rate.map(Double.init))
         bucket = rate.map { TokenBucket.pacing(rate: Double($0)) }
         pacing = Locked(PacingSummary(fixedRate: rate))
+        parking.engine = self
     }
 
     func closeSockets() {
@@ -143,7 +146,7 @@ final class LookupEngine {
     // MARK: Jobs
 
     /// Runs ready jobs in order, at most `limit`, including jobs they make ready.
-    func runJobs(on executor: UnownedTaskExecutor, limit: Int) {
+    func runJobs(on executor: UnownedSerialExecutor, limit: Int) {
         var ran = 0
         while jobsHead < jobs.count && ran < limit {
             let job = jobs[jobsHead]
@@ -168,7 +171,7 @@ final class LookupEngine {
 
     func submit(_ request: Request) {
         guard !stopped else {
-            request.continuation.resume(returning: .failure(.localError("resolver is shut down")))
+            request.waiter.resume(returning: .failure(.localError("resolver is shut down")))
             return
         }
         pending.append(request)
@@ -187,7 +190,7 @@ final class LookupEngine {
         // Nothing to run or send: wait for replies. That includes a full window with queries still pending (after
         // `startPending` the window is full whenever some are): only replies make room, and asking the sockets
         // over and over meanwhile cost a system call each (measured: 24,000 empty receives for a /16).
-        if jobsHead == jobs.count && !unsent {
+        if jobsHead == jobs.count && !unsent && !parking.hasReady {
             let wait = inFlight > 0 || tcp.isBusy || pacedHead < paced.count
                 ? max(0, Int32(((nextDeadline() - now()) * 1000).rounded(.up))) : -1
             var ready = [Bool](repeating: false, count: sockets.count)
@@ -475,10 +478,10 @@ final class LookupEngine {
                 deadline: slot.started + timers.timeout * Double(attemptsTotal), now: now(), ids: &ids)
     }
 
-    private func finish(_ index: Int, _ outcome: QueryOutcome) {
-        let continuation = slots[index].request!.continuation
+    private func finish(_ index: Int, _ outcome: consuming QueryOutcome) {
+        let waiter = slots[index].request!.waiter
         release(index)
-        continuation.resume(returning: outcome)
+        waiter.resume(returning: outcome)
     }
 
     private func release(_ index: Int) {
@@ -496,7 +499,7 @@ final class LookupEngine {
         for index in slots.indices where slots[index].request != nil { finish(index, .failure(failure)) }
         tcp.failEverything(failure)
         while pendingHead < pending.count {
-            pending[pendingHead].continuation.resume(returning: .failure(failure))
+            pending[pendingHead].waiter.resume(returning: .failure(failure))
             pendingHead += 1
         }
         pending.removeAll()

@@ -94,7 +94,7 @@ final class TCPFallback {
         guard selector.watchTCP(socket, forOutput: true, adding: true) else {
             let failure = LookupFailure.localError("cannot poll a TCP socket: \(errorText())")
             close(socket)
-            next.request.continuation.resume(returning: .failure(failure))
+            next.request.waiter.resume(returning: .failure(failure))
             return true
         }
         open[socket] = Open(exchange: TCPExchange(socket: socket, query: query, server: next.server),
@@ -124,7 +124,7 @@ final class TCPFallback {
             let outcome = reply.withUnsafeBufferPointer {
                 OutcomeClassification.parse($0, name: request.name, type: request.type)
             }
-            request.continuation.resume(returning: outcome)
+            request.waiter.resume(returning: outcome)
         case .failed(let failure):
             end(socket)
             let query = current.exchange.query
@@ -136,7 +136,7 @@ final class TCPFallback {
     /// Queued at the end, not started: this runs while `startWaiting` works through the queue.
     private func tryNextServer(_ failed: Waiting, query: QueryMessage, now: Double, after failure: LookupFailure) {
         guard failed.tried < servers.count, now < failed.deadline else {
-            return failed.request.continuation.resume(returning: .failure(failure))
+            return failed.request.waiter.resume(returning: .failure(failure))
         }
         waiting.append(Waiting(request: failed.request, query: query, server: (failed.server + 1) % servers.count,
                                deadline: failed.deadline, tried: failed.tried + 1))
@@ -146,14 +146,14 @@ final class TCPFallback {
     func expire(at now: Double) {
         for (socket, current) in open where current.deadline <= now {
             end(socket)
-            current.request.continuation.resume(returning: .failure(.timeout))
+            current.request.waiter.resume(returning: .failure(.timeout))
         }
         if waiting[waitingHead...].contains(where: { $0.deadline <= now }) {
             let queued = waiting[waitingHead...]
             waiting = queued.filter { $0.deadline > now }
             waitingHead = 0
             for query in queued where query.deadline <= now {
-                query.request.continuation.resume(returning: .failure(.timeout))
+                query.request.waiter.resume(returning: .failure(.timeout))
             }
         }
     }
@@ -172,9 +172,9 @@ final class TCPFallback {
     func failEverything(_ failure: LookupFailure) {
         for (socket, current) in open {
             end(socket)
-            current.request.continuation.resume(returning: .failure(failure))
+            current.request.waiter.resume(returning: .failure(failure))
         }
-        for query in waiting[waitingHead...] { query.request.continuation.resume(returning: .failure(failure)) }
+        for query in waiting[waitingHead...] { query.request.waiter.resume(returning: .failure(failure)) }
         waiting.removeAll()
         waitingHead = 0
     }

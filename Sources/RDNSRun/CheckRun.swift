@@ -90,10 +90,9 @@ public final class CheckRun {
                               deliver: (AddressResult) -> Void) async {
         let capacity = bounded ? ReorderBuffer<CheckTargets>.capacity(checksInFlight: resolver.checksInFlight) : nil
         let buffer = ReorderBuffer(targets.checked, capacity: capacity)
-        async let checked: Void = resolver.run {
-            await check.check(buffer, concurrency: resolver.checksInFlight, previousTemporaryFailures: previousFailures,
-                              progress: progress)
-        }
+        // The checks isolate themselves to the resolver's actor (`DNSResolver.isolation`).
+        async let checked: Void = check.check(buffer, concurrency: resolver.checksInFlight,
+                                              previousTemporaryFailures: previousFailures, progress: progress)
         while var results = await buffer.next() {
             // In place: copying each result out of the array retained and released every field of it.
             results.withUnsafeMutableBufferPointer { results in

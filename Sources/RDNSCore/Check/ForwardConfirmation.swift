@@ -46,13 +46,23 @@ public struct ForwardConfirmation: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<min(max(concurrency, 1), buffer.capacity) {
                 group.addTask {
-                    while let (index, target) = await buffer.claim() {
-                        let previous = previousTemporaryFailures[target.address] ?? 0
-                        buffer.store(await self.check(target, previousTemporaryFailures: previous), at: index)
-                        progress?.done.add(1, ordering: .relaxed)
-                    }
+                    await self.work(buffer, previousTemporaryFailures: previousTemporaryFailures, progress: progress,
+                                    isolation: self.resolver.isolation)
                 }
             }
+        }
+    }
+
+    /// One worker: checks the next target `buffer` hands out until there is none, isolated to the resolver's actor
+    /// when it has one, so that its checks run beside the resolver's sockets (`DNSResolver.isolation`).
+    private func work<Targets: Collection<CheckTarget> & Sendable>(
+        _ buffer: ReorderBuffer<Targets>, previousTemporaryFailures: [IPAddress: Int], progress: CheckProgress?,
+        isolation: isolated (any Actor)?
+    ) async where Targets.Index: Sendable {
+        while let (index, target) = await buffer.claim() {
+            let previous = previousTemporaryFailures[target.address] ?? 0
+            buffer.store(await check(target, previousTemporaryFailures: previous), at: index)
+            progress?.done.add(1, ordering: .relaxed)
         }
     }
 
@@ -148,15 +158,21 @@ public struct ForwardConfirmation: Sendable {
         await withTaskGroup(of: (Int, NameVerdict, Findings).self) { group in
             for (index, name) in names.enumerated() {
                 group.addTask {
-                    var findings = Findings(address: address)
-                    let verdict = await self.confirm(name, at: index, traits, address, &findings)
-                    return (index, verdict, findings)
+                    await self.confirmed(name, at: index, traits, address, isolation: self.resolver.isolation)
                 }
             }
             var collected = [(NameVerdict, Findings)?](repeating: nil, count: names.count)
             for await (index, verdict, findings) in group { collected[index] = (verdict, findings) }
             return collected.map { $0! }
         }
+    }
+
+    /// `confirm` in a task of its own, isolated as the check's workers are (`work`).
+    private func confirmed(_ name: DNSName, at index: Int, _ traits: PTRNameTraits, _ address: IPAddress,
+                           isolation: isolated (any Actor)?) async -> (Int, NameVerdict, Findings) {
+        var findings = Findings(address: address)
+        let verdict = await confirm(name, at: index, traits, address, &findings)
+        return (index, verdict, findings)
     }
 
     /// The PTR names sorted by verdict, and the forward answers to report, in name order.

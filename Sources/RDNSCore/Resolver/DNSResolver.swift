@@ -23,6 +23,11 @@ public protocol DNSResolver: Sendable {
     /// there, beside its sockets.
     func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T
 
+    /// An actor whose executor is the resolver's own thread, for the many checks of a range: a task isolated to it
+    /// runs beside the sockets as under `run`, for less (`ForwardConfirmation.check(_:concurrency:…)`); nil for a
+    /// resolver without a thread of its own.
+    var isolation: (any Actor)? { get }
+
     /// How the queries since the last call were paced (`--rate`, or the engine slowing down for a nameserver that
     /// drops queries); nil when the resolver does not pace. Each call starts a new tally.
     func takePacingSummary() -> PacingSummary?
@@ -44,6 +49,7 @@ extension DNSResolver {
     public var concurrencyReduction: String? { nil }
     public var nameserverNotice: String? { nil }
     public func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T { await body() }
+    public var isolation: (any Actor)? { nil }
     public func takePacingSummary() -> PacingSummary? { nil }
     public func shutdown() {}
 }
