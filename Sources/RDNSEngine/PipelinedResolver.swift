@@ -238,6 +238,9 @@ public final class PipelinedResolver: DNSResolver, @unchecked Sendable {
                 engine.parking.runReady()
                 engine.runJobs(on: executor, limit: .max)
                 engine.closeSockets()
+                // No thread is the engine's from here on: a thread made later may get this one's pthread_t, and
+                // its jobs would be queued for a loop that no longer runs.
+                actorExecutor.engineThread.store(0, ordering: .relaxed)
                 let late = inbox.withLock { inbox in
                     inbox.exited = true
                     return inbox.jobs
