@@ -36,6 +36,10 @@
 # Other environment: MIRROR (Debian mirror; default: the one apt uses), SUITE (bookworm), MAKE.
 # shellcheck disable=SC2317  # check functions and waitfor predicates are called indirectly
 set -euo pipefail
+# Whether the input holds a line grep matches: grep reads all of it. `… | grep -q` stops at the first match, and the
+# command before it, still writing, then dies of SIGPIPE, which pipefail turns into "no match" (an install check
+# failed so, once: the unit did run /usr/bin/rdnscheck).
+has() { grep "$@" >/dev/null; }
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE=$REPO/Tests/Systemd
@@ -462,7 +466,7 @@ check_install_paths() {
         if [[ -e $MERGED/$f ]]; then echo "   /$f"; else echo "   missing /$f"; ok=1; fi
     done
     grep -h '^ExecStart=' "$MERGED"/usr/local/lib/systemd/system/rdnscheck*.service | note
-    if grep -h '^ExecStart=' "$MERGED"/usr/local/lib/systemd/system/rdnscheck*.service | grep -qv '^ExecStart=/usr/local/bin/rdnscheck '; then
+    if grep -h '^ExecStart=' "$MERGED"/usr/local/lib/systemd/system/rdnscheck*.service | has -v '^ExecStart=/usr/local/bin/rdnscheck '; then
         WHY="an ExecStart= does not run /usr/local/bin/rdnscheck"
         ok=1
     fi
@@ -853,7 +857,7 @@ check_reload() {
     [[ $rc == 0 ]] || { WHY="systemctl reload failed"; return 1; }
     [[ $pid1 == "$pid2" ]] || { WHY="MainPID changed ($pid1 -> $pid2)"; return 1; }
     [[ -n $r1 ]] || { WHY="no RELOADING=1 notification"; return 1; }
-    grep -a "from PID $(from_pid "$pid1") (.*RELOADING=1" <<<"$n" | grep -q 'MONOTONIC_USEC=' || { WHY="RELOADING=1 without MONOTONIC_USEC="; return 1; }
+    grep -a "from PID $(from_pid "$pid1") (.*RELOADING=1" <<<"$n" | has 'MONOTONIC_USEC=' || { WHY="RELOADING=1 without MONOTONIC_USEC="; return 1; }
     [[ -n $r2 && $r2 -gt $r1 ]] || { WHY="no READY=1 after RELOADING=1"; return 1; }
     is_active || { WHY="not active after reload"; return 1; }
 }
@@ -866,7 +870,7 @@ check_drift_warning() {
     c=$(cursor)
     DRIFT_CURSOR=$c
     C systemctl kill -s USR1 --kill-who=main "$U"
-    drift_logged() { daemon_log "$c" "$U" -p warning..warning | grep -aq '192\.0\.2\.10'; }
+    drift_logged() { daemon_log "$c" "$U" -p warning..warning | has -a '192\.0\.2\.10'; }
     waitfor 15 drift_logged
     w=$(daemon_log "$c" "$U" -p warning..warning)
     echo "   journalctl _SYSTEMD_UNIT=$U SYSLOG_IDENTIFIER=$IDENT -p warning..warning after SIGUSR1:"
@@ -903,7 +907,7 @@ DRIFT_CURSOR=''
 check_on_change() {
     [[ -n $DRIFT_CURSOR ]] || { WHY="no drift to look at"; return 1; }
     local out
-    on_change_logged() { daemon_log "$DRIFT_CURSOR" "$U" | grep -aq 'on-change.*got 192\.0\.2\.10 ok -> critical'; }
+    on_change_logged() { daemon_log "$DRIFT_CURSOR" "$U" | has -a 'on-change.*got 192\.0\.2\.10 ok -> critical'; }
     waitfor 5 on_change_logged
     out=$(daemon_log "$DRIFT_CURSOR" "$U" | grep -a 'on-change')
     note <<<"$out"
@@ -983,7 +987,7 @@ check_watchdog_long_run() {
     echo "   after $(dt "$t" "$(now)")s: $(show "$U" ActiveState)/$(show "$U" SubState), NRestarts=$(show "$U" NRestarts)," \
         "WATCHDOG=1 pings: $pings, blackhole.service (a query arrived): $(show blackhole.service ActiveState)"
     evidence "$c"
-    if jsince "$c" UNIT="$U" -o cat | grep -aq 'Watchdog timeout'; then WHY="the watchdog fired during a long run"; return 1; fi
+    if jsince "$c" UNIT="$U" -o cat | has -a 'Watchdog timeout'; then WHY="the watchdog fired during a long run"; return 1; fi
     is_active || { WHY="not active during the long run"; return 1; }
     [[ $(show "$U" NRestarts) == 0 ]] || { WHY="restarted"; return 1; }
     [[ $(show blackhole.service ActiveState) == active ]] || { WHY="no query reached the silent server"; return 1; }
@@ -996,11 +1000,11 @@ check_watchdog_sigstop() {
     main=$(show "$U" MainPID)
     t=$(now)
     C systemctl kill -s STOP --kill-who=main "$U"
-    watchdog_fired() { jsince "$c" UNIT="$U" -o cat | grep -aq 'Watchdog timeout'; }
+    watchdog_fired() { jsince "$c" UNIT="$U" -o cat | has -a 'Watchdog timeout'; }
     waitfor $((TEST_WATCHDOG_SEC + 7)) watchdog_fired
     echo "   SIGSTOP to MainPID $main; after $(dt "$t" "$(now)")s:"
     jsince "$c" UNIT="$U" -o cat | grep -a -e 'Watchdog' -e 'Main process exited' -e 'Failed with result' -e 'Scheduled restart' | note
-    jsince "$c" UNIT="$U" -o cat | grep -aq 'Watchdog timeout' && return 0
+    jsince "$c" UNIT="$U" -o cat | has -a 'Watchdog timeout' && return 0
     WHY="no 'Watchdog timeout' within $((TEST_WATCHDOG_SEC + 7)) s of SIGSTOP"
     return 1
 }
@@ -1106,7 +1110,7 @@ check_deb_install() {
         C test -f "$f" || { WHY="${WHY:+$WHY; }no $f"; ok=1; }
     done
     C systemctl cat "$U" | grep -a -e '^# /' -e '^ExecStart=' | note
-    C systemctl cat "$U" | grep -aq '^ExecStart=/usr/bin/rdnscheck ' ||
+    C systemctl cat "$U" | has -a '^ExecStart=/usr/bin/rdnscheck ' ||
         { WHY="${WHY:+$WHY; }$U runs no /usr/bin/rdnscheck"; ok=1; }
     return $ok
 }
@@ -1143,7 +1147,7 @@ check_deb_upgrade() {
     [[ $(deb_status) == "install ok installed "*-2 ]] || { WHY="not upgraded: $(deb_status)"; ok=1; }
     cmp -s "$RUN/config.operator" "$MERGED/etc/rdnscheck/rdnscheck.conf" ||
         { WHY="${WHY:+$WHY; }the operator's rdnscheck.conf was replaced"; ok=1; }
-    ! C ls /etc/rdnscheck | grep -q 'dpkg' || { WHY="${WHY:+$WHY; }dpkg left a .dpkg-* file"; ok=1; }
+    ! C ls /etc/rdnscheck | has 'dpkg' || { WHY="${WHY:+$WHY; }dpkg left a .dpkg-* file"; ok=1; }
     running || { WHY="${WHY:+$WHY; }not running after the upgrade"; ok=1; }
     [[ -n $pid && $pid != 0 && $pid != "$DEB_MAIN_PID" ]] || { WHY="${WHY:+$WHY; }not restarted (MainPID $pid)"; ok=1; }
     [[ $(C systemctl is-enabled "$U") == enabled ]] || { WHY="${WHY:+$WHY; }no longer enabled"; ok=1; }
