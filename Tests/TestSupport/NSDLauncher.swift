@@ -47,8 +47,8 @@ extension NSDServer {
         let deadline = Date().addingTimeInterval(timeout)
         var waiting = zones.keys.sorted()
         while !waiting.isEmpty {
-            guard process.isRunning else {
-                throw failure("nsd exited with status \(process.terminationStatus) before answering")
+            guard server.process.isRunning else {
+                throw failure("nsd exited with status \(server.process.terminationStatus) before answering")
             }
             guard Date() < deadline else { throw failure("nsd did not answer within \(timeout) s") }
             guard let reply = DNSProbe.query(waiting[0], type: DNSWire.typeSOA, port: port) else {

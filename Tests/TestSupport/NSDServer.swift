@@ -11,10 +11,8 @@ import Glibc
 /// `start` returns only once nsd answers an SOA query for every zone with NOERROR, so a test never
 /// races a server that is still loading; on failure the error carries nsd's log.
 ///
-/// `@unchecked Sendable` so a suite can share one server across concurrent tests: `Process` and
-/// `FileHandle` are not Sendable, but the process is only polled and the lifeline only closed, once, by
-/// whoever flips the `stopped` flag under `lock`.
-public final class NSDServer: @unchecked Sendable {
+/// Sendable so a suite can share one server across concurrent tests (see `SupervisedServer`).
+public final class NSDServer: Sendable {
     /// Where Debian's `nsd` package puts the daemon.
     public static let executablePath = "/usr/sbin/nsd"
 
@@ -25,26 +23,17 @@ public final class NSDServer: @unchecked Sendable {
     /// Zone name -> zone file, as served.
     public let zones: [String: String]
     /// The temporary directory with nsd.conf, the log and nsd's state files; removed by `stop()`.
-    public let workDirectory: String
+    public var workDirectory: String { server.workDirectory }
 
-    let process: Process
-    /// Closing it stops nsd (see `NSDSupervisor`).
-    private let lifeline: FileHandle
-    private let lock = NSLock()
-    private var stopped = false
+    /// nsd under its supervisor, stopped once (also when this is freed).
+    let server: SupervisedServer
 
     init(port: UInt16, servesIPv6: Bool, zones: [String: String], workDirectory: String,
          process: Process, lifeline: FileHandle) {
         self.port = port
         self.servesIPv6 = servesIPv6
         self.zones = zones
-        self.workDirectory = workDirectory
-        self.process = process
-        self.lifeline = lifeline
-    }
-
-    deinit {
-        stop()
+        server = SupervisedServer(workDirectory: workDirectory, process: process, lifeline: lifeline)
     }
 
     /// Starts nsd (`nsd -d -c CONF`, in the foreground under a supervisor shell) serving `zones` (zone name
@@ -101,12 +90,6 @@ public final class NSDServer: @unchecked Sendable {
     /// the work directory. Idempotent; also done on deinit. nsd also stops by itself when the test process
     /// exits or dies, even if this is never called (see `NSDSupervisor`).
     public func stop() {
-        let first = lock.withLock {
-            defer { stopped = true }
-            return !stopped
-        }
-        guard first else { return }
-        NSDSupervisor.stop(process, lifeline: lifeline)
-        try? FileManager.default.removeItem(atPath: workDirectory)
+        server.stop()
     }
 }

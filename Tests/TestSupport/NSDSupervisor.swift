@@ -62,3 +62,38 @@ enum NSDSupervisor {
         return !process.isRunning
     }
 }
+
+/// A server started under `NSDSupervisor` (nsd, or Unbound in its place): stopped once, by whoever comes first (a
+/// test's `stop()`, or the server's deinit), its work directory then removed. Shared by `NSDServer` and
+/// `UnboundServer`, which had each their copy.
+///
+/// `@unchecked Sendable`: `Process` and `FileHandle` are not Sendable, but the process is only polled and the
+/// lifeline only closed, once, by whoever flips `stopped` under `lock`.
+final class SupervisedServer: @unchecked Sendable {
+    let workDirectory: String
+    let process: Process
+    private let lifeline: FileHandle
+    private let lock = NSLock()
+    private var stopped = false
+
+    init(workDirectory: String, process: Process, lifeline: FileHandle) {
+        self.workDirectory = workDirectory
+        self.process = process
+        self.lifeline = lifeline
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// Stops the server (`NSDSupervisor.stop`) and removes its work directory; does nothing the second time.
+    func stop() {
+        let first = lock.withLock {
+            defer { stopped = true }
+            return !stopped
+        }
+        guard first else { return }
+        NSDSupervisor.stop(process, lifeline: lifeline)
+        try? FileManager.default.removeItem(atPath: workDirectory)
+    }
+}

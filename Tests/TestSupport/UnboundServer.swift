@@ -12,7 +12,7 @@ import Glibc
 /// the default local zones of RFC 6303 and RFC 6761 that the zones fall under are turned off. A trust anchor makes
 /// Unbound validate the zone under it. It runs as a plain process (foreground, no chroot, no privilege drop, its
 /// files in a temporary directory) under `NSDSupervisor`, which stops it when the test process ends however it ends.
-public final class UnboundServer: @unchecked Sendable {
+public final class UnboundServer: Sendable {
     /// Where Debian's `unbound` package puts the daemon.
     public static let executablePath = "/usr/sbin/unbound"
 
@@ -21,21 +21,13 @@ public final class UnboundServer: @unchecked Sendable {
 
     /// The port Unbound listens on, UDP and TCP, on 127.0.0.1.
     public let port: UInt16
-    public let workDirectory: String
-    private let process: Process
-    private let lifeline: FileHandle
-    private let lock = NSLock()
-    private var stopped = false
+    public var workDirectory: String { server.workDirectory }
+    /// Unbound under its supervisor, stopped once (also when this is freed).
+    private let server: SupervisedServer
 
     private init(port: UInt16, workDirectory: String, process: Process, lifeline: FileHandle) {
         self.port = port
-        self.workDirectory = workDirectory
-        self.process = process
-        self.lifeline = lifeline
-    }
-
-    deinit {
-        stop()
+        server = SupervisedServer(workDirectory: workDirectory, process: process, lifeline: lifeline)
     }
 
     /// Starts Unbound resolving `stubZones` (and everything else) at 127.0.0.1:`authoritativePort`, validating under
@@ -119,12 +111,6 @@ public final class UnboundServer: @unchecked Sendable {
 
     /// Stops Unbound (SIGTERM, SIGKILL after 5 s) and removes its directory. Idempotent; also done on deinit.
     public func stop() {
-        let first = lock.withLock {
-            defer { stopped = true }
-            return !stopped
-        }
-        guard first else { return }
-        NSDSupervisor.stop(process, lifeline: lifeline)
-        try? FileManager.default.removeItem(atPath: workDirectory)
+        server.stop()
     }
 }
