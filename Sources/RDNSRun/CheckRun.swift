@@ -87,7 +87,7 @@ public final class CheckRun {
     /// kept anyway).
     private static func check(_ targets: RunTargets, with check: ForwardConfirmation, resolver: any DNSResolver,
                               bounded: Bool, previousFailures: [IPAddress: Int], progress: CheckProgress?,
-                              deliver: (AddressResult) -> Void) async {
+                              deliver: (inout AddressResult) -> Void) async {
         let capacity = bounded ? ReorderBuffer<CheckTargets>.capacity(checksInFlight: resolver.checksInFlight) : nil
         let buffer = ReorderBuffer(targets.checked, capacity: capacity)
         // The checks isolate themselves to the resolver's actor (`DNSResolver.isolation`).
@@ -98,7 +98,7 @@ public final class CheckRun {
             results.withUnsafeMutableBufferPointer { results in
                 for index in results.indices {
                     results[index].source = targets.source(of: results[index].address)
-                    deliver(results[index])
+                    deliver(&results[index])
                 }
             }
         }
@@ -133,11 +133,10 @@ public final class CheckRun {
         await CheckRun.check(targets, with: check, resolver: resolver, bounded: true, previousFailures: [:],
                              progress: progress) { result in
             counts.add(result.status)
-            if result.problems.isEmpty {
-                deliver(result)
-            } else {
-                deliver(FixAdvice.advise(result, region: region))
-            }
+            // Advised in place, then handed on from one call: a call on each branch was merged into one, which
+            // copied the result first (retaining every array in it, then releasing them again).
+            if !result.problems.isEmpty { result = FixAdvice.advise(result, region: region) }
+            deliver(result)
         }
         for problem in findings.problems { logger.warning(problem.message) }
         return ReportTail(counts: counts, durationSeconds: clock.monotonicSeconds - started,

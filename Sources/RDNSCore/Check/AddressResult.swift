@@ -55,10 +55,10 @@ public struct AddressResult: Sendable, Equatable {
     public let forward: [ForwardAnswer]
     /// The PTR names, in `ptrNames` order, whose forward lookup failed temporarily: neither confirmed nor
     /// refuted. What a receiver does with such a name depends on its resolver (`ReceiverVerdicts`).
-    public internal(set) var forwardFailures: [DNSName] = []
+    public internal(set) var forwardFailures: [DNSName]
     /// The PTR names, in `ptrNames` order, whose forward lookup meets a CNAME loop or fails DNSSEC validation:
     /// refuted, and answered with SERVFAIL by receivers' resolvers (`ReceiverVerdicts`).
-    public internal(set) var forwardUnresolvable: [DNSName] = []
+    public internal(set) var forwardUnresolvable: [DNSName]
     /// Sorted by code; a passing address has none.
     public internal(set) var problems: [Problem]
     /// Consecutive runs with a temporary failure, this one included (0 when this run had none).
@@ -92,13 +92,16 @@ public struct AddressResult: Sendable, Equatable {
     /// `ptrNames` is every PTR name, sorted: the first `maximumPTRNames` are kept, and all are counted.
     /// `nameTraits`, when the caller has them, are those of the names kept; without them they are worked out here.
     public init(target: CheckTarget, status: Status, ptrNames: [DNSName], nameTraits: PTRNameTraits? = nil,
-                forward: [ForwardAnswer], problems: [Problem], temporaryFailures: Int) {
+                forward: [ForwardAnswer], forwardFailures: [DNSName] = [], forwardUnresolvable: [DNSName] = [],
+                problems: [Problem], temporaryFailures: Int) {
         self.target = target
         self.status = status
         self.ptrNames = Array(ptrNames.prefix(AddressResult.maximumPTRNames))
         ptrCount = ptrNames.count
         self.nameTraits = nameTraits ?? PTRNameTraits(self.ptrNames, of: target.address)
         self.forward = forward
+        self.forwardFailures = forwardFailures
+        self.forwardUnresolvable = forwardUnresolvable
         self.problems = AddressResult.sorted(problems)
         self.temporaryFailures = temporaryFailures
     }

@@ -144,11 +144,9 @@ public struct ForwardConfirmation: Sendable {
                          + "\(refuted.map(\.description).joined(separator: ", ")) "
                          + "do\(refuted.count == 1 ? "es" : "") not")
         }
-        var result = findings.result(target: target, names: names, traits: traits, forward: forward, policy: policy,
-                                     previousTemporaryFailures: previousTemporaryFailures)
-        result.forwardFailures = tally.failed
-        result.forwardUnresolvable = tally.unresolvable
-        return result
+        return findings.result(target: target, names: names, traits: traits, forward: forward,
+                               failed: tally.failed, unresolvable: tally.unresolvable, policy: policy,
+                               previousTemporaryFailures: previousTemporaryFailures)
     }
 
     /// The names' forward lookups, at once (one after another, a dozen names against a silent server already
@@ -326,7 +324,8 @@ private struct Findings: Sendable {
     }
 
     func result(target: CheckTarget, names: [DNSName], traits: PTRNameTraits, forward: [ForwardAnswer],
-                policy: CheckPolicy, previousTemporaryFailures: Int) -> AddressResult {
+                failed: [DNSName], unresolvable: [DNSName], policy: CheckPolicy,
+                previousTemporaryFailures: Int) -> AddressResult {
         var problems = problems
         var failures = 0
         if !temporaryDetails.isEmpty {
@@ -340,6 +339,7 @@ private struct Findings: Sendable {
             }
         }
         return AddressResult(target: target, status: AddressResult.status(of: problems), ptrNames: names,
-                             nameTraits: traits, forward: forward, problems: problems, temporaryFailures: failures)
+                             nameTraits: traits, forward: forward, forwardFailures: failed,
+                             forwardUnresolvable: unresolvable, problems: problems, temporaryFailures: failures)
     }
 }
