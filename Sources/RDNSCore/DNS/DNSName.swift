@@ -165,9 +165,11 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
         var wire: [UInt8] = []
         switch address {
         case .v4(let value):
-            // Written in place (at most 4 x 4 bytes, then 14): appending byte by byte checked the array's
-            // uniqueness and capacity at each, for every address of a range.
-            wire = [UInt8](unsafeUninitializedCapacity: 16 + DNSName.inAddrArpa.count) { bytes, count in
+            // Written in place on the stack, then copied once: appending byte by byte checked the array's
+            // uniqueness and capacity at each, and `Array(unsafeUninitializedCapacity:)` looked up the array's
+            // storage type at run time (not specialized: about 400 instructions), for every address of a range.
+            wire = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16 + DNSName.inAddrArpa.count) { bytes in
+                var count = 0
                 for shift in stride(from: 0, through: 24, by: 8) {
                     let lengthAt = count
                     count += 1
@@ -178,6 +180,7 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
                     _ = UnsafeMutableBufferPointer(rebasing: bytes[count...]).initialize(fromContentsOf: arpa)
                     count += arpa.count
                 }
+                return Array(UnsafeBufferPointer(rebasing: bytes[..<count]))
             }
         case .v6(let value):
             wire.reserveCapacity(74)
