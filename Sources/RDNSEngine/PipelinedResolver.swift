@@ -235,7 +235,7 @@ public final class PipelinedResolver: DNSResolver, @unchecked Sendable {
             for request in requests { engine.submit(request) }
             if stopping {
                 engine.failEverything(.localError("resolver is shut down"))
-                engine.parking.runReady()
+                engine.parking.runReady(as: executor)
                 engine.runJobs(on: executor, limit: .max)
                 engine.closeSockets()
                 // No thread is the engine's from here on: a thread made later may get this one's pthread_t, and
@@ -250,7 +250,7 @@ public final class PipelinedResolver: DNSResolver, @unchecked Sendable {
             }
             engine.runJobs(on: executor, limit: 1024)
             engine.turn()
-            engine.parking.runReady()
+            engine.parking.runReady(as: executor)
         }
     }
 }
