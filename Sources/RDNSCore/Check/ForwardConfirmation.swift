@@ -59,10 +59,22 @@ public struct ForwardConfirmation: Sendable {
         _ buffer: ReorderBuffer<Targets>, previousTemporaryFailures: [IPAddress: Int], progress: CheckProgress?,
         isolation: isolated (any Actor)?
     ) async where Targets.Index: Sendable {
-        while let (index, target) = await buffer.claim() {
+        while let (index, target) = await nextTarget(buffer) {
             let previous = previousTemporaryFailures[target.address] ?? 0
             buffer.store(await check(target, previousTemporaryFailures: previous), at: index)
             progress?.done.add(1, ordering: .relaxed)
+        }
+    }
+
+    /// The next target `buffer` hands out: most find room at once, and are asked for without `claim`'s async frame
+    /// (allocated and freed per call).
+    private func nextTarget<Targets: Collection<CheckTarget> & Sendable>(
+        _ buffer: ReorderBuffer<Targets>
+    ) async -> (Int, CheckTarget)? where Targets.Index: Sendable {
+        switch buffer.tryClaim() {
+        case .target(let index, let target): (index, target)
+        case .done: nil
+        case .full: await buffer.claim()
         }
     }
 
