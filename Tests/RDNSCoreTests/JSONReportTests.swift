@@ -200,6 +200,25 @@ struct JSONReportTests {
         #expect(try resultsText([upper]).contains("\"reason\": \"PTR MAIL.example.com forward-confirms\""))
     }
 
+    @Test("a result that drifted lists its changes, one with AWS's record of the address has it, others have neither")
+    func changesAndAWSRecord() throws {
+        var recorded = SampleReports.mailOK
+        recorded.aws = AWSAddressRecord(publicIP: recorded.address, allocationID: "eipalloc-0abc",
+                                        ptrRecord: DNSName("mail.example.com"), update: nil)
+        let drifted = SampleReports.mxMismatch
+        let report = RunReport(results: [recorded, drifted, SampleReports.mailOK], checkedAt: 0, durationSeconds: 0,
+                               drifts: [drifted.address: Drift(address: drifted.address, attached: true,
+                                                                status: .critical)])
+        let listed = try results(try parsedJSON(report))
+        #expect((listed[0]["changes"] as? [Any])?.isEmpty == true)
+        #expect((listed[0]["aws"] as? [String: Any])?["allocation_id"] as? String == "eipalloc-0abc")
+        let change = try #require((listed[1]["changes"] as? [[String: Any]])?.first)
+        #expect(change["field"] as? String == "attached")
+        #expect(change["old"] as? Bool == false && change["new"] as? Bool == true)
+        #expect(listed[1]["aws"] is NSNull)
+        #expect((listed[2]["changes"] as? [Any])?.isEmpty == true && listed[2]["aws"] is NSNull)
+    }
+
     @Test("a long run of passing results is handed on in chunks of about 64 KiB as it is written, not at the end")
     func chunksAsWritten() {
         var chunks: [Int] = []
