@@ -72,7 +72,7 @@ extension ChunkedSink {
         defer { flushIfFull() }
         literal(first ? "\n  {\"address\": " : ",\n  {\"address\": ")
         quoted(result.address)
-        bytes.append(contentsOf: ChunkedSink.statusAndSource(result))
+        statusAndSource(result)
         // Fixed text runs merged where the common case allows: each append costs about as much as its bytes.
         if let expected = result.target.expectedName {
             literal("\", \"expected_name\": ")
@@ -213,19 +213,15 @@ extension ChunkedSink {
             + verdictOrder.firstIndex(of: outcome.verdict)!]
     }
 
-    /// `, "status": "ok", "source": "command-line` for each status and source, made once: one copy for what was four
-    /// appends, two of them through String.
-    private static let statusAndSources: [[UInt8]] = statusOrder.flatMap { status in
-        sourceOrder.map { source in
-            Array(", \"status\": \"\(status.word)\", \"source\": \"\(source.rawValue)".utf8)
+    /// `, "status": "ok", "source": "command-line`, made again only when they change: most results of a range share
+    /// them (looking the pair up in a table of all of them searched two arrays, every address).
+    private mutating func statusAndSource(_ result: AddressResult) {
+        if lastStatusAndSource?.status != result.status || lastStatusAndSource?.source != result.source {
+            lastStatusAndSource = (result.status, result.source)
+            lastStatusAndSourceText = Array(
+                ", \"status\": \"\(result.status.word)\", \"source\": \"\(result.source.rawValue)".utf8)
         }
-    }
-    private static let statusOrder = Status.allCases
-    private static let sourceOrder = TargetSource.allCases
-
-    private static func statusAndSource(_ result: AddressResult) -> [UInt8] {
-        statusAndSources[statusOrder.firstIndex(of: result.status)! * sourceOrder.count
-            + sourceOrder.firstIndex(of: result.source)!]
+        bytes.append(contentsOf: lastStatusAndSourceText)
     }
 
     /// A count: most are a single digit.

@@ -122,6 +122,10 @@ struct ChunkedSink {
     /// The last name the JSON report wrote and its escaped text (`JSONReport`'s `nameContent`).
     var lastNameWire: [UInt8] = []
     var lastNameText: [UInt8] = []
+    /// The status and source of the last result the JSON report wrote, and their text (`JSONReport`'s
+    /// `statusAndSource`).
+    var lastStatusAndSource: (status: Status, source: TargetSource)?
+    var lastStatusAndSourceText: [UInt8] = []
     /// Per receiver rule, the end of the last reason the JSON report wrote (`JSONReport`'s `receivers`).
     var reasonEnds = [ReasonEnd?](repeating: nil, count: ReceiverRule.allCases.count)
     private let sink: (UnsafeRawBufferPointer) -> Void
