@@ -182,13 +182,16 @@ struct JSONReportTests {
 
     @Test("each result prints as it does alone, whatever names and reasons the results before it printed")
     func resultsIndependentOfEarlierOnes() throws {
-        // The report keeps the last name and reason endings it escaped: a name differing only in case, an escaped
-        // one, other verdicts and reasons must each come out as their own.
+        // The report keeps the last name, reason endings, status and source it wrote: a name differing only in case,
+        // an escaped one, other verdicts, reasons, statuses and sources must each come out as their own.
         let upper = SampleReports.result("203.0.113.25", .ok, ptr: ["MAIL.example.com"],
                                          forward: [("MAIL.example.com", ["203.0.113.25"])])
         let noPTR = SampleReports.result("192.0.2.1", .critical, problems: [Problem(.noPTR, .critical, "none")])
+        var discovered = SampleReports.mailOK
+        discovered.source = .ec2
         let sequence = [SampleReports.mailOK, upper, SampleReports.hostile, SampleReports.mailOK,
-                        SampleReports.mxMismatch, noPTR, SampleReports.mailOK, SampleReports.manyNames(count: 3)]
+                        SampleReports.mxMismatch, noPTR, SampleReports.mailOK, discovered, SampleReports.mailOK,
+                        SampleReports.manyNames(count: 3)]
         func resultsText(_ results: [AddressResult]) throws -> Substring {
             let text = JSONReport.render(RunReport(results: results, checkedAt: 0, durationSeconds: 0))
             let start = try #require(text.range(of: "\"results\": [")).upperBound
