@@ -42,11 +42,10 @@ public enum GenericNameDetector {
     /// first rules out every entry for most names without touching one (a loop over the entries retained and
     /// released their three arrays, every name). The last byte alone did not: `.test`, `.net` and `.de` names end
     /// as `.cloudapp.net` or `.clients.your-server.de` do.
-    static let cloudDefaultEndings = cloudDefaults.map { $0.suffix.withUnsafeBufferPointer(lastEightBytes) }
+    private static let cloudDefaultEndings = cloudDefaults.map { $0.suffix.withUnsafeBufferPointer(lastEightBytes) }
 
-    static func cloudProvider(of text: UnsafeBufferPointer<UInt8>) -> String? {
-        guard text.count > 8 else { return nil }
-        guard cloudDefaultEndings.contains(lastEightBytes(of: text)) else { return nil }
+    private static func cloudProvider(of text: UnsafeBufferPointer<UInt8>) -> String? {
+        guard text.count > 8, cloudDefaultEndings.contains(lastEightBytes(of: text)) else { return nil }
         for entry in cloudDefaults where text.count > entry.suffix.count && text.starts(with: entry.firstLabelPrefix)
             && text.suffix(entry.suffix.count).elementsEqual(entry.suffix) {
             return entry.provider
@@ -96,7 +95,7 @@ public enum GenericNameDetector {
         mayEmbedIPv4(text) && embedsIPv4Exactly(text, value)
     }
 
-    /// `embedsIPv4` without its first light pass.
+    /// `embedsIPv4` without its first light pass (the tests compare the two).
     static func embedsIPv4Exactly(_ text: UnsafeBufferPointer<UInt8>, _ value: UInt32) -> Bool {
         let octets = (Int(value >> 24), Int(value >> 16 & 0xff), Int(value >> 8 & 0xff), Int(value & 0xff))
         let reversed = (octets.3, octets.2, octets.1, octets.0)
@@ -147,10 +146,10 @@ public enum GenericNameDetector {
     /// What every form `embedsIPv4` looks for needs: four digit runs, or a run of 12 digits or of 8 hex digits (12
     /// digits are a run of 8 hex digits too). One light pass that rules out most names (`mail.example.com`,
     /// `h4113.example.net`) before the exact one.
-    static func mayEmbedIPv4(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func mayEmbedIPv4(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         var digitRuns = 0, hexRun = 0
         var previousWasDigit = false
-        // Without branches on the bytes but the one that ends the pass: the text is lowercase (`dottedLowercase`).
+        // Hex digits are asked in lowercase only: the text is lowercase (`dottedLowercase`).
         for byte in text {
             let digit = byte &- UInt8(ascii: "0") < 10
             let hex = digit || byte &- UInt8(ascii: "a") < 6
