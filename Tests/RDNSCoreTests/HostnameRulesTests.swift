@@ -66,4 +66,55 @@ struct HostnameRulesTests {
             #expect(!HostnameRules.glibcKeeps(name), "\(name)")
         }
     }
+
+    @Test("every byte is a hostname character or not as the rules list them, in any place of a label")
+    func everyByte() throws {
+        for byte in UInt8.min...UInt8.max {
+            for label in [[byte], [UInt8(ascii: "a"), byte], [byte, UInt8(ascii: "9")], [0x61, byte, 0x62]] {
+                let name = try #require(DNSName(labels: [label, Array("example".utf8)]))
+                #expect(HostnameRules.violation(in: name) == plainReadingViolation(name), "byte \(byte)")
+            }
+        }
+    }
+
+    @Test("the rules give a plain reading's answer for names of every shape")
+    func agreesWithAPlainReading() throws {
+        var random = SplitMix(state: 20_261_205)
+        let hostnameBytes = Array("abcxyzABCXYZ0123456789--__".utf8)
+        let otherBytes = [UInt8(ascii: "."), 0x20, 0x00, 0xe9, UInt8(ascii: "$")]
+        var valid = 0
+        for _ in 0..<20_000 {
+            // One name in eight of digits only, one in eight with a byte no hostname has here and there.
+            let digitsOnly = random.below(8) == 0, odd = random.below(8) == 0
+            let labels = (0..<(1 + random.below(5))).map { _ in
+                let length = random.below(12) == 0 ? 55 + random.below(9)
+                    : 1 + random.below(10)
+                return (0..<length).map { _ in
+                    if digitsOnly { return UInt8(ascii: "0") + UInt8(random.below(10)) }
+                    let bytes = odd && random.below(6) == 0 ? otherBytes : hostnameBytes
+                    return bytes.randomElement(using: &random)!
+                }
+            }
+            guard let name = DNSName(labels: labels) else { continue }
+            let expected = plainReadingViolation(name)
+            #expect(HostnameRules.violation(in: name) == expected, "\(name)")
+            if expected == nil { valid += 1 }
+        }
+        #expect(valid > 5_000 && valid < 15_000, "\(valid) valid")
+    }
+}
+
+/// `HostnameRules.violation` as its documentation reads, label by label, on the name's labels.
+private func plainReadingViolation(_ name: DNSName) -> String? {
+    let labels = name.labels
+    guard !labels.isEmpty else { return "it is the root name" }
+    let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_".utf8)
+    for label in labels {
+        if label.count > 63 { return "a label is longer than 63 characters" }
+        if !label.allSatisfy(allowed.contains) { return "a label holds a character other than a-z, 0-9, - and _" }
+        if label.first == UInt8(ascii: "-") { return "a label starts with a hyphen" }
+        if label.last == UInt8(ascii: "-") { return "a label ends with a hyphen" }
+    }
+    let digits = Set("0123456789".utf8)
+    return labels.allSatisfy { $0.allSatisfy(digits.contains) } ? "it is made of digits and dots only" : nil
 }

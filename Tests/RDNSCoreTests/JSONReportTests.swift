@@ -182,13 +182,16 @@ struct JSONReportTests {
 
     @Test("each result prints as it does alone, whatever names and reasons the results before it printed")
     func resultsIndependentOfEarlierOnes() throws {
-        // The report keeps the last name and reason endings it escaped: a name differing only in case, an escaped
-        // one, other verdicts and reasons must each come out as their own.
+        // The report keeps the last name, reason endings, status and source it wrote: a name differing only in case,
+        // an escaped one, other verdicts, reasons, statuses and sources must each come out as their own.
         let upper = SampleReports.result("203.0.113.25", .ok, ptr: ["MAIL.example.com"],
                                          forward: [("MAIL.example.com", ["203.0.113.25"])])
         let noPTR = SampleReports.result("192.0.2.1", .critical, problems: [Problem(.noPTR, .critical, "none")])
+        var discovered = SampleReports.mailOK
+        discovered.source = .ec2
         let sequence = [SampleReports.mailOK, upper, SampleReports.hostile, SampleReports.mailOK,
-                        SampleReports.mxMismatch, noPTR, SampleReports.mailOK, SampleReports.manyNames(count: 3)]
+                        SampleReports.mxMismatch, noPTR, SampleReports.mailOK, discovered, SampleReports.mailOK,
+                        SampleReports.manyNames(count: 3)]
         func resultsText(_ results: [AddressResult]) throws -> Substring {
             let text = JSONReport.render(RunReport(results: results, checkedAt: 0, durationSeconds: 0))
             let start = try #require(text.range(of: "\"results\": [")).upperBound
@@ -198,6 +201,25 @@ struct JSONReportTests {
         let alone = try sequence.map { try resultsText([$0]).dropFirst() }
         #expect(try resultsText(sequence) == "\n" + alone.joined(separator: ",\n"))
         #expect(try resultsText([upper]).contains("\"reason\": \"PTR MAIL.example.com forward-confirms\""))
+    }
+
+    @Test("a result that drifted lists its changes, one with AWS's record of the address has it, others have neither")
+    func changesAndAWSRecord() throws {
+        var recorded = SampleReports.mailOK
+        recorded.aws = AWSAddressRecord(publicIP: recorded.address, allocationID: "eipalloc-0abc",
+                                        ptrRecord: DNSName("mail.example.com"), update: nil)
+        let drifted = SampleReports.mxMismatch
+        let report = RunReport(results: [recorded, drifted, SampleReports.mailOK], checkedAt: 0, durationSeconds: 0,
+                               drifts: [drifted.address: Drift(address: drifted.address, attached: true,
+                                                                status: .critical)])
+        let listed = try results(try parsedJSON(report))
+        #expect((listed[0]["changes"] as? [Any])?.isEmpty == true)
+        #expect((listed[0]["aws"] as? [String: Any])?["allocation_id"] as? String == "eipalloc-0abc")
+        let change = try #require((listed[1]["changes"] as? [[String: Any]])?.first)
+        #expect(change["field"] as? String == "attached")
+        #expect(change["old"] as? Bool == false && change["new"] as? Bool == true)
+        #expect(listed[1]["aws"] is NSNull)
+        #expect((listed[2]["changes"] as? [Any])?.isEmpty == true && listed[2]["aws"] is NSNull)
     }
 
     @Test("a long run of passing results is handed on in chunks of about 64 KiB as it is written, not at the end")

@@ -21,4 +21,20 @@ struct OutputBytesTests {
         bytes.append(contentsOf: [1, 2, 3])
         #expect(bytes.withBytes { Array($0) } == [1, 2, 3])
     }
+
+    @Test("an address is appended as its text: IPv4 written in place, every octet value in every place")
+    func appendsAddresses() throws {
+        let bytes = OutputBytes(capacity: 16)
+        var expected = ""
+        for octet in 0...255 {
+            let octets = [octet, 255 - octet, octet / 2, (octet * 7) % 256]
+            bytes.append(IPAddress.v4(octets.reduce(0) { $0 << 8 | UInt32($1) }))
+            expected += octets.map(String.init).joined(separator: ".")
+        }
+        for text in ["2001:db8::25", "::ffff:10.0.0.1", "::"] {
+            bytes.append(try #require(IPAddress(text)))
+            expected += text
+        }
+        #expect(bytes.withBytes { String(decoding: $0, as: UTF8.self) } == expected)
+    }
 }

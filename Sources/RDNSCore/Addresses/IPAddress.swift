@@ -47,22 +47,30 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
     public func withText<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
         switch self {
         case .v4(let value):
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 15) { buffer in
-                var length = 0
-                for shift in stride(from: 24, through: 0, by: -8) {
-                    let octet = UInt8(truncatingIfNeeded: value >> UInt32(shift))
-                    if shift != 24 {
-                        buffer[length] = UInt8(ascii: ".")
-                        length += 1
-                    }
-                    writeDecimal(octet, to: buffer, at: &length)
-                }
-                return body(UnsafeBufferPointer(rebasing: buffer[0..<length]))
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: IPAddress.maximumIPv4TextLength) { buffer in
+                body(UnsafeBufferPointer(rebasing: buffer[0..<IPAddress.writeIPv4Text(value, to: buffer)]))
             }
         case .v6(let value):
             var text = IPAddress.formatIPv6(value)
             return text.withUTF8(body)
         }
+    }
+
+    /// The longest text of an IPv4 address: `255.255.255.255`.
+    static let maximumIPv4TextLength = 15
+
+    /// Writes IPv4 `value`'s text into `buffer` (room for `maximumIPv4TextLength` bytes); returns its length. Also
+    /// for writers that have the room in their own buffer (`OutputBytes`).
+    static func writeIPv4Text(_ value: UInt32, to buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var length = 0
+        writeDecimal(UInt8(truncatingIfNeeded: value >> 24), to: buffer, at: &length)
+        // Three more octets, each after a dot (a loop over the shifts took half as many instructions again).
+        for shift: UInt32 in [16, 8, 0] {
+            buffer[length] = UInt8(ascii: ".")
+            length += 1
+            writeDecimal(UInt8(truncatingIfNeeded: value >> shift), to: buffer, at: &length)
+        }
+        return length
     }
 
     public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
@@ -186,7 +194,6 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 }
 
-/// An ASCII digit 0-9 (parsers of numbers in text: addresses, prefixes, HTTP).
 /// Writes `octet` in decimal, 1 to 3 digits, into `buffer` from `index` on, moving `index` past them: an IPv4
 /// address's text and the labels of its reverse name, written for every address of a range.
 @inline(__always)
@@ -203,6 +210,7 @@ func writeDecimal(_ octet: UInt8, to buffer: UnsafeMutableBufferPointer<UInt8>, 
     index += 1
 }
 
+/// An ASCII digit 0-9 (parsers of numbers in text: addresses, prefixes, HTTP).
 public func isDecimalDigit(_ byte: UInt8) -> Bool {
     byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
 }

@@ -122,6 +122,10 @@ struct ChunkedSink {
     /// The last name the JSON report wrote and its escaped text (`JSONReport`'s `nameContent`).
     var lastNameWire: [UInt8] = []
     var lastNameText: [UInt8] = []
+    /// The status and source of the last result the JSON report wrote, and their text (`JSONReport`'s
+    /// `statusAndSource`).
+    var lastStatusAndSource: (status: Status, source: TargetSource)?
+    var lastStatusAndSourceText: [UInt8] = []
     /// Per receiver rule, the end of the last reason the JSON report wrote (`JSONReport`'s `receivers`).
     var reasonEnds = [ReasonEnd?](repeating: nil, count: ReceiverRule.allCases.count)
     private let sink: (UnsafeRawBufferPointer) -> Void
@@ -182,6 +186,15 @@ final class OutputBytes {
 
     func append(contentsOf piece: [UInt8]) {
         piece.withUnsafeBufferPointer { append(contentsOf: $0) }
+    }
+
+    /// `address`'s text (`IPAddress.withText`), an IPv4 address's written in place: a report writes one or more for
+    /// every address of a range, and going through `withText`'s buffer and closure took twice the instructions.
+    func append(_ address: IPAddress) {
+        guard case .v4(let value) = address else { return address.withText { append(contentsOf: $0) } }
+        reserve(IPAddress.maximumIPv4TextLength)
+        count += IPAddress.writeIPv4Text(
+            value, to: UnsafeMutableBufferPointer(start: base + count, count: IPAddress.maximumIPv4TextLength))
     }
 
     /// What is collected, for as long as `body` runs.
