@@ -44,9 +44,11 @@ final class LookupEngine {
         var timedOut = false
 
         /// A free slot taken for `request`: everything as new, the query built in the storage it had.
-        mutating func restart(_ request: Request, at clock: Double) {
+        mutating func restart(_ request: consuming Request, at clock: Double) {
+            // Stored first, the query then built from the name where the slot keeps it: built from the parameter,
+            // the name was retained and released around it (Swift 6.3).
             self.request = request
-            query.reset(name: request.name, type: request.type, options: request.options)
+            query.reset(name: self.request!.name, type: self.request!.type, options: self.request!.options)
             server = 0
             sends = 0
             resends = 0
@@ -89,7 +91,8 @@ final class LookupEngine {
     /// The window: the most queries in flight, bounded by what the receive buffers hold.
     let window: Int
 
-    private var pending: [Request] = []
+    /// Requests waiting for room in the window; each is moved out (nil left behind) when its query starts.
+    private var pending: [Request?] = []
     private var pendingHead = 0
     private var slots: [Slot] = []
     private var freeSlots: [Int] = []
@@ -134,7 +137,7 @@ final class LookupEngine {
         rateController = SendRateController(fixedRate: rate.map(Double.init))
         bucket = rate.map { TokenBucket.pacing(rate: Double($0)) }
         pacing = Locked(PacingSummary(fixedRate: rate))
-        parking.engine = self
+        parking.engine = Unmanaged.passUnretained(self)
     }
 
     func closeSockets() {
@@ -169,7 +172,7 @@ final class LookupEngine {
     /// Set when the resolver shuts down: later queries fail at once.
     var stopped = false
 
-    func submit(_ request: Request) {
+    func submit(_ request: consuming Request) {
         guard !stopped else {
             request.waiter.resume(returning: .failure(.localError("resolver is shut down")))
             return
@@ -220,7 +223,9 @@ final class LookupEngine {
     private func startPending() {
         let clock = now()
         while inFlight < window && pendingHead < pending.count {
-            let request = pending[pendingHead]
+            // Moved, not copied, from the queue to the slot: a copy retained the name asked, and the queue's copy
+            // was released only when the queue was emptied or cut.
+            let request = pending[pendingHead].take()!
             pendingHead += 1
             let index: Int
             if let free = freeSlots.popLast() {
@@ -228,9 +233,8 @@ final class LookupEngine {
                 slots[index].restart(request, at: clock)
             } else {
                 index = slots.count
-                slots.append(Slot(request: request,
-                                  query: QueryMessage(name: request.name, type: request.type, options: request.options),
-                                  started: clock))
+                let query = QueryMessage(name: request.name, type: request.type, options: request.options)
+                slots.append(Slot(request: request, query: query, started: clock))
             }
             inFlight += 1
             send(index, at: clock)
@@ -307,7 +311,7 @@ final class LookupEngine {
     }
 
     private func flushSends() -> Bool {
-        writes.flush(sockets: sockets, query: { slots[$0].query.bytes },
+        writes.flush(sockets: sockets, copyQuery: { slots[$0].query.copyBytes(to: $1) },
                      failed: { failAttempt($0, timedOut: false) })
     }
 
@@ -345,9 +349,14 @@ final class LookupEngine {
             slots[index].lastFailure = OutcomeClassification.failure(rcode: rcode, errorNumber: 0)
             retryOrFinish(index)
         default:
-            let request = slots[index].request!
-            finish(index, OutcomeClassification.parse(reply.assumingMemoryBound(to: UInt8.self), name: request.name,
-                                                      type: request.type))
+            // Moved out of the slot, which it ends, not copied (a copy retained and released the name asked); its
+            // lifetime extended over the parse, or the name was retained and released around it (Swift 6.3).
+            let request = slots[index].request.take()!
+            let outcome = withExtendedLifetime(request) {
+                OutcomeClassification.parse(reply.assumingMemoryBound(to: UInt8.self), name: request.name,
+                                            type: request.type)
+            }
+            finish(index, request, outcome)
         }
     }
 
@@ -383,8 +392,7 @@ final class LookupEngine {
         if slots[index].currentSend != 0 || slots[index].ticket != 0 {
             ids.release(slots[index].query.id, server: slots[index].server)
         }
-        let slot = slots[index]
-        finish(index, .failure(slot.lastFailure ?? (slot.timedOut ? .timeout : .unreachable)))
+        finish(index, .failure(slots[index].lastFailure ?? (slots[index].timedOut ? .timeout : .unreachable)))
     }
 
     /// Fails the attempts and TCP exchanges whose time is up. A datagram whose early deadline came (others are
@@ -478,10 +486,15 @@ final class LookupEngine {
                 deadline: slot.started + timers.timeout * Double(attemptsTotal), now: now(), ids: &ids)
     }
 
+    /// Ends the slot's query: the slot is free, its waiter gets `outcome`.
     private func finish(_ index: Int, _ outcome: consuming QueryOutcome) {
-        let waiter = slots[index].request!.waiter
+        finish(index, slots[index].request.take()!, outcome)
+    }
+
+    /// The same, with the slot's request already moved out of it.
+    private func finish(_ index: Int, _ request: Request, _ outcome: consuming QueryOutcome) {
         release(index)
-        waiter.resume(returning: outcome)
+        request.waiter.resume(returning: outcome)
     }
 
     private func release(_ index: Int) {
@@ -499,7 +512,7 @@ final class LookupEngine {
         for index in slots.indices where slots[index].request != nil { finish(index, .failure(failure)) }
         tcp.failEverything(failure)
         while pendingHead < pending.count {
-            pending[pendingHead].waiter.resume(returning: .failure(failure))
+            pending[pendingHead].take()!.waiter.resume(returning: .failure(failure))
             pendingHead += 1
         }
         pending.removeAll()

@@ -10,7 +10,11 @@ enum ReplyWaiter {
     func resume(returning outcome: consuming QueryOutcome) {
         switch self {
         case .continuation(let continuation): continuation.resume(returning: outcome)
-        case .parked(let job, let parking): parking.takeUnretainedValue().ready.append((job, outcome))
+        case .parked(let job, let parking):
+            // Through a guaranteed reference (`takeUnretainedValue` retained and released the parking every reply),
+            // the outcome moved in through an optional (the closure cannot consume the parameter).
+            var outcome = Optional(outcome)
+            parking._withUnsafeGuaranteedRef { $0.ready.append((job, outcome.take())) }
         }
     }
 }
@@ -37,8 +41,8 @@ final class QueryParking: SerialExecutor, @unchecked Sendable {
     private var running: [(job: UnownedJob, outcome: QueryOutcome?)] = []
     /// The outcome of the job `runReady` runs, for `Spot.reply`.
     private var delivered: QueryOutcome?
-    /// The engine that owns this (unowned: jobs park only while its loop runs); set once, by its init.
-    unowned(unsafe) var engine: LookupEngine?
+    /// The engine that owns this (unmanaged: jobs park only while its loop runs); set once, by its init.
+    var engine: Unmanaged<LookupEngine>?
 
     /// The actor a query hops to, to wait for its reply.
     actor Spot {
@@ -63,8 +67,10 @@ final class QueryParking: SerialExecutor, @unchecked Sendable {
 
     func enqueue(_ job: consuming ExecutorJob) {
         guard let (name, type, options) = asking.take() else { preconditionFailure("a job parked without a question") }
-        engine!.submit(LookupEngine.Request(name: name, type: type, options: options,
-                                            waiter: .parked(UnownedJob(job), Unmanaged.passUnretained(self))))
+        var request = Optional(LookupEngine.Request(name: name, type: type, options: options,
+                                                    waiter: .parked(UnownedJob(job), Unmanaged.passUnretained(self))))
+        // Through a guaranteed reference: an unowned one was retained and released for every query.
+        engine!._withUnsafeGuaranteedRef { $0.submit(request.take()!) }
     }
 
     var hasReady: Bool { !ready.isEmpty }
