@@ -81,7 +81,9 @@ public struct ChainedLookup: Sendable, Equatable {
                     continue
                 }
             }
-            switch outcome {
+            // Consumed: the answers move out of the outcome (switched over as it is, they were retained for the
+            // rest of the loop and released with the outcome).
+            switch consume outcome {
             case .failure(let failure):
                 return ChainedLookup(chain: chain, outcome: .failure(failure))
             case .reply(let replyCode, let replyAnswers, let replyFlags):
