@@ -94,7 +94,11 @@ final class LookupEngine {
     /// Requests waiting for room in the window; each is moved out (nil left behind) when its query starts.
     private var pending: [Request?] = []
     private var pendingHead = 0
-    private var slots: [Slot] = []
+    /// The query table: room for a window of slots, allocated once (a slot is added only while all are in use and
+    /// the window is not full), `slotCount` of them made so far. A buffer, not an array: every write to a slot of an
+    /// array this class holds checked the array's uniqueness (about 13 calls a query).
+    private let slots: UnsafeMutablePointer<Slot>
+    private var slotCount = 0
     private var freeSlots: [Int] = []
     private var inFlight = 0
     /// Scratch for the slots whose attempt timed out in a turn.
@@ -125,6 +129,7 @@ final class LookupEngine {
         self.sockets = sockets
         // A full window of replies must fit in each socket's receive buffer, or the kernel drops some.
         self.window = max(1, min(window, granted / LookupEngine.bufferPerDatagram))
+        slots = UnsafeMutablePointer<Slot>.allocate(capacity: self.window)
         writes = PendingWrites(servers: sockets.count,
                                segmenting: sockets.first.map(PendingWrites.segmentationWorks) ?? false)
         ids = QueryIDs(servers: sockets.count)
@@ -138,6 +143,11 @@ final class LookupEngine {
         bucket = rate.map { TokenBucket.pacing(rate: Double($0)) }
         pacing = Locked(PacingSummary(fixedRate: rate))
         parking.engine = Unmanaged.passUnretained(self)
+    }
+
+    deinit {
+        slots.deinitialize(count: slotCount)
+        slots.deallocate()
     }
 
     func closeSockets() {
@@ -232,9 +242,10 @@ final class LookupEngine {
                 index = free
                 slots[index].restart(request, at: clock)
             } else {
-                index = slots.count
+                index = slotCount
                 let query = QueryMessage(name: request.name, type: request.type, options: request.options)
-                slots.append(Slot(request: request, query: query, started: clock))
+                (slots + index).initialize(to: Slot(request: request, query: query, started: clock))
+                slotCount += 1
             }
             inFlight += 1
             send(index, at: clock)
@@ -363,7 +374,7 @@ final class LookupEngine {
     /// An ICMP port unreachable came back on this socket: nothing listens there, so every attempt waiting on it
     /// is over now.
     private func refused(_ server: Int) {
-        for index in slots.indices where slots[index].request != nil && slots[index].currentSend != 0
+        for index in 0..<slotCount where slots[index].request != nil && slots[index].currentSend != 0
             && slots[index].server == server {
             failAttempt(index, timedOut: false)
         }
@@ -509,7 +520,7 @@ final class LookupEngine {
     /// Resumes every waiting query with `failure` (shutdown); queries asked after this fail at once.
     func failEverything(_ failure: LookupFailure) {
         stopped = true
-        for index in slots.indices where slots[index].request != nil { finish(index, .failure(failure)) }
+        for index in 0..<slotCount where slots[index].request != nil { finish(index, .failure(failure)) }
         tcp.failEverything(failure)
         while pendingHead < pending.count {
             pending[pendingHead].take()!.waiter.resume(returning: .failure(failure))
