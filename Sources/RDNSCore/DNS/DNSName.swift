@@ -168,7 +168,6 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
         // uniqueness and capacity at each.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64 + DNSName.ip6Arpa.count) { bytes in
             var count = 0
-            let suffix: [UInt8]
             switch address {
             case .v4(let value):
                 for shift in stride(from: 0, through: 24, by: 8) {
@@ -177,7 +176,7 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
                     writeDecimal(UInt8(truncatingIfNeeded: value >> UInt32(shift)), to: bytes, at: &count)
                     bytes[lengthAt] = UInt8(count - lengthAt - 1)
                 }
-                suffix = DNSName.inAddrArpa
+                DNSName.append(DNSName.inAddrArpa, to: bytes, at: &count)
             case .v6(let value):
                 for shift in stride(from: 0, through: 124, by: 4) {
                     let nibble = UInt8(truncatingIfNeeded: value >> UInt128(shift)) & 0xf
@@ -185,14 +184,19 @@ public struct DNSName: Hashable, Comparable, Sendable, CustomStringConvertible {
                     bytes[count + 1] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
                     count += 2
                 }
-                suffix = DNSName.ip6Arpa
-            }
-            suffix.withUnsafeBufferPointer { suffix in
-                _ = UnsafeMutableBufferPointer(rebasing: bytes[count...]).initialize(fromContentsOf: suffix)
-                count += suffix.count
+                DNSName.append(DNSName.ip6Arpa, to: bytes, at: &count)
             }
             return DNSName(uncheckedWire: Array(UnsafeBufferPointer(rebasing: bytes[..<count])))
         }
+    }
+
+    /// Copies `suffix` into `bytes` at `count`, moving `count` past it. The suffix borrowed: a local copy of the
+    /// chosen one was retained and released for every name.
+    private static func append(_ suffix: [UInt8], to bytes: UnsafeMutableBufferPointer<UInt8>, at count: inout Int) {
+        suffix.withUnsafeBufferPointer { suffix in
+            _ = UnsafeMutableBufferPointer(rebasing: bytes[count...]).initialize(fromContentsOf: suffix)
+        }
+        count += suffix.count
     }
 
     private static let inAddrArpa: [UInt8] = [7] + Array("in-addr".utf8) + [4] + Array("arpa".utf8) + [0]
