@@ -77,8 +77,11 @@ struct QueryMessage {
     var id: UInt16 {
         get { UInt16(bytes[0]) << 8 | UInt16(bytes[1]) }
         set {
-            bytes[0] = UInt8(newValue >> 8)
-            bytes[1] = UInt8(newValue & 0xff)
+            // Both bytes in one access: each subscript set checked the array's uniqueness.
+            bytes.withUnsafeMutableBufferPointer { bytes in
+                bytes[0] = UInt8(newValue >> 8)
+                bytes[1] = UInt8(newValue & 0xff)
+            }
         }
     }
 
