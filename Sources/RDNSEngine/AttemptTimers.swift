@@ -28,7 +28,7 @@ struct AttemptTimers {
             positions.append(contentsOf: repeatElement(-1, count: slot + 1 - positions.count))
         }
         let entry = (deadline, slot, sends)
-        // A hole at the end, filled by `settle`.
+        // Appended to make room at the end; `settle` then writes it where it belongs.
         entries.append(entry)
         settle(entry, from: entries.count - 1)
         return sends
