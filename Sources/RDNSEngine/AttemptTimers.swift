@@ -27,9 +27,10 @@ struct AttemptTimers {
         if slot >= positions.count {
             positions.append(contentsOf: repeatElement(-1, count: slot + 1 - positions.count))
         }
-        entries.append((deadline, slot, sends))
-        positions[slot] = entries.count - 1
-        siftUp(entries.count - 1)
+        let entry = (deadline, slot, sends)
+        // Appended to make room at the end; `settle` then writes it where it belongs.
+        entries.append(entry)
+        settle(entry, from: entries.count - 1)
         return sends
     }
 
@@ -65,19 +66,16 @@ struct AttemptTimers {
         positions[entries[index].slot] = -1
         let last = entries.removeLast()
         guard index < entries.count else { return }
-        entries[index] = last
-        positions[last.slot] = index
-        siftDown(siftUp(index))
+        settle(last, from: index)
     }
 
-    /// Moves the entry at `start` up to its place, the entries above it moving down into the hole it leaves (one
-    /// write each, not a swap); returns where it ends. Through the buffers: the arrays would check uniqueness and
-    /// bounds at every access, and a reply cancels a deadline, so this runs for nearly every query.
-    @discardableResult
-    private mutating func siftUp(_ start: Int) -> Int {
+    /// Puts `moving` in the hole at `start`, and moves it to its place: up while it is due before its parent, else
+    /// down while a child is due before it, the entries it passes moving into the hole it leaves (one write each, not
+    /// a swap). In one pass through the buffers: the arrays would check uniqueness and bounds at every access, and
+    /// a reply cancels a deadline, so this runs twice for nearly every query.
+    private mutating func settle(_ moving: Entry, from start: Int) {
         entries.withUnsafeMutableBufferPointer { entries in
             positions.withUnsafeMutableBufferPointer { positions in
-                let moving = entries[start]
                 var index = start
                 while index > 0 {
                     let parent = (index - 1) / 2
@@ -86,20 +84,8 @@ struct AttemptTimers {
                     positions[entries[index].slot] = index
                     index = parent
                 }
-                entries[index] = moving
-                positions[moving.slot] = index
-                return index
-            }
-        }
-    }
-
-    /// Moves the entry at `start` down to its place, the earlier of its children moving up into the hole.
-    private mutating func siftDown(_ start: Int) {
-        entries.withUnsafeMutableBufferPointer { entries in
-            positions.withUnsafeMutableBufferPointer { positions in
-                let moving = entries[start]
-                var index = start
-                while true {
+                // Down only if it did not move up (below `start`): due before its parent, it is before its children.
+                while index >= start {
                     let left = 2 * index + 1
                     guard left < entries.count else { break }
                     let right = left + 1

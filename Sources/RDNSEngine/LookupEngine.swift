@@ -44,9 +44,11 @@ final class LookupEngine {
         var timedOut = false
 
         /// A free slot taken for `request`: everything as new, the query built in the storage it had.
-        mutating func restart(_ request: Request, at clock: Double) {
+        mutating func restart(_ request: consuming Request, at clock: Double) {
+            // Stored first, the query then built from the name where the slot keeps it: built from the parameter,
+            // the name was retained and released around it (Swift 6.3).
             self.request = request
-            query.reset(name: request.name, type: request.type, options: request.options)
+            query.reset(name: self.request!.name, type: self.request!.type, options: self.request!.options)
             server = 0
             sends = 0
             resends = 0
@@ -89,9 +91,14 @@ final class LookupEngine {
     /// The window: the most queries in flight, bounded by what the receive buffers hold.
     let window: Int
 
-    private var pending: [Request] = []
+    /// Requests waiting for room in the window; each is moved out (nil left behind) when its query starts.
+    private var pending: [Request?] = []
     private var pendingHead = 0
-    private var slots: [Slot] = []
+    /// The query table: room for a window of slots, allocated once (a slot is added only while all are in use and
+    /// the window is not full), `slotCount` of them made so far. A buffer, not an array: every write to a slot of an
+    /// array this class holds checked the array's uniqueness (about 13 calls a query).
+    private let slots: UnsafeMutablePointer<Slot>
+    private var slotCount = 0
     private var freeSlots: [Int] = []
     private var inFlight = 0
     /// Scratch for the slots whose attempt timed out in a turn.
@@ -122,6 +129,7 @@ final class LookupEngine {
         self.sockets = sockets
         // A full window of replies must fit in each socket's receive buffer, or the kernel drops some.
         self.window = max(1, min(window, granted / LookupEngine.bufferPerDatagram))
+        slots = UnsafeMutablePointer<Slot>.allocate(capacity: self.window)
         writes = PendingWrites(servers: sockets.count,
                                segmenting: sockets.first.map(PendingWrites.segmentationWorks) ?? false)
         ids = QueryIDs(servers: sockets.count)
@@ -134,7 +142,12 @@ final class LookupEngine {
         rateController = SendRateController(fixedRate: rate.map(Double.init))
         bucket = rate.map { TokenBucket.pacing(rate: Double($0)) }
         pacing = Locked(PacingSummary(fixedRate: rate))
-        parking.engine = self
+        parking.engine = Unmanaged.passUnretained(self)
+    }
+
+    deinit {
+        slots.deinitialize(count: slotCount)
+        slots.deallocate()
     }
 
     func closeSockets() {
@@ -169,7 +182,7 @@ final class LookupEngine {
     /// Set when the resolver shuts down: later queries fail at once.
     var stopped = false
 
-    func submit(_ request: Request) {
+    func submit(_ request: consuming Request) {
         guard !stopped else {
             request.waiter.resume(returning: .failure(.localError("resolver is shut down")))
             return
@@ -220,17 +233,19 @@ final class LookupEngine {
     private func startPending() {
         let clock = now()
         while inFlight < window && pendingHead < pending.count {
-            let request = pending[pendingHead]
+            // Moved, not copied, from the queue to the slot: a copy retained the name asked, and the queue's copy
+            // was released only when the queue was emptied or cut.
+            let request = pending[pendingHead].take()!
             pendingHead += 1
             let index: Int
             if let free = freeSlots.popLast() {
                 index = free
                 slots[index].restart(request, at: clock)
             } else {
-                index = slots.count
-                slots.append(Slot(request: request,
-                                  query: QueryMessage(name: request.name, type: request.type, options: request.options),
-                                  started: clock))
+                index = slotCount
+                let query = QueryMessage(name: request.name, type: request.type, options: request.options)
+                (slots + index).initialize(to: Slot(request: request, query: query, started: clock))
+                slotCount += 1
             }
             inFlight += 1
             send(index, at: clock)
@@ -307,7 +322,7 @@ final class LookupEngine {
     }
 
     private func flushSends() -> Bool {
-        writes.flush(sockets: sockets, query: { slots[$0].query.bytes },
+        writes.flush(sockets: sockets, copyQuery: { slots[$0].query.copyBytes(to: $1) },
                      failed: { failAttempt($0, timedOut: false) })
     }
 
@@ -345,16 +360,21 @@ final class LookupEngine {
             slots[index].lastFailure = OutcomeClassification.failure(rcode: rcode, errorNumber: 0)
             retryOrFinish(index)
         default:
-            let request = slots[index].request!
-            finish(index, OutcomeClassification.parse(reply.assumingMemoryBound(to: UInt8.self), name: request.name,
-                                                      type: request.type))
+            // Moved out of the slot, which it ends, not copied (a copy retained and released the name asked); its
+            // lifetime extended over the parse, or the name was retained and released around it (Swift 6.3).
+            let request = slots[index].request.take()!
+            let outcome = withExtendedLifetime(request) {
+                OutcomeClassification.parse(reply.assumingMemoryBound(to: UInt8.self), name: request.name,
+                                            type: request.type)
+            }
+            finish(index, request, outcome)
         }
     }
 
     /// An ICMP port unreachable came back on this socket: nothing listens there, so every attempt waiting on it
     /// is over now.
     private func refused(_ server: Int) {
-        for index in slots.indices where slots[index].request != nil && slots[index].currentSend != 0
+        for index in 0..<slotCount where slots[index].request != nil && slots[index].currentSend != 0
             && slots[index].server == server {
             failAttempt(index, timedOut: false)
         }
@@ -383,8 +403,7 @@ final class LookupEngine {
         if slots[index].currentSend != 0 || slots[index].ticket != 0 {
             ids.release(slots[index].query.id, server: slots[index].server)
         }
-        let slot = slots[index]
-        finish(index, .failure(slot.lastFailure ?? (slot.timedOut ? .timeout : .unreachable)))
+        finish(index, .failure(slots[index].lastFailure ?? (slots[index].timedOut ? .timeout : .unreachable)))
     }
 
     /// Fails the attempts and TCP exchanges whose time is up. A datagram whose early deadline came (others are
@@ -478,10 +497,15 @@ final class LookupEngine {
                 deadline: slot.started + timers.timeout * Double(attemptsTotal), now: now(), ids: &ids)
     }
 
+    /// Ends the slot's query: the slot is free, its waiter gets `outcome`.
     private func finish(_ index: Int, _ outcome: consuming QueryOutcome) {
-        let waiter = slots[index].request!.waiter
+        finish(index, slots[index].request.take()!, outcome)
+    }
+
+    /// The same, with the slot's request already moved out of it.
+    private func finish(_ index: Int, _ request: Request, _ outcome: consuming QueryOutcome) {
         release(index)
-        waiter.resume(returning: outcome)
+        request.waiter.resume(returning: outcome)
     }
 
     private func release(_ index: Int) {
@@ -496,10 +520,10 @@ final class LookupEngine {
     /// Resumes every waiting query with `failure` (shutdown); queries asked after this fail at once.
     func failEverything(_ failure: LookupFailure) {
         stopped = true
-        for index in slots.indices where slots[index].request != nil { finish(index, .failure(failure)) }
+        for index in 0..<slotCount where slots[index].request != nil { finish(index, .failure(failure)) }
         tcp.failEverything(failure)
         while pendingHead < pending.count {
-            pending[pendingHead].waiter.resume(returning: .failure(failure))
+            pending[pendingHead].take()!.waiter.resume(returning: .failure(failure))
             pendingHead += 1
         }
         pending.removeAll()

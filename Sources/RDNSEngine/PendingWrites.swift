@@ -21,7 +21,7 @@ final class PendingWrites {
     private var sending: [Int] = []
 
     /// A batch's datagrams, each copied once where it falls; `starts` and `lengths` give them in sending order.
-    private var buffer = [UInt8](repeating: 0, count: datagramBatch * 512)
+    private var buffer = [UInt8](repeating: 0, count: datagramBatch * QueryMessage.maximumLength)
     private let starts = UnsafeMutablePointer<Int>.allocate(capacity: datagramBatch)
     private var lengths = [UInt16](repeating: 0, count: datagramBatch)
     /// A batch's slots and where each was copied, in queue order, and the key each is sorted by: its length, then
@@ -79,10 +79,11 @@ final class PendingWrites {
         return runs
     }
 
-    /// Sends the queued attempts in batches. `query` gives a slot's message; `failed` is told of attempts that
-    /// went nowhere (an error the socket reported for an earlier datagram, or a local one). Returns whether some
-    /// could not be sent yet (the socket's buffer is full).
-    func flush(sockets: [Int32], query: (Int) -> [UInt8], failed: (Int) -> Void) -> Bool {
+    /// Sends the queued attempts in batches. `copyQuery` copies a slot's message to where it points (room for
+    /// `QueryMessage.maximumLength` bytes) and returns its length; `failed` is told of attempts that went nowhere
+    /// (an error the socket reported for an earlier datagram, or a local one). Returns whether some could not be
+    /// sent yet (the socket's buffer is full).
+    func flush(sockets: [Int32], copyQuery: (Int, UnsafeMutableRawPointer) -> Int, failed: (Int) -> Void) -> Bool {
         var unsent = false
         for server in sockets.indices where !queues[server].isEmpty {
             // The spare (empty, with its storage) takes the queue's place: attempts queued while this batch goes out
@@ -94,18 +95,16 @@ final class PendingWrites {
             var retriedRefused = false
             while done < queue.count {
                 let count = min(datagramBatch, queue.count - done)
-                var offset = 0
-                for position in 0..<count {
-                    let slot = queue[done + position]
-                    let bytes = query(slot)
-                    buffer.withUnsafeMutableBufferPointer { buffer in
-                        _ = UnsafeMutableBufferPointer(rebasing: buffer[offset..<(offset + bytes.count)])
-                            .initialize(from: bytes)
+                buffer.withUnsafeMutableBytes { buffer in
+                    var offset = 0
+                    for position in 0..<count {
+                        let slot = queue[done + position]
+                        let length = copyQuery(slot, buffer.baseAddress! + offset)
+                        batchSlots[position] = slot
+                        batchStarts[position] = offset
+                        sortKeys[position] = UInt64(length) << 32 | UInt64(position)
+                        offset += length
                     }
-                    batchSlots[position] = slot
-                    batchStarts[position] = offset
-                    sortKeys[position] = UInt64(bytes.count) << 32 | UInt64(position)
-                    offset += bytes.count
                 }
                 // Equal lengths side by side (each run goes out as one segmented message), the queue in that order.
                 var keys = UnsafeMutableBufferPointer(start: sortKeys, count: count)

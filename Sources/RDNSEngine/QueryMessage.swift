@@ -48,7 +48,9 @@ struct QueryMessage {
             message[3] = 0x20 | cd
             message[5] = 1
             message[11] = edns ? 1 : 0
-            _ = UnsafeMutableBufferPointer(rebasing: message[12..<(questionEnd - 4)]).initialize(from: name.wire)
+            // From the name borrowed (`initialize(from:)` takes its sequence owned: a retain and release a query).
+            _ = UnsafeMutableBufferPointer(rebasing: message[12..<(questionEnd - 4)])
+                .initialize(fromContentsOf: name.wire)
             message[questionEnd - 4] = UInt8(type.rawValue >> 8)
             message[questionEnd - 3] = UInt8(type.rawValue & 0xff)
             message[questionEnd - 2] = 0
@@ -62,11 +64,24 @@ struct QueryMessage {
         }
     }
 
+    /// Copies the message to `destination` (room for `maximumLength` bytes); returns its length. Copied in place,
+    /// not handed out: handing out `bytes` retained and released them for every datagram sent.
+    func copyBytes(to destination: UnsafeMutableRawPointer) -> Int {
+        bytes.withUnsafeBytes { destination.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        return bytes.count
+    }
+
+    /// The longest message: header, the longest name, type and class, OPT.
+    static let maximumLength = 12 + DNSName.maximumWireLength + 4 + 11
+
     var id: UInt16 {
         get { UInt16(bytes[0]) << 8 | UInt16(bytes[1]) }
         set {
-            bytes[0] = UInt8(newValue >> 8)
-            bytes[1] = UInt8(newValue & 0xff)
+            // Both bytes in one access: each subscript set checked the array's uniqueness.
+            bytes.withUnsafeMutableBufferPointer { bytes in
+                bytes[0] = UInt8(newValue >> 8)
+                bytes[1] = UInt8(newValue & 0xff)
+            }
         }
     }
 

@@ -65,11 +65,15 @@ private struct RecentOutcomes {
     private var losses = [Int](repeating: 0, count: RecentOutcomes.steps)
     /// The step of the latest outcome counted (steps since the clock's zero).
     private var latest: Int?
+    /// Where `latest` is counted in `answers` and `losses`: kept, as outcomes nearly always fall in the latest step
+    /// (two integer divisions a reply otherwise).
+    private var latestIndex = 0
     private var first = 0.0
 
     mutating func count(answer: Bool, at now: Double) {
-        let step = advance(to: now)
-        if answer { answers[RecentOutcomes.index(step)] += 1 } else { losses[RecentOutcomes.index(step)] += 1 }
+        // `advance` makes the step of `now`, or a later one counted already, the latest.
+        advance(to: now)
+        if answer { answers[latestIndex] += 1 } else { losses[latestIndex] += 1 }
     }
 
     /// The answers and losses of the last second, and the seconds they cover (less at the start).
@@ -85,12 +89,15 @@ private struct RecentOutcomes {
         (step % steps + steps) % steps
     }
 
-    /// Clears the steps that have passed since the latest outcome; returns the step of `now`.
+    /// Clears the steps that have passed since the latest outcome; returns the step of `now` (the latest step, when
+    /// an outcome of a later one was counted already).
+    @discardableResult
     private mutating func advance(to now: Double) -> Int {
         let step = Int((now / RecentOutcomes.step).rounded(.down))
         guard let latest else {
             first = now
             self.latest = step
+            latestIndex = RecentOutcomes.index(step)
             return step
         }
         if step > latest {
@@ -99,6 +106,7 @@ private struct RecentOutcomes {
                 losses[RecentOutcomes.index(passed)] = 0
             }
             self.latest = step
+            latestIndex = RecentOutcomes.index(step)
         }
         return max(step, latest)
     }

@@ -114,11 +114,13 @@ public struct DNSMessage: Sendable {
     /// name the query asked for) is `asked` itself, sharing its storage: no allocation for it, and the answers'
     /// owners, which share the question's, compare to the name asked without reading their bytes.
     /// Read in place, not copied: the message keeps nothing of the buffer (names and addresses are copied out).
-    public init(parsing bytes: UnsafeBufferPointer<UInt8>, asked: DNSName? = nil) throws(ParseError) {
+    /// `asked` is borrowed: an initializer's parameters are owned by default, which cost every reply a retain and a
+    /// release of the name asked.
+    public init(parsing bytes: UnsafeBufferPointer<UInt8>, asked: borrowing DNSName? = nil) throws(ParseError) {
         try self.init(wire: bytes, asked: asked)
     }
 
-    private init(wire: UnsafeBufferPointer<UInt8>, asked: DNSName? = nil) throws(ParseError) {
+    private init(wire: UnsafeBufferPointer<UInt8>, asked: borrowing DNSName? = nil) throws(ParseError) {
         var reader = WireReader(wire)
         guard reader.bytes.count >= 12 else { throw .truncated("header") }
         id = reader.uint16(at: 0)
@@ -210,9 +212,9 @@ struct WireReader {
     mutating func readName(at start: Int, limit: Int,
                            like candidate: DNSName? = nil) throws(DNSMessage.ParseError) -> (DNSName, Int) {
         if let recent = recentName(pointedToAt: start, limit: limit) { return (recent, start + 2) }
-        if let candidate, let end = end(ofCopyOf: candidate, at: start, limit: limit) {
-            recentNames = (recentNames.1, ReadName(start: start, name: candidate, jumps: 0))
-            return (candidate, end)
+        if let end = end(ofCopyOf: candidate, at: start, limit: limit) {
+            recentNames = (recentNames.1, ReadName(start: start, name: candidate!, jumps: 0))
+            return (candidate!, end)
         }
         // Collected on the stack, then copied once into a name of exactly its size.
         let read = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: DNSName.maximumWireLength) { wire in
@@ -230,8 +232,11 @@ struct WireReader {
 
     /// Where the name at `start` ends when it is `candidate` written out in full, byte for byte (a question
     /// nearly always echoes the name asked so): reading it would copy those same bytes, and `candidate`, a valid
-    /// name, holds no pointer and no label or length out of bounds. Nil otherwise, the name to be read in full.
-    private func end(ofCopyOf candidate: DNSName, at start: Int, limit: Int) -> Int? {
+    /// name, holds no pointer and no label or length out of bounds. Nil otherwise (or without a candidate), the name
+    /// to be read in full. The candidate is unwrapped here: unwrapped by the caller, it was retained and released
+    /// around the comparison (Swift 6.3).
+    private func end(ofCopyOf candidate: DNSName?, at start: Int, limit: Int) -> Int? {
+        guard let candidate else { return nil }
         let count = candidate.wire.count
         guard start + count <= limit, let base = bytes.baseAddress else { return nil }
         let same = candidate.wire.withUnsafeBufferPointer { memcmp($0.baseAddress!, base + start, count) == 0 }

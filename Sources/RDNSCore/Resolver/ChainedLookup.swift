@@ -81,7 +81,9 @@ public struct ChainedLookup: Sendable, Equatable {
                     continue
                 }
             }
-            switch outcome {
+            // Consumed: the answers move out of the outcome (switched over as it is, they were retained for the
+            // rest of the loop and released with the outcome).
+            switch consume outcome {
             case .failure(let failure):
                 return ChainedLookup(chain: chain, outcome: .failure(failure))
             case .reply(let replyCode, let replyAnswers, let replyFlags):
@@ -102,11 +104,13 @@ public struct ChainedLookup: Sendable, Equatable {
             var records: [RecordData] = []
             records.reserveCapacity(answers.count)
             var largestTTL: UInt32 = 0
-            for answer in answers
-            where answer.type == type.rawValue && answer.recordClass == ResourceRecord.classIN
-                && answer.owner == current {
-                records.append(answer.data)
-                largestTTL = max(largestTTL, answer.ttl)
+            // By index, each record read in place: `for answer in answers` copied each (its owner and data retained
+            // and released again) to copy out only its data.
+            for index in answers.indices
+            where answers[index].type == type.rawValue && answers[index].recordClass == ResourceRecord.classIN
+                && answers[index].owner == current {
+                records.append(answers[index].data)
+                largestTTL = max(largestTTL, answers[index].ttl)
             }
             if !records.isEmpty {
                 return ChainedLookup(chain: chain, outcome: .records(records),
