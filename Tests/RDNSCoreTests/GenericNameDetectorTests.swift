@@ -72,7 +72,7 @@ struct GenericNameDetectorTests {
             if expected?.hasPrefix("a name") == true { generic.embedding += 1 }
         }
         // Names of each kind were among them, so the comparison says something about both.
-        #expect(generic.cloud > 300 && generic.embedding > 2_000, "\(generic)")
+        #expect(generic.cloud > 60 && generic.embedding > 400, "\(generic)")
     }
 }
 
@@ -91,7 +91,7 @@ private func fullRulesReason(_ name: DNSName, _ value: UInt32) -> String? {
     return embeds ? "a name that embeds the address" : nil
 }
 
-/// The IPv4 names of the tests above, and 30,000 made of the pieces generic names and others are made of: the
+/// The IPv4 names of the tests above, and 6,000 made of the pieces generic names and others are made of: the
 /// address in each form, other digits and hex runs, words, separators, cloud suffixes and prefixes, capitals, and
 /// bytes no hostname has (a dot inside a label among them).
 private func generatedNames(_ random: inout SplitMix) throws -> [(DNSName, UInt32)] {
@@ -113,7 +113,7 @@ private func generatedNames(_ random: inout SplitMix) throws -> [(DNSName, UInt3
                  "cafe", "deadbeef", "facade", "ec2", "vps", "li", "notec2", "a", "b"]
     let cloud = GenericNameDetector.cloudDefaults.map { (String(decoding: $0.firstLabelPrefix, as: UTF8.self),
                                                          String(decoding: $0.suffix, as: UTF8.self)) }
-    while names.count < 30_000 {
+    while names.count < 6_000 {
         let value = random.below(4) == 0 ? UInt32(0x0a00_0000) | UInt32(random.below(65_536))
             : UInt32(truncatingIfNeeded: random.next())
         let octets = [value >> 24, value >> 16 & 0xff, value >> 8 & 0xff, value & 0xff].map { Int($0) }

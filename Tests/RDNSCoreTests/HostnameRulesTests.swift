@@ -83,7 +83,7 @@ struct HostnameRulesTests {
         let hostnameBytes = Array("abcxyzABCXYZ0123456789--__".utf8)
         let otherBytes = [UInt8(ascii: "."), 0x20, 0x00, 0xe9, UInt8(ascii: "$")]
         var valid = 0
-        for _ in 0..<20_000 {
+        for _ in 0..<4_000 {
             // One name in eight of digits only, one in eight with a byte no hostname has here and there.
             let digitsOnly = random.below(8) == 0, odd = random.below(8) == 0
             let labels = (0..<(1 + random.below(5))).map { _ in
@@ -100,7 +100,7 @@ struct HostnameRulesTests {
             #expect(HostnameRules.violation(in: name) == expected, "\(name)")
             if expected == nil { valid += 1 }
         }
-        #expect(valid > 5_000 && valid < 15_000, "\(valid) valid")
+        #expect(valid > 1_000 && valid < 3_000, "\(valid) valid")
     }
 }
 
