@@ -29,57 +29,55 @@ public enum ProcessResources {
         read("/proc/self/timers").split(separator: "\n").filter { $0.hasPrefix("ID:") }.count
     }
 
-    /// This process's sockets whose remote end is `port` on any address (from /proc/net/{udp,tcp,udp6,tcp6},
-    /// matched to our descriptors by inode), e.g. `"tcp 127.0.0.1:41234 -> 127.0.0.1:5301"`. A lookup that left
-    /// a socket open towards its nameserver shows here; a server's own listening or accepted sockets do not.
+    /// This process's sockets whose remote end is `port` on any address, e.g. `"tcp 127.0.0.1:41234 ->
+    /// 127.0.0.1:5301"`. A lookup that left a socket open towards its nameserver shows here; a server's own
+    /// listening or accepted sockets do not. Each descriptor asked for its peer (`getpeername`): parsing every
+    /// socket of the machine from /proc/net held a thread of Swift's two-thread pool for seconds in a full test run,
+    /// which tests timing real deadlines then saw as lateness.
     public static func sockets(connectedToPort port: UInt16) -> [String] {
-        var ours: Set<String> = []
-        for name in entries(of: "/proc/self/fd") {
-            var buffer = [CChar](repeating: 0, count: 256)
-            let length = readlink("/proc/self/fd/" + name, &buffer, buffer.count - 1)
-            guard length > 0 else { continue }
-            let target = String(decoding: buffer[0 ..< length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if target.hasPrefix("socket:["), target.hasSuffix("]") {
-                ours.insert(String(target.dropFirst(8).dropLast()))
-            }
-        }
         var found: [String] = []
-        for table in ["udp", "tcp", "udp6", "tcp6"] {
-            for line in read("/proc/net/" + table).split(separator: "\n").dropFirst() {
-                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-                guard fields.count > 9, ours.contains(String(fields[9])),
-                      let remote = endpoint(fields[2]), remote.port == port, let local = endpoint(fields[1]) else {
-                    continue
-                }
-                found.append("\(table) \(local.text) -> \(remote.text)")
+        for name in entries(of: "/proc/self/fd") {
+            guard let descriptor = Int32(name), let remote = endpoint(of: descriptor, peer: true),
+                  remote.port == port, let local = endpoint(of: descriptor, peer: false) else {
+                continue
             }
+            var type: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            guard getsockopt(descriptor, SOL_SOCKET, SO_TYPE, &type, &length) == 0 else { continue }
+            let protocolName = (type == Int32(SOCK_STREAM.rawValue) ? "tcp" : "udp") + (remote.ipv6 ? "6" : "")
+            found.append("\(protocolName) \(local.text) -> \(remote.text)")
         }
         return found
     }
 
-    /// "0100007F:1F90" (or 32 hex digits for IPv6) as an address text and a port.
-    private static func endpoint(_ field: Substring) -> (text: String, port: UInt16)? {
-        let parts = field.split(separator: ":")
-        guard parts.count == 2, let port = UInt16(parts[1], radix: 16) else { return nil }
-        let hex = Array(parts[0].utf8)
-        // The kernel prints the address as 32-bit words in host (little-endian) order.
-        var bytes: [UInt8] = []
-        var index = 0
-        while index + 8 <= hex.count {
-            guard let word = UInt32(String(decoding: hex[index ..< index + 8], as: UTF8.self), radix: 16) else {
-                return nil
+    /// A socket's address (`peer`: the remote end, else its own) as text and a port; nil for a descriptor that is
+    /// no socket, or no connected one.
+    private static func endpoint(of descriptor: Int32, peer: Bool) -> (text: String, port: UInt16, ipv6: Bool)? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                peer ? getpeername(descriptor, address, &length) : getsockname(descriptor, address, &length)
             }
-            withUnsafeBytes(of: word) { bytes.append(contentsOf: $0) }
-            index += 8
         }
+        guard result == 0 else { return nil }
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        let family = bytes.count == 4 ? AF_INET : AF_INET6
-        guard bytes.count == 4 || bytes.count == 16,
-              inet_ntop(family, bytes, &text, socklen_t(text.count)) != nil else {
+        let port: UInt16
+        let ipv6: Bool
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            var address = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in.self) }
+            guard inet_ntop(AF_INET, &address.sin_addr, &text, socklen_t(text.count)) != nil else { return nil }
+            (port, ipv6) = (UInt16(bigEndian: address.sin_port), false)
+        case AF_INET6:
+            var address = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in6.self) }
+            guard inet_ntop(AF_INET6, &address.sin6_addr, &text, socklen_t(text.count)) != nil else { return nil }
+            (port, ipv6) = (UInt16(bigEndian: address.sin6_port), true)
+        default:
             return nil
         }
         let address = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return (family == AF_INET ? "\(address):\(port)" : "[\(address)]:\(port)", port)
+        return (ipv6 ? "[\(address)]:\(port)" : "\(address):\(port)", port, ipv6)
     }
 
     private static func statusField(_ name: String) -> Int {
