@@ -243,6 +243,9 @@ final class LookupEngine {
                 slots[index].restart(request, at: clock)
             } else {
                 index = slotCount
+                // Every slot made is in use and fewer than the window are: the table has room (checked, as a slot
+                // written past it would corrupt the heap, where the array it replaced only grew).
+                precondition(slotCount < window, "query table full: \(slotCount) slots for a window of \(window)")
                 let query = QueryMessage(name: request.name, type: request.type, options: request.options)
                 (slots + index).initialize(to: Slot(request: request, query: query, started: clock))
                 slotCount += 1
