@@ -127,8 +127,9 @@ final class LookupEngine {
             granted = min(granted, receiveBufferSize(fd))
         }
         self.sockets = sockets
-        // A full window of replies must fit in each socket's receive buffer, or the kernel drops some.
-        self.window = max(1, min(window, granted / LookupEngine.bufferPerDatagram))
+        // A full window of replies must fit in each socket's receive buffer, or the kernel drops some; and each
+        // query's slot must fit an ID's owner.
+        self.window = max(1, min(window, granted / LookupEngine.bufferPerDatagram, QueryIDs.maximumSlots))
         slots = UnsafeMutablePointer<Slot>.allocate(capacity: self.window)
         writes = PendingWrites(servers: sockets.count,
                                segmenting: sockets.first.map(PendingWrites.segmentationWorks) ?? false)
