@@ -135,15 +135,24 @@ public struct AnswerRecords: RandomAccessCollection, Equatable, Sendable, Expres
     /// Only records of the type asked, class IN, owned by the name asked.
     let records: [ResourceRecord]
 
-    /// The records of `answers` that answer `type` for `owner`.
-    init(_ answers: [ResourceRecord], type: RecordType, owner: DNSName) {
-        func isAnswer(_ record: ResourceRecord) -> Bool {
-            record.type == type.rawValue && record.recordClass == ResourceRecord.classIN && record.owner == owner
-        }
+    /// The records of `answers` that answer `type` for `owner`. The array is consumed and the owner borrowed: owned
+    /// and borrowed by default, each was retained and released again for every lookup.
+    init(_ answers: consuming [ResourceRecord], type: RecordType, owner: borrowing DNSName) {
         // By index, each record read in place: a `for` or `allSatisfy` copied each (owner and data retained).
         var index = answers.startIndex
-        while index < answers.endIndex, isAnswer(answers[index]) { index += 1 }
-        records = index == answers.endIndex ? answers : answers.filter(isAnswer)
+        while index < answers.endIndex, Self.answers(answers[index], type, owner) { index += 1 }
+        if index == answers.endIndex {
+            records = answers
+            return
+        }
+        var kept: [ResourceRecord] = []
+        for index in answers.indices where Self.answers(answers[index], type, owner) { kept.append(answers[index]) }
+        records = kept
+    }
+
+    private static func answers(_ record: borrowing ResourceRecord, _ type: RecordType,
+                                _ owner: borrowing DNSName) -> Bool {
+        record.type == type.rawValue && record.recordClass == ResourceRecord.classIN && record.owner == owner
     }
 
     /// Data written as a literal (tests): each record owned by the root, TTL 0.
