@@ -127,8 +127,9 @@ final class LookupEngine {
             granted = min(granted, receiveBufferSize(fd))
         }
         self.sockets = sockets
-        // A full window of replies must fit in each socket's receive buffer, or the kernel drops some.
-        self.window = max(1, min(window, granted / LookupEngine.bufferPerDatagram))
+        // A full window of replies must fit in each socket's receive buffer, or the kernel drops some; and each
+        // query's slot must fit an ID's owner.
+        self.window = max(1, min(window, granted / LookupEngine.bufferPerDatagram, QueryIDs.maximumSlots))
         slots = UnsafeMutablePointer<Slot>.allocate(capacity: self.window)
         writes = PendingWrites(servers: sockets.count,
                                segmenting: sockets.first.map(PendingWrites.segmentationWorks) ?? false)
@@ -332,17 +333,19 @@ final class LookupEngine {
     // MARK: Replies
 
     private func receive(from server: Int) {
-        let error = reader.drain(sockets[server]) { reply, cut in handleReply(reply, server: server, cut: cut) }
+        let error = reader.drain(sockets[server], clock: now) { reply, cut, clock in
+            handleReply(reply, server: server, cut: cut, at: clock)
+        }
         if error == ECONNREFUSED { refused(server) }
     }
 
     /// The retry and EDNS policy: a reply to an attempt in flight ends it; what comes next depends on the reply.
-    private func handleReply(_ reply: UnsafeRawBufferPointer, server: Int, cut: Bool) {
+    private func handleReply(_ reply: UnsafeRawBufferPointer, server: Int, cut: Bool, at clock: Double) {
         guard reply.count >= 12 else { return }
         let id = UInt16(reply[0]) << 8 | UInt16(reply[1])
         guard let index = ids.owner(of: id, server: server), slots[index].query.isAnswered(by: reply) else { return }
         ids.release(id, server: server)
-        answered(index)
+        answered(index, at: clock)
         slots[index].currentSend = 0
         slots[index].ticket = 0
         timers.cancel(index)
@@ -443,8 +446,7 @@ final class LookupEngine {
 
     /// A reply to the slot's query: a round trip to measure (when the attempt had one datagram out), and an
     /// answer for the send rate.
-    private func answered(_ index: Int) {
-        let clock = now()
+    private func answered(_ index: Int, at clock: Double) {
         roundTrips.answered(roundTrip: slots[index].resends == 0 ? clock - slots[index].lastSent : nil, at: clock)
         guard !rateController.fixed else { return }
         rateController.answered(at: clock, limited: pacedHead < paced.count)

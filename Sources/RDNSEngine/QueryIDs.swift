@@ -7,8 +7,9 @@ import Glibc
 /// Query IDs per nameserver socket: which slot's attempt owns each ID, and fresh unpredictable IDs (against
 /// spoofed replies), never one that an attempt still waiting on that socket holds.
 struct QueryIDs {
-    /// Slot + 1 per (server, ID), 0 when the ID is free there.
-    private var owners: [Int32]
+    /// Slot + 1 per (server, ID), 0 when the ID is free there. Two bytes each: 128 KiB a server, half the table
+    /// of 4-byte owners whose random reads missed the cache (1.9% of the engine's cycles in `take`).
+    private var owners: [UInt16]
     /// Random IDs fetched 2,048 at a time from `fill`.
     private var random = [UInt16](repeating: 0, count: 2048)
     private var left = 0
@@ -16,15 +17,19 @@ struct QueryIDs {
 
     /// `fill` fills a buffer with random bytes; by default the kernel's (getrandom).
     init(servers: Int, fill: @escaping (UnsafeMutableRawBufferPointer) -> Void = QueryIDs.kernelRandom) {
-        owners = [Int32](repeating: 0, count: servers << 16)
+        owners = [UInt16](repeating: 0, count: servers << 16)
         self.fill = fill
     }
 
-    /// A random ID free on `server`, now owned there by `slot`.
+    /// The most slots an owner can name (0 is no owner); also fewer than the IDs of a socket, so `take` always
+    /// finds a free one.
+    static let maximumSlots = Int(UInt16.max)
+
+    /// A random ID free on `server`, now owned there by `slot` (below `maximumSlots`).
     mutating func take(for slot: Int, server: Int) -> UInt16 {
         var id = next()
         while owners[server << 16 | Int(id)] != 0 { id = next() }
-        owners[server << 16 | Int(id)] = Int32(slot + 1)
+        owners[server << 16 | Int(id)] = UInt16(slot + 1)
         return id
     }
 

@@ -39,4 +39,11 @@ struct QueryIDsTests {
         let taken = (0..<10_000).map { ids.take(for: $0, server: 0) }
         #expect(Set(taken).count == taken.count)
     }
+
+    @Test("the last slot an owner can name is given back as its owner")
+    func lastSlotIsItsOwn() {
+        var ids = QueryIDs(servers: 1, fill: QueryIDsTests.repeating([7]))
+        #expect(ids.take(for: QueryIDs.maximumSlots - 1, server: 0) == 7)
+        #expect(ids.owner(of: 7, server: 0) == QueryIDs.maximumSlots - 1)
+    }
 }

@@ -10,7 +10,7 @@ public struct ChainedLookup: Sendable, Equatable {
 
     public enum Outcome: Sendable, Equatable {
         /// Records of the asked type at the end of the chain (addresses for A/AAAA, names for PTR).
-        case records([RecordData])
+        case records(AnswerRecords)
         /// The final name does not exist.
         case nxdomain
         /// The final name exists but has no record of the type.
@@ -101,17 +101,9 @@ public struct ChainedLookup: Sendable, Equatable {
                 chain.append(target)
                 current = target
             }
-            var records: [RecordData] = []
-            records.reserveCapacity(answers.count)
+            let records = AnswerRecords(answers, type: type, owner: current)
             var largestTTL: UInt32 = 0
-            // By index, each record read in place: `for answer in answers` copied each (its owner and data retained
-            // and released again) to copy out only its data.
-            for index in answers.indices
-            where answers[index].type == type.rawValue && answers[index].recordClass == ResourceRecord.classIN
-                && answers[index].owner == current {
-                records.append(answers[index].data)
-                largestTTL = max(largestTTL, answers[index].ttl)
-            }
+            for index in records.records.indices { largestTTL = max(largestTTL, records.records[index].ttl) }
             if !records.isEmpty {
                 return ChainedLookup(chain: chain, outcome: .records(records),
                                      isSynthesized: SynthesizedAnswer.hasMarks(flags: flags, largestTTL: largestTTL),
@@ -133,5 +125,47 @@ public struct ChainedLookup: Sendable, Equatable {
             if case .name(let target) = record.data { return target }
         }
         return nil
+    }
+}
+
+/// The data of the records a lookup found, in the order of the answer. It keeps the reply's records themselves: in
+/// a plain answer every record is one of them, and the parsed array is kept as it is, where copying out each
+/// record's data allocated a second array for every reply (two a check).
+public struct AnswerRecords: RandomAccessCollection, Equatable, Sendable, ExpressibleByArrayLiteral {
+    /// Only records of the type asked, class IN, owned by the name asked.
+    let records: [ResourceRecord]
+
+    /// The records of `answers` that answer `type` for `owner`. The array is consumed and the owner borrowed: owned
+    /// and borrowed by default, each was retained and released again for every lookup.
+    init(_ answers: consuming [ResourceRecord], type: RecordType, owner: borrowing DNSName) {
+        // By index, each record read in place: a `for` or `allSatisfy` copied each (owner and data retained).
+        var index = answers.startIndex
+        while index < answers.endIndex, Self.answers(answers[index], type, owner) { index += 1 }
+        if index == answers.endIndex {
+            records = answers
+            return
+        }
+        var kept: [ResourceRecord] = []
+        for index in answers.indices where Self.answers(answers[index], type, owner) { kept.append(answers[index]) }
+        records = kept
+    }
+
+    private static func answers(_ record: borrowing ResourceRecord, _ type: RecordType,
+                                _ owner: borrowing DNSName) -> Bool {
+        record.type == type.rawValue && record.recordClass == ResourceRecord.classIN && record.owner == owner
+    }
+
+    /// Data written as a literal (tests): each record owned by the root, TTL 0.
+    public init(arrayLiteral data: RecordData...) {
+        records = data.map { ResourceRecord(owner: DNSName(uncheckedWire: [0]), type: 0, data: $0) }
+    }
+
+    public var startIndex: Int { records.startIndex }
+    public var endIndex: Int { records.endIndex }
+    public subscript(position: Int) -> RecordData { records[position].data }
+
+    /// Equal when the data is, in order (owners and TTLs are not what the lookup found).
+    public static func == (lhs: AnswerRecords, rhs: AnswerRecords) -> Bool {
+        lhs.elementsEqual(rhs)
     }
 }
