@@ -15,7 +15,8 @@ public enum HostnameRules {
                 let start = index + 1, end = min(index + 1 + Int(wire[index]), wire.count)
                 guard start < end else { break }  // a cut label: names are built whole, but never read past them
                 guard end - start <= 63 else { return "a label is longer than 63 characters" }
-                // Each question in a loop of its own: one loop asking both took about 17 instructions a letter, these 12.
+                // Each question in a loop of its own: one loop asking both took about 17 instructions a letter,
+                // these 12.
                 let label = UnsafeBufferPointer(rebasing: wire[start..<end])
                 guard label.allSatisfy(isHostnameByte) else {
                     return "a label holds a character other than a-z, 0-9, - and _"
