@@ -138,16 +138,21 @@ final class HeldResolver: DNSResolver {
 
     func query(_ name: DNSName, type: RecordType, options: QueryOptions) async -> QueryOutcome {
         await withUnsafeContinuation { continuation in
-            let ready: [CheckedContinuation<Void, Never>] = state.withLock { state in
+            let ready: [CheckedContinuation<Void, Never>]? = state.withLock { state in
+                guard !state.isShutDown else { return nil }
                 state.held.append(continuation)
                 state.asked += 1
                 let asked = state.asked
                 defer { state.waiters.removeAll { $0.count <= asked } }
                 return state.waiters.filter { $0.count <= asked }.map(\.continuation)
             }
+            guard let ready else { return continuation.resume(returning: HeldResolver.shutDown) }
             for waiter in ready { waiter.resume() }
         }
     }
+
+    /// What a question gets once the resolver is shut down, as from the real ones.
+    static let shutDown = QueryOutcome.failure(.localError("resolver is shut down"))
 
     /// Returns once `count` questions have been asked in all.
     func waitUntilAsked(_ count: Int) async {
@@ -169,8 +174,16 @@ final class HeldResolver: DNSResolver {
         for continuation in held { continuation.resume(returning: outcome) }
     }
 
+    /// Fails the questions still held and those asked later, as the real resolvers do: a run left waiting on one
+    /// (the daemon stopped mid-run at a test's end) would otherwise wait until the process exits, and
+    /// LeakSanitizer reports all it holds.
     func shutdown() {
-        state.withLock { $0.isShutDown = true }
+        let held = state.withLock { state in
+            state.isShutDown = true
+            defer { state.held.removeAll() }
+            return state.held
+        }
+        for continuation in held { continuation.resume(returning: HeldResolver.shutDown) }
     }
 }
 
@@ -232,11 +245,12 @@ final class DaemonUnderTest {
         mailbox.post(event)
     }
 
-    /// Stops the daemon, answers what is still held, and returns the loop's exit code.
+    /// Stops the daemon, fails what is still held and what its interrupted run asks next (shutting its resolvers
+    /// down), and returns the loop's exit code.
     func stop() async -> Int32 {
         post(.stop)
         let code = await loop.value
-        for resolver in resolvers { resolver.answerAll() }
+        for resolver in resolvers { resolver.shutdown() }
         return code
     }
 }
